@@ -1,0 +1,104 @@
+import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableForeignKey } from "typeorm";
+
+// Written with TypeORM's Table API rather than raw SQL so that one migration serves SQLite and PostgreSQL.
+const id = (name = "id"): TableColumnOptions => ({ name, type: "varchar", length: "36", isPrimary: true });
+const ref = (name: string): TableColumnOptions => ({ name, type: "varchar", length: "36" });
+const text = (name: string, length: number, isNullable = true): TableColumnOptions =>
+  ({ name, type: "varchar", length: String(length), isNullable });
+const at = (name: string, isNullable = false): TableColumnOptions => text(name, 30, isNullable);
+const serial = (): TableColumnOptions =>
+  ({ name: "id", type: "integer", isPrimary: true, isGenerated: true, generationStrategy: "increment" });
+const cascade = (column: string, table: string): TableForeignKey =>
+  new TableForeignKey({ columnNames: [column], referencedTableName: table, referencedColumnNames: ["id"], onDelete: "CASCADE" });
+
+export class Initial1764200000000 implements MigrationInterface {
+  name = "Initial1764200000000";
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.createTable(new Table({
+      name: "organizations",
+      columns: [id(), text("slug", 100, false), text("name", 200, false), at("created_at")],
+      uniques: [{ name: "uq_organizations_slug", columnNames: ["slug"] }],
+    }));
+
+    await q.createTable(new Table({
+      name: "scim_tokens",
+      columns: [id(), ref("organization_id"), text("name", 200, false), text("prefix", 16, false),
+        text("hash", 64, false), at("created_at"), at("last_used_at", true), at("revoked_at", true)],
+      foreignKeys: [cascade("organization_id", "organizations")],
+      indices: [{ name: "idx_scim_tokens_prefix", columnNames: ["prefix"] }],
+    }));
+
+    await q.createTable(new Table({
+      name: "users",
+      columns: [id(), ref("organization_id"), text("user_name", 512, false), text("user_name_norm", 512, false),
+        text("external_id", 512), { name: "active", type: "boolean" }, text("source", 16, false),
+        text("display_name", 512), text("name_formatted", 512), text("name_family_name", 256),
+        text("name_given_name", 256), text("name_middle_name", 256), text("name_honorific_prefix", 64),
+        text("name_honorific_suffix", 64), text("nick_name", 256), text("profile_url", 1024), text("title", 256),
+        text("user_type", 64), text("preferred_language", 64), text("locale", 64), text("timezone", 64),
+        text("password_hash", 256), text("employee_number", 256), text("cost_center", 256),
+        text("enterprise_organization", 256), text("division", 256), text("department", 256),
+        text("manager_id", 512), { name: "version", type: "integer" }, at("created_at"), at("updated_at")],
+      foreignKeys: [cascade("organization_id", "organizations")],
+      indices: [
+        { name: "uq_users_org_user_name", columnNames: ["organization_id", "user_name_norm"], isUnique: true },
+        { name: "idx_users_org_external_id", columnNames: ["organization_id", "external_id"] },
+        { name: "idx_users_org_created", columnNames: ["organization_id", "created_at", "id"] },
+        { name: "idx_users_org_updated", columnNames: ["organization_id", "updated_at"] },
+      ],
+    }));
+
+    await q.createTable(new Table({
+      name: "user_values",
+      columns: [serial(), ref("organization_id"), ref("user_id"), text("attribute", 32, false),
+        { name: "position", type: "integer" }, { name: "value", type: "text", isNullable: true },
+        text("value_norm", 512), text("display", 512), text("type", 64),
+        { name: "primary", type: "boolean", isNullable: true }, text("formatted", 1024), text("street_address", 512),
+        text("locality", 256), text("region", 256), text("postal_code", 64), text("country", 64)],
+      foreignKeys: [cascade("user_id", "users")],
+      indices: [
+        { name: "idx_user_values_user", columnNames: ["user_id", "attribute", "position"] },
+        { name: "idx_user_values_lookup", columnNames: ["organization_id", "attribute", "value_norm"] },
+      ],
+    }));
+
+    await q.createTable(new Table({
+      name: "groups",
+      columns: [id(), ref("organization_id"), text("display_name", 512, false), text("display_name_norm", 512, false),
+        text("external_id", 512), { name: "version", type: "integer" }, at("created_at"), at("updated_at")],
+      foreignKeys: [cascade("organization_id", "organizations")],
+      indices: [
+        { name: "uq_groups_org_display_name", columnNames: ["organization_id", "display_name_norm"], isUnique: true },
+        { name: "idx_groups_org_external_id", columnNames: ["organization_id", "external_id"] },
+        { name: "idx_groups_org_created", columnNames: ["organization_id", "created_at", "id"] },
+      ],
+    }));
+
+    await q.createTable(new Table({
+      name: "group_members",
+      columns: [{ ...ref("group_id"), isPrimary: true }, { ...ref("user_id"), isPrimary: true },
+        ref("organization_id"), at("created_at")],
+      foreignKeys: [cascade("group_id", "groups"), cascade("user_id", "users")],
+      indices: [{ name: "idx_group_members_user", columnNames: ["user_id"] }],
+    }));
+
+    await q.createTable(new Table({
+      name: "audit_events",
+      columns: [serial(), ref("organization_id"), at("at"), text("actor_type", 32, false), text("actor_id", 64),
+        text("action", 64, false), text("target_type", 32, false), text("target_id", 36),
+        { name: "summary", type: "text" }],
+      foreignKeys: [cascade("organization_id", "organizations")],
+      indices: [
+        { name: "idx_audit_events_org_at", columnNames: ["organization_id", "at"] },
+        { name: "idx_audit_events_target", columnNames: ["organization_id", "target_type", "target_id"] },
+      ],
+    }));
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const table of ["audit_events", "group_members", "groups", "user_values", "users", "scim_tokens", "organizations"]) {
+      await q.dropTable(table);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+import { Initial1764200000000 } from "./1764200000000-Initial.js";
+
+/** Every migration, oldest first. Listed by hand: ESM builds cannot glob-load classes. */
+export const migrations = [Initial1764200000000];

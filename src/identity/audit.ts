@@ -1,0 +1,43 @@
+import { EntityManager } from "typeorm";
+import { AuditEvent } from "../../entities/index.js";
+import { Actor } from "./records.js";
+import { timestamp } from "./text.js";
+
+export interface AuditEntry {
+  organizationId: string;
+  actor: Actor;
+  action: string;
+  targetType: "user" | "group" | "scim_token" | "organization";
+  targetId: string | null;
+  summary: Record<string, unknown>;
+}
+
+/** Called inside the transaction of the change it records, so the two commit or roll back together. */
+export async function recordAudit(em: EntityManager, entry: AuditEntry): Promise<void> {
+  await em.insert(AuditEvent, {
+    organizationId: entry.organizationId,
+    at: timestamp(),
+    actorType: entry.actor.type,
+    actorId: entry.actor.id,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    summary: JSON.stringify(entry.summary),
+  });
+}
+
+export interface AuditQuery {
+  targetType?: string;
+  targetId?: string;
+  action?: string;
+  limit?: number;
+}
+
+export async function listAuditEvents(em: EntityManager, organizationId: string, query: AuditQuery = {}) {
+  const qb = em.getRepository(AuditEvent).createQueryBuilder("a").where("a.organizationId = :organizationId", { organizationId });
+  if (query.targetType) qb.andWhere("a.targetType = :targetType", { targetType: query.targetType });
+  if (query.targetId) qb.andWhere("a.targetId = :targetId", { targetId: query.targetId });
+  if (query.action) qb.andWhere("a.action = :action", { action: query.action });
+  const rows = await qb.orderBy("a.id", "ASC").take(query.limit ?? 100).getMany();
+  return rows.map((row) => ({ ...row, summary: JSON.parse(row.summary) as Record<string, unknown> }));
+}

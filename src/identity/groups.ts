@@ -1,0 +1,203 @@
+import { randomUUID } from "node:crypto";
+import { EntityManager, In } from "typeorm";
+import { Group, GroupMember, User } from "../../entities/index.js";
+import { Database } from "../db/database.js";
+import { chunks, sql } from "../db/sql.js";
+import { groupColumns } from "./attribute-columns.js";
+import { recordAudit } from "./audit.js";
+import { conflict, invalid, uniquely } from "./errors.js";
+import { inOrder, ListQuery, pageOfIds } from "./listing.js";
+import { lockForWrite, WriteOptions } from "./locking.js";
+import { Actor, GroupChange, GroupRecord, MembershipChange } from "./records.js";
+import { foldCase, timestamp } from "./text.js";
+
+/** How many member ids an audit event lists before it only counts them. */
+const AUDIT_ID_LIMIT = 100;
+
+const recordOf = (row: Group): GroupRecord => ({
+  id: row.id, organizationId: row.organizationId, displayName: row.displayName, externalId: row.externalId,
+  version: row.version, createdAt: row.createdAt, updatedAt: row.updatedAt,
+});
+
+async function membersOf(em: EntityManager, organizationId: string, groupIds: string[]) {
+  if (groupIds.length === 0) return new Map<string, GroupRecord["members"]>();
+  const rows = await sql<{ group_id: string; user_id: string; user_name: string }>(em,
+    `SELECT m.group_id, m.user_id, u.user_name FROM group_members m JOIN users u ON u.id = m.user_id
+     WHERE m.organization_id = :organizationId AND m.group_id IN (:...groupIds) ORDER BY m.created_at, m.user_id`,
+    { organizationId, groupIds });
+  const out = new Map<string, NonNullable<GroupRecord["members"]>>(groupIds.map((id) => [id, []]));
+  for (const r of rows) out.get(r.group_id)!.push({ userId: r.user_id, userName: r.user_name });
+  return out;
+}
+
+async function loadGroups(em: EntityManager, organizationId: string, ids: string[], withMembers: boolean): Promise<GroupRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await em.findBy(Group, { organizationId, id: In(ids) });
+  const members = withMembers ? await membersOf(em, organizationId, ids) : null;
+  return inOrder(ids, rows.map((row) => ({ ...recordOf(row), ...(members ? { members: members.get(row.id) } : {}) })));
+}
+
+export async function getGroup(db: Database, organizationId: string, id: string, options: { withMembers: boolean }): Promise<GroupRecord | null> {
+  const [group] = await loadGroups(db.dataSource.manager, organizationId, [id], options.withMembers);
+  return group ?? null;
+}
+
+export async function listGroups(db: Database, organizationId: string, query: ListQuery, options: { withMembers: boolean }) {
+  const em = db.dataSource.manager;
+  const { total, ids } = await pageOfIds(em, groupColumns, organizationId, query);
+  return { total, groups: await loadGroups(em, organizationId, ids, options.withMembers) };
+}
+
+function checkDisplayName(displayName: unknown) {
+  if (typeof displayName !== "string" || displayName.trim() === "") throw invalid("displayName must be a non-empty string");
+}
+
+async function assertDisplayNameFree(em: EntityManager, organizationId: string, displayName: string, exceptId?: string) {
+  const clash = await em.findOneBy(Group, { organizationId, displayNameNorm: foldCase(displayName) });
+  if (clash && clash.id !== exceptId) throw conflict(`a group named "${displayName}" already exists in this organization`);
+}
+
+/** Of the ids given, those naming a user of this organization; ids of other organizations count as unknown. */
+async function knownUserIds(em: EntityManager, organizationId: string, userIds: string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  for (const chunk of chunks([...new Set(userIds)])) {
+    const rows = await em.find(User, { select: { id: true }, where: { organizationId, id: In(chunk) } });
+    for (const r of rows) known.add(r.id);
+  }
+  return known;
+}
+
+interface MembershipOutcome { added: string[]; removed: string[]; unknown: string[] }
+
+async function insertMembers(em: EntityManager, organizationId: string, groupId: string, userIds: string[]) {
+  const now = timestamp();
+  for (const chunk of chunks(userIds, 200)) {
+    await em.createQueryBuilder().insert().into(GroupMember)
+      .values(chunk.map((userId) => ({ groupId, userId, organizationId, createdAt: now }))).orIgnore().execute();
+  }
+}
+
+async function deleteMembers(em: EntityManager, organizationId: string, groupId: string, userIds: string[] | "all") {
+  if (userIds === "all") return void await em.delete(GroupMember, { groupId, organizationId });
+  for (const chunk of chunks(userIds)) await em.delete(GroupMember, { groupId, organizationId, userId: In(chunk) });
+}
+
+async function currentMemberIds(em: EntityManager, groupId: string): Promise<Set<string>> {
+  const rows = await em.find(GroupMember, { select: { userId: true }, where: { groupId } });
+  return new Set(rows.map((r) => r.userId));
+}
+
+/**
+ * Applies membership steps as row inserts and deletes. Unknown user ids are skipped and reported rather than
+ * failing the whole push, so one stale id in an IdP's batch does not lose the rest (fleetdm/fleet#52600).
+ */
+async function applyMembership(em: EntityManager, organizationId: string, groupId: string, steps: MembershipChange[]): Promise<MembershipOutcome> {
+  const outcome: MembershipOutcome = { added: [], removed: [], unknown: [] };
+  for (const step of steps) {
+    if (step.op === "removeAll") {
+      outcome.removed.push(...await currentMemberIds(em, groupId));
+      await deleteMembers(em, organizationId, groupId, "all");
+    } else if (step.op === "remove") {
+      await deleteMembers(em, organizationId, groupId, step.userIds);
+      outcome.removed.push(...step.userIds);
+    } else {
+      const known = await knownUserIds(em, organizationId, step.userIds);
+      outcome.unknown.push(...step.userIds.filter((id) => !known.has(id)));
+      if (step.op === "set") {
+        const current = await currentMemberIds(em, groupId);
+        const leaving = [...current].filter((id) => !known.has(id));
+        await deleteMembers(em, organizationId, groupId, leaving);
+        outcome.removed.push(...leaving);
+        const joining = [...known].filter((id) => !current.has(id));
+        await insertMembers(em, organizationId, groupId, joining);
+        outcome.added.push(...joining);
+      } else {
+        await insertMembers(em, organizationId, groupId, [...known]);
+        outcome.added.push(...known);
+      }
+    }
+  }
+  return outcome;
+}
+
+const listed = (ids: string[]) => ({ count: ids.length, ids: ids.slice(0, AUDIT_ID_LIMIT) });
+
+function membershipSummary(o: MembershipOutcome) {
+  return {
+    ...(o.added.length ? { added: listed(o.added) } : {}),
+    ...(o.removed.length ? { removed: listed(o.removed) } : {}),
+    ...(o.unknown.length ? { unknownMembers: listed(o.unknown) } : {}),
+  };
+}
+
+
+export async function createGroup(
+  db: Database, organizationId: string, input: { displayName: string; externalId?: string | null; memberIds?: string[] }, actor: Actor,
+): Promise<{ group: GroupRecord; unknownMembers: string[] }> {
+  checkDisplayName(input.displayName);
+  const id = randomUUID();
+  const outcome = await uniquely(() => `a group named "${input.displayName}" already exists in this organization`, () => db.transaction(async (em) => {
+    await assertDisplayNameFree(em, organizationId, input.displayName);
+    const now = timestamp();
+    await em.insert(Group, {
+      id, organizationId, displayName: input.displayName, displayNameNorm: foldCase(input.displayName),
+      externalId: input.externalId ?? null, version: 1, createdAt: now, updatedAt: now,
+    });
+    const membership = await applyMembership(em, organizationId, id, [{ op: "add", userIds: input.memberIds ?? [] }]);
+    await recordAudit(em, {
+      organizationId, actor, action: "group.created", targetType: "group", targetId: id,
+      summary: { displayName: input.displayName, externalId: input.externalId ?? null, ...membershipSummary(membership) },
+    });
+    return membership;
+  }));
+  const group = (await getGroup(db, organizationId, id, { withMembers: true }))!;
+  return { group, unknownMembers: outcome.unknown };
+}
+
+/**
+ * Renames, re-keys and changes the members of a group in one transaction under a row lock. The version goes up
+ * once per call, whatever changed.
+ */
+export async function updateGroup(
+  db: Database, organizationId: string, id: string, change: GroupChange, actor: Actor, options: WriteOptions & { withMembers?: boolean } = {},
+): Promise<{ group: GroupRecord; unknownMembers: string[] }> {
+  if (change.displayName !== undefined) checkDisplayName(change.displayName);
+  const outcome = await uniquely(() => `a group named "${change.displayName}" already exists in this organization`, () => db.transaction(async (em) => {
+    const version = await lockForWrite(em, "groups", organizationId, id, options);
+    const before = await em.findOneByOrFail(Group, { id, organizationId });
+    const renamed = change.displayName !== undefined && change.displayName !== before.displayName;
+    if (renamed && foldCase(change.displayName!) !== before.displayNameNorm) await assertDisplayNameFree(em, organizationId, change.displayName!, id);
+    const membership = await applyMembership(em, organizationId, id, change.members ?? []);
+    await em.update(Group, { id, organizationId }, {
+      ...(renamed ? { displayName: change.displayName, displayNameNorm: foldCase(change.displayName!) } : {}),
+      ...(change.externalId !== undefined ? { externalId: change.externalId } : {}),
+      version: version + 1,
+      updatedAt: timestamp(),
+    });
+    const changes = {
+      ...(renamed ? { displayName: { from: before.displayName, to: change.displayName } } : {}),
+      ...(change.externalId !== undefined && change.externalId !== before.externalId ? { externalId: { from: before.externalId, to: change.externalId } } : {}),
+    };
+    await recordAudit(em, {
+      organizationId, actor, action: "group.updated", targetType: "group", targetId: id,
+      summary: { displayName: change.displayName ?? before.displayName, changes, ...membershipSummary(membership) },
+    });
+    return membership;
+  }));
+  const group = (await getGroup(db, organizationId, id, { withMembers: options.withMembers ?? true }))!;
+  return { group, unknownMembers: outcome.unknown };
+}
+
+export async function deleteGroup(db: Database, organizationId: string, id: string, actor: Actor, options: WriteOptions = {}): Promise<void> {
+  await db.transaction(async (em) => {
+    await lockForWrite(em, "groups", organizationId, id, options);
+    const group = await em.findOneByOrFail(Group, { id, organizationId });
+    const [{ n }] = await sql<{ n: number | string }>(em, "SELECT COUNT(*) AS n FROM group_members WHERE group_id = :id", { id });
+    await em.delete(GroupMember, { groupId: id, organizationId });
+    await em.delete(Group, { id, organizationId });
+    await recordAudit(em, {
+      organizationId, actor, action: "group.deleted", targetType: "group", targetId: id,
+      summary: { displayName: group.displayName, memberCount: Number(n) },
+    });
+  });
+}

@@ -1,0 +1,89 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { IsNull } from "typeorm";
+import { ScimToken } from "../../entities/index.js";
+import { Database } from "../db/database.js";
+import { recordAudit } from "./audit.js";
+import { invalid, notFound } from "./errors.js";
+import { Actor } from "./records.js";
+import { timestamp } from "./text.js";
+
+const TOKEN_PREFIX = "rcs_";
+const PREFIX_LENGTH = 12;
+/** last_used_at is written at most this often per token, so authentication is not a write on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+const digest = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
+
+export interface ScimTokenInfo {
+  id: string;
+  organizationId: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+const info = ({ hash: _hash, ...rest }: ScimToken): ScimTokenInfo => rest;
+
+/**
+ * Creates a token and returns it in plain text: the only time it is ever visible. `value` lets an unattended
+ * deployment choose the first token (ROLLCALL_BOOTSTRAP_SCIM_TOKEN); it is stored hashed like any other.
+ */
+export async function createScimToken(
+  db: Database,
+  organizationId: string,
+  options: { name: string; value?: string },
+  actor: Actor,
+): Promise<{ token: string; info: ScimTokenInfo }> {
+  const token = options.value ?? TOKEN_PREFIX + randomBytes(32).toString("base64url");
+  if (token.length < 24) throw invalid("a SCIM token must be at least 24 characters long");
+  return db.transaction(async (em) => {
+    const row = em.create(ScimToken, {
+      id: randomUUID(), organizationId, name: options.name, prefix: token.slice(0, PREFIX_LENGTH), hash: digest(token),
+      createdAt: timestamp(), lastUsedAt: null, revokedAt: null,
+    });
+    await em.insert(ScimToken, row);
+    await recordAudit(em, {
+      organizationId, actor, action: "scim_token.created", targetType: "scim_token", targetId: row.id,
+      summary: { name: row.name, prefix: row.prefix },
+    });
+    return { token, info: info(row) };
+  });
+}
+
+/**
+ * Finds the organization a presented bearer token belongs to, or null. The row is found by its prefix and the
+ * digests are compared in constant time, so response timing says nothing about how much of a guess was right.
+ */
+export async function authenticateScimToken(db: Database, presented: string): Promise<ScimTokenInfo | null> {
+  const repo = db.dataSource.getRepository(ScimToken);
+  const candidates = await repo.findBy({ prefix: presented.slice(0, PREFIX_LENGTH), revokedAt: IsNull() });
+  const wanted = Buffer.from(digest(presented), "hex");
+  const match = candidates.find((row) => timingSafeEqual(Buffer.from(row.hash, "hex"), wanted));
+  if (!match) return null;
+  const now = Date.now();
+  if (!match.lastUsedAt || now - Date.parse(match.lastUsedAt) > LAST_USED_RESOLUTION_MS) {
+    match.lastUsedAt = timestamp(new Date(now));
+    await repo.update({ id: match.id }, { lastUsedAt: match.lastUsedAt });
+  }
+  return info(match);
+}
+
+export async function listScimTokens(db: Database, organizationId: string): Promise<ScimTokenInfo[]> {
+  const rows = await db.dataSource.getRepository(ScimToken).find({ where: { organizationId }, order: { createdAt: "ASC" } });
+  return rows.map(info);
+}
+
+export async function revokeScimToken(db: Database, organizationId: string, tokenId: string, actor: Actor): Promise<void> {
+  await db.transaction(async (em) => {
+    const row = await em.findOneBy(ScimToken, { id: tokenId, organizationId });
+    if (!row) throw notFound("SCIM token", tokenId);
+    if (row.revokedAt) return;
+    await em.update(ScimToken, { id: tokenId, organizationId }, { revokedAt: timestamp() });
+    await recordAudit(em, {
+      organizationId, actor, action: "scim_token.revoked", targetType: "scim_token", targetId: tokenId,
+      summary: { name: row.name, prefix: row.prefix },
+    });
+  });
+}

@@ -1,0 +1,21 @@
+/** Case folding for case-insensitive SCIM strings (RFC 7643 caseExact=false): NFC, then Unicode lower case. */
+export function foldCase(value: string): string {
+  return value.normalize("NFC").toLowerCase();
+}
+
+/** Fixed-width ISO-8601 UTC timestamp: sorts and compares as text identically on SQLite and PostgreSQL. */
+export function timestamp(date: Date = new Date()): string {
+  return date.toISOString();
+}
+
+/** Map.groupBy arrived in Node 21; this project runs on 20. */
+export function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}

@@ -1,0 +1,146 @@
+import { randomUUID } from "node:crypto";
+import { EntityManager, In } from "typeorm";
+import { User, UserValue } from "../../entities/index.js";
+import { Database } from "../db/database.js";
+import { chunks, sql } from "../db/sql.js";
+import { userColumns } from "./attribute-columns.js";
+import { recordAudit } from "./audit.js";
+import { conflict, invalid, uniquely } from "./errors.js";
+import { inOrder, ListQuery, pageOfIds } from "./listing.js";
+import { lockForWrite, WriteOptions } from "./locking.js";
+import { hashPassword } from "./passwords.js";
+import { Actor, UserInput, UserRecord } from "./records.js";
+import { foldCase, groupBy, timestamp } from "./text.js";
+import { userColumnsOf, userRecordOf, userValuesOf } from "./user-rows.js";
+
+function checkUserName(input: UserInput) {
+  if (typeof input.userName !== "string" || input.userName.trim() === "") throw invalid("userName must be a non-empty string");
+}
+
+async function loadUsers(em: EntityManager, organizationId: string, ids: string[]): Promise<UserRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await em.findBy(User, { organizationId, id: In(ids) });
+  const values = await em.findBy(UserValue, { userId: In(ids) });
+  const memberships = await sql<{ user_id: string; id: string; display_name: string }>(em,
+    `SELECT gm.user_id, g.id, g.display_name FROM group_members gm JOIN groups g ON g.id = gm.group_id
+     WHERE gm.organization_id = :organizationId AND gm.user_id IN (:...ids) ORDER BY g.display_name_norm`,
+    { organizationId, ids });
+  const valuesOf = groupBy(values, (v) => v.userId);
+  const groupsOf = groupBy(memberships, (m) => m.user_id);
+  return inOrder(ids, rows.map((row) => userRecordOf(row, valuesOf.get(row.id) ?? [],
+    (groupsOf.get(row.id) ?? []).map((g) => ({ id: g.id, displayName: g.display_name })))));
+}
+
+export async function getUser(db: Database, organizationId: string, id: string): Promise<UserRecord | null> {
+  const [user] = await loadUsers(db.dataSource.manager, organizationId, [id]);
+  return user ?? null;
+}
+
+export async function listUsers(db: Database, organizationId: string, query: ListQuery): Promise<{ total: number; users: UserRecord[] }> {
+  const em = db.dataSource.manager;
+  const { total, ids } = await pageOfIds(em, userColumns, organizationId, query);
+  return { total, users: await loadUsers(em, organizationId, ids) };
+}
+
+async function assertUserNameFree(em: EntityManager, organizationId: string, userName: string, exceptId?: string) {
+  const clash = await em.findOneBy(User, { organizationId, userNameNorm: foldCase(userName) });
+  if (clash && clash.id !== exceptId) throw conflict(`userName "${userName}" is already taken in this organization`);
+}
+
+async function writeValues(em: EntityManager, organizationId: string, userId: string, input: UserInput) {
+  await em.delete(UserValue, { userId });
+  const rows = userValuesOf(organizationId, userId, input);
+  for (const chunk of chunks(rows, 50)) await em.insert(UserValue, chunk);
+}
+
+
+export async function createUser(
+  db: Database, organizationId: string, input: UserInput, actor: Actor, source: "scim" | "jit" | "manual" = "scim",
+): Promise<UserRecord> {
+  checkUserName(input);
+  const passwordHash = input.password ? await hashPassword(input.password) : null;
+  const id = randomUUID();
+  await uniquely(() => `userName "${input.userName}" is already taken in this organization`, () => db.transaction(async (em) => {
+    await assertUserNameFree(em, organizationId, input.userName);
+    const now = timestamp();
+    await em.insert(User, { ...userColumnsOf(input), id, organizationId, source, passwordHash, version: 1, createdAt: now, updatedAt: now });
+    await writeValues(em, organizationId, id, input);
+    await recordAudit(em, {
+      organizationId, actor, action: "user.created", targetType: "user", targetId: id,
+      summary: { userName: input.userName, externalId: input.externalId ?? null, active: input.active ?? true, source },
+    });
+  }));
+  return (await getUser(db, organizationId, id))!;
+}
+
+/** The top-level fields whose before/after the audit log records (multi-valued ones are noted by name only). */
+function changedFields(before: UserRecord, after: UserInput): Record<string, { from: unknown; to: unknown }> {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  for (const key of keys) {
+    if (["id", "organizationId", "source", "hasPassword", "version", "createdAt", "updatedAt", "groups", "password"].includes(key)) continue;
+    const from = (before as unknown as Record<string, unknown>)[key] ?? null;
+    const to = (after as unknown as Record<string, unknown>)[key] ?? null;
+    if (JSON.stringify(from) === JSON.stringify(to)) continue;
+    changes[key] = typeof from === "object" || typeof to === "object" ? { from: "…", to: "…" } : { from, to };
+  }
+  if (after.password) changes.password = { from: "…", to: "…" };
+  return changes;
+}
+
+/**
+ * The one way to change a user. `change` receives the current state (read under a row lock) and returns the full
+ * new state, so a PATCH is computed from what is really stored. Activation changes go through here too: a user
+ * whose `active` turns false is deactivated in the same transaction (later: sessions ended).
+ */
+export async function updateUser(
+  db: Database, organizationId: string, id: string, change: (current: UserRecord) => UserInput | Promise<UserInput>,
+  actor: Actor, options: WriteOptions = {},
+): Promise<UserRecord> {
+  let userName = "";
+  await uniquely(() => `userName "${userName}" is already taken in this organization`, () => db.transaction(async (em) => {
+    const version = await lockForWrite(em, "users", organizationId, id, options);
+    const [current] = await loadUsers(em, organizationId, [id]);
+    const next = await change(current);
+    checkUserName(next);
+    userName = next.userName;
+    if (foldCase(next.userName) !== foldCase(current.userName)) await assertUserNameFree(em, organizationId, next.userName, id);
+    const fields = changedFields(current, next);
+    const passwordHash = next.password ? await hashPassword(next.password) : undefined;
+    await em.update(User, { id, organizationId }, {
+      ...userColumnsOf({ ...next, active: next.active ?? current.active }),
+      ...(passwordHash ? { passwordHash } : {}),
+      version: version + 1,
+      updatedAt: timestamp(),
+    });
+    await writeValues(em, organizationId, id, next);
+    const active = next.active ?? current.active;
+    const action = current.active && !active ? "user.deactivated" : !current.active && active ? "user.reactivated" : "user.updated";
+    await recordAudit(em, { organizationId, actor, action, targetType: "user", targetId: id, summary: { userName: next.userName, changes: fields } });
+  }));
+  return (await getUser(db, organizationId, id))!;
+}
+
+export function setUserActive(db: Database, organizationId: string, id: string, active: boolean, actor: Actor, options: WriteOptions = {}) {
+  return updateUser(db, organizationId, id, (current) => ({ ...current, active }), actor, options);
+}
+
+export const deactivateUser = (db: Database, organizationId: string, id: string, actor: Actor, options?: WriteOptions) =>
+  setUserActive(db, organizationId, id, false, actor, options);
+export const reactivateUser = (db: Database, organizationId: string, id: string, actor: Actor, options?: WriteOptions) =>
+  setUserActive(db, organizationId, id, true, actor, options);
+
+/** Deletes a user and its memberships; the groups it leaves get a new version, as their member list changed. */
+export async function deleteUser(db: Database, organizationId: string, id: string, actor: Actor, options: WriteOptions = {}): Promise<void> {
+  await db.transaction(async (em) => {
+    await lockForWrite(em, "users", organizationId, id, options);
+    const user = await em.findOneByOrFail(User, { id, organizationId });
+    await sql(em, `UPDATE groups SET version = version + 1, updated_at = :now
+      WHERE organization_id = :organizationId AND id IN (SELECT group_id FROM group_members WHERE user_id = :id)`,
+    { now: timestamp(), organizationId, id });
+    await sql(em, "DELETE FROM group_members WHERE user_id = :id AND organization_id = :organizationId", { id, organizationId });
+    await em.delete(UserValue, { userId: id });
+    await em.delete(User, { id, organizationId });
+    await recordAudit(em, { organizationId, actor, action: "user.deleted", targetType: "user", targetId: id, summary: { userName: user.userName } });
+  });
+}
