@@ -1,4 +1,6 @@
 import "reflect-metadata";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { DataSource, EntityManager } from "typeorm";
 import { entities } from "../../entities/index.js";
 import { migrations } from "./migrations/index.js";
@@ -31,6 +33,7 @@ export function dialectOf(url: string): Dialect {
 }
 
 function sqliteDataSource(path: string, logging: boolean): DataSource {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   return new DataSource({
     type: "better-sqlite3",
     database: path,

@@ -1,0 +1,78 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { z } from "zod";
+
+/**
+ * Configuration comes from the environment only, validated at start-up: a bad value stops the server with a
+ * message that names the variable and says what to set, rather than failing on first use.
+ */
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  BASE_URL: z.url({ protocol: /^https?$/, error: "BASE_URL must be an absolute http(s) URL such as https://id.example.com" }).optional(),
+  DATABASE_URL: z.string()
+    .regex(/^(sqlite:|postgres(ql)?:\/\/)/, "DATABASE_URL must be sqlite:<path> or postgres://user@host:port/db")
+    .default("sqlite:data/rollcall.sqlite"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ROLLCALL_SECRET_KEY: z.string()
+    .refine((v) => Buffer.from(v, "base64").length === 32, "ROLLCALL_SECRET_KEY must be 32 bytes, base64-encoded: generate one with `openssl rand -base64 32`")
+    .optional(),
+  ROLLCALL_BOOTSTRAP_SCIM_TOKEN: z.string()
+    .min(24, "ROLLCALL_BOOTSTRAP_SCIM_TOKEN must be at least 24 characters: generate one with `openssl rand -base64 32`")
+    .optional(),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  baseUrl: string;
+  databaseUrl: string;
+  logLevel: string;
+  /** 32-byte key for encrypting secrets at rest and signing values we hand out. */
+  secretKey: Buffer;
+  bootstrapScimToken?: string;
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * On SQLite (a single-machine install) a missing key is generated once and kept beside the database, so that
+ * `npm start` works on a fresh machine. Replicas on PostgreSQL must share one key, so there it is required.
+ */
+function secretKey(env: z.infer<typeof schema>): { key: Buffer; generatedAt?: string } {
+  if (env.ROLLCALL_SECRET_KEY) return { key: Buffer.from(env.ROLLCALL_SECRET_KEY, "base64") };
+  if (env.DATABASE_URL === "sqlite::memory:") return { key: randomBytes(32) };
+  if (!env.DATABASE_URL.startsWith("sqlite:")) {
+    throw new ConfigError("ROLLCALL_SECRET_KEY is required with PostgreSQL (every replica needs the same key): generate one with `openssl rand -base64 32`");
+  }
+  const path = `${env.DATABASE_URL.slice("sqlite:".length)}.key`;
+  if (existsSync(path)) return { key: Buffer.from(readFileSync(path, "utf8").trim(), "base64") };
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, randomBytes(32).toString("base64") + "\n", { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return { key: Buffer.from(readFileSync(path, "utf8").trim(), "base64"), generatedAt: path };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Config; notes: string[] } {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const { key, generatedAt } = secretKey(e);
+  const notes = generatedAt ? [`generated a secret key at ${generatedAt}; keep it with the database (set ROLLCALL_SECRET_KEY to manage it yourself)`] : [];
+  return {
+    config: {
+      port: e.PORT,
+      host: e.HOST,
+      baseUrl: (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+      databaseUrl: e.DATABASE_URL,
+      logLevel: e.LOG_LEVEL,
+      secretKey: key,
+      bootstrapScimToken: e.ROLLCALL_BOOTSTRAP_SCIM_TOKEN,
+    },
+    notes,
+  };
+}

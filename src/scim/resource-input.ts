@@ -1,0 +1,85 @@
+import { invalidSyntax, invalidValue } from "./errors.js";
+import { AttributeDef, coreAttributes, extensionUrns, findByName, ResourceTypeDef, schemaByUrn } from "./schemas.js";
+
+/**
+ * Reads a resource body the way IdPs really send it (scim-in-the-wild §1.5) into canonical SCIM JSON: attribute
+ * names in their schema's spelling, "True"/"False" as booleans, `null` as unassigned, a bare id for a complex
+ * attribute as `{value}`, a one-element array for a single complex value as that element. Unknown attributes and
+ * schema URIs are dropped (never echoed); readOnly ones are ignored as RFC 7643 §2.2 says. Type errors → 400.
+ */
+export type ScimObject = Record<string, unknown>;
+
+const isObject = (v: unknown): v is ScimObject => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function scalar(def: AttributeDef, value: unknown, where: string): unknown {
+  switch (def.type) {
+    case "boolean":
+      if (typeof value === "boolean") return value;
+      if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
+      throw invalidValue(`${where} must be a boolean`);
+    case "integer":
+    case "decimal":
+      if (typeof value === "number" && Number.isFinite(value) && (def.type === "decimal" || Number.isInteger(value))) return value;
+      throw invalidValue(`${where} must be ${def.type === "integer" ? "an integer" : "a number"}`);
+    case "dateTime":
+      if (typeof value === "string" && !Number.isNaN(Date.parse(value))) return value;
+      throw invalidValue(`${where} must be an ISO 8601 date-time`);
+    default:
+      // Some IdPs send numbers for string attributes (employeeNumber); the meaning is unambiguous.
+      if (typeof value === "string") return value;
+      if (typeof value === "number") return String(value);
+      throw invalidValue(`${where} must be a string`);
+  }
+}
+
+function complex(def: AttributeDef, value: unknown, where: string): ScimObject {
+  if (typeof value === "string" && findByName(def.subAttributes ?? [], "value")) return { value };
+  if (!isObject(value)) throw invalidValue(`${where} must be an object`);
+  return attributes(def.subAttributes ?? [], value, where);
+}
+
+function single(def: AttributeDef, value: unknown, where: string): unknown {
+  return def.type === "complex" ? complex(def, value, where) : scalar(def, value, where);
+}
+
+/** Coerces one attribute's value; undefined means "unassigned". */
+export function attributeValue(def: AttributeDef, value: unknown, where = def.name): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (def.multiValued) {
+    const items = Array.isArray(value) ? value : [value];
+    return items.filter((v) => v !== null && v !== undefined).map((v, i) => single(def, v, `${where}[${i}]`));
+  }
+  if (Array.isArray(value)) {
+    if (def.type === "complex" && value.length <= 1) return value.length ? complex(def, value[0], where) : undefined;
+    throw invalidValue(`${where} is single-valued but an array was given`);
+  }
+  return single(def, value, where);
+}
+
+function attributes(defs: AttributeDef[], body: ScimObject, where?: string): ScimObject {
+  const out: ScimObject = {};
+  for (const [key, value] of Object.entries(body)) {
+    const def = findByName(defs, key);
+    if (!def || def.mutability === "readOnly") continue;
+    const coerced = attributeValue(def, value, where ? `${where}.${def.name}` : def.name);
+    if (coerced !== undefined) out[def.name] = coerced;
+  }
+  return out;
+}
+
+export function readResource(type: ResourceTypeDef, body: unknown): ScimObject {
+  if (!isObject(body)) throw invalidSyntax("the request body must be a JSON object");
+  if (body.schemas !== undefined && (!Array.isArray(body.schemas) || body.schemas.some((s) => typeof s !== "string"))) {
+    throw invalidSyntax("schemas must be an array of schema URIs");
+  }
+  const out = attributes(coreAttributes(type), body);
+  const extensions = new Map(extensionUrns(type).map((urn) => [urn.toLowerCase(), urn]));
+  for (const [key, value] of Object.entries(body)) {
+    const urn = extensions.get(key.toLowerCase());
+    if (!urn || value === null || value === undefined) continue;
+    if (!isObject(value)) throw invalidValue(`${urn} must be an object`);
+    const ext = attributes(schemaByUrn(urn)!.attributes, value, urn);
+    if (Object.keys(ext).length) out[urn] = ext;
+  }
+  return out;
+}

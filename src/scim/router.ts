@@ -1,0 +1,102 @@
+import express, { NextFunction, Request, Response, Router } from "express";
+import { IdentityError } from "../identity/errors.js";
+import { authenticateScimToken } from "../identity/scim-tokens.js";
+import { ScimDeps } from "./context.js";
+import { ScimError } from "./errors.js";
+import { discoveryRouter } from "./resources/discovery.js";
+import { groupsRouter } from "./resources/groups.js";
+import { usersRouter } from "./resources/users.js";
+
+/** Largest request body accepted under /scim/v2. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
+const JSON_TYPES = ["application/json", "application/scim+json", "application/*+json"];
+
+function bearerToken(req: Request): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get("Authorization") ?? "");
+  return match ? match[1] : null;
+}
+
+function authenticate(deps: ScimDeps) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const presented = bearerToken(req);
+    const token = presented ? await authenticateScimToken(deps.db, presented) : null;
+    if (!token) {
+      res.set("WWW-Authenticate", 'Bearer realm="rollcall-scim"');
+      throw new ScimError(401, null, "A valid SCIM bearer token is required: send Authorization: Bearer <token> (create one with the CLI or admin API).");
+    }
+    res.locals.caller = { organizationId: token.organizationId, actor: { type: "scim_token", id: token.id } };
+    next();
+  };
+}
+
+const IDENTITY_STATUS: Record<IdentityError["reason"], [number, ScimError["scimType"]]> = {
+  notFound: [404, null],
+  conflict: [409, "uniqueness"],
+  invalid: [400, "invalidValue"],
+  versionMismatch: [412, null],
+};
+
+/** Body-parser failures, by the `type` it tags them with. */
+function parserError(err: { type?: string; status?: number }): ScimError | null {
+  switch (err.type) {
+    case "entity.parse.failed": return new ScimError(400, "invalidSyntax", "The request body is not valid JSON.");
+    case "entity.too.large": return new ScimError(413, "tooLarge", `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+    case "encoding.unsupported":
+    case "charset.unsupported": return new ScimError(415, null, "The request body must be UTF-8 JSON.");
+    case "request.aborted": return new ScimError(400, "invalidSyntax", "The request body was cut short.");
+    default: return null;
+  }
+}
+
+/** The one place where anything thrown under /scim/v2 becomes a SCIM Error response. */
+function toScimError(err: unknown): ScimError | null {
+  if (err instanceof ScimError) return err;
+  if (err instanceof IdentityError) {
+    const [status, scimType] = IDENTITY_STATUS[err.reason];
+    return new ScimError(status, scimType, err.message);
+  }
+  return parserError(err as { type?: string });
+}
+
+function errorHandler(deps: ScimDeps) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const known = toScimError(err);
+    if (!known) deps.logger.error({ err, method: req.method, url: req.originalUrl }, "SCIM request failed");
+    const error = known ?? new ScimError(500, null, "Internal error; the request changed nothing. Retry, and report it if it persists.");
+    if (res.headersSent) return;
+    res.status(error.status).type(SCIM_CONTENT_TYPE).json(error.toJSON());
+  };
+}
+
+/** Requests with a body must send JSON; anything else is refused before it is read. */
+function requireJson(req: Request, _res: Response, next: NextFunction) {
+  // req.is() is null without a body and false for a body of another type.
+  if (req.is(JSON_TYPES) === false) {
+    throw new ScimError(415, null, "Send the body as application/scim+json (or application/json).");
+  }
+  next();
+}
+
+export function scimRouter(deps: ScimDeps): Router {
+  const router = Router();
+  router.use((_req, res, next) => { res.type(SCIM_CONTENT_TYPE); next(); });
+  router.use(requireJson);
+  router.use(express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES }));
+  router.use(discoveryRouter(deps));
+  router.use(authenticate(deps));
+  router.use("/Users", usersRouter(deps));
+  router.use("/Groups", groupsRouter(deps));
+  router.all(["/Me", "/Bulk"], (req) => {
+    throw new ScimError(501, null, `${req.path} is not supported yet.`);
+  });
+  router.all(["/ServiceProviderConfig", "/Schemas", "/Schemas/:id", "/ResourceTypes", "/ResourceTypes/:id",
+    "/Users", "/Users/:id", "/Groups", "/Groups/:id"], (req) => {
+    throw new ScimError(405, null, `${req.method} is not allowed on ${req.path}.`);
+  });
+  router.use((req) => {
+    throw new ScimError(404, null, `No SCIM endpoint at ${req.path}.`);
+  });
+  router.use(errorHandler(deps));
+  return router;
+}

@@ -1,0 +1,66 @@
+import { once } from "node:events";
+import { AddressInfo } from "node:net";
+import { createApp } from "./app.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { openDatabase } from "./db/database.js";
+import { bootstrapDefaultOrganization } from "./identity/organizations.js";
+import { createLogger } from "./logger.js";
+import { SCIM_PREFIX } from "./scim/context.js";
+
+async function main() {
+  let loaded;
+  try {
+    loaded = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const { config, notes } = loaded;
+  const logger = createLogger(config.logLevel);
+  for (const note of notes) logger.warn(note);
+
+  const db = await openDatabase({ url: config.databaseUrl });
+  logger.info({ dialect: db.dialect }, "database ready, migrations applied");
+  const { organization, token } = await bootstrapDefaultOrganization(db, config.bootstrapScimToken);
+
+  const app = createApp({ db, baseUrl: config.baseUrl, logger });
+  const server = app.listen(config.port, config.host);
+  await once(server, "listening");
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, baseUrl: config.baseUrl }, "Rollcall listening");
+
+  if (token) {
+    // Printed once, on the first start of an empty database: the token is stored only as a hash.
+    const shown = config.bootstrapScimToken ? "(the value of ROLLCALL_BOOTSTRAP_SCIM_TOKEN)" : token;
+    process.stdout.write([
+      "",
+      `Rollcall created the organization "${organization.slug}".`,
+      `  SCIM base URL: ${config.baseUrl}${SCIM_PREFIX}`,
+      `  Entra ID tenant URL: ${config.baseUrl}${SCIM_PREFIX}?aadOptscim062020`,
+      `  SCIM bearer token: ${shown}`,
+      "This token is shown only now; store it in your IdP's provisioning settings.",
+      "",
+    ].join("\n") + "\n");
+  }
+
+  // Graceful shutdown: stop accepting, let in-flight requests finish, then close the database.
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, "shutting down");
+    server.close(async () => {
+      await db.close();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((err) => {
+  console.error("Rollcall failed to start:", err instanceof Error ? err.message : err);
+  process.exit(1);
+});
