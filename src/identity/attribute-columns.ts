@@ -53,7 +53,7 @@ function userValues(attribute: string, extra: Record<string, ScalarColumn> = {},
       value: valueCaseExact ? string("v.value", true) : folded("v.value_norm"),
       display: string("v.display"),
       type: string("v.type"),
-      primary: boolean("v.primary"),
+      primary: boolean('v."primary"'),
       ...extra,
     },
   };
