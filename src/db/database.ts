@@ -69,6 +69,25 @@ function serialise(): <T>(fn: () => Promise<T>) => Promise<T> {
   };
 }
 
+/** Any constant: the key of the PostgreSQL advisory lock that lets one replica at a time run migrations. */
+const MIGRATION_LOCK = 7_311_224;
+
+/**
+ * Replicas starting together on one PostgreSQL would race to create the same tables: the first takes an advisory
+ * lock and migrates, the others wait for it and then find nothing left to do.
+ */
+async function migrate(dataSource: DataSource, dialect: Dialect): Promise<void> {
+  if (dialect === "sqlite") return void await dataSource.runMigrations({ transaction: "each" });
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    await dataSource.runMigrations({ transaction: "each" });
+  } finally {
+    await runner.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const dialect = dialectOf(options.url);
   const logging = options.logging ?? false;
@@ -76,7 +95,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     ? sqliteDataSource(options.url.slice("sqlite:".length) || ":memory:", logging)
     : postgresDataSource(options.url, logging);
   await dataSource.initialize();
-  if (options.runMigrations ?? true) await dataSource.runMigrations({ transaction: "each" });
+  if (options.runMigrations ?? true) await migrate(dataSource, dialect);
   const queue = dialect === "sqlite" ? serialise() : null;
   return {
     dataSource,

@@ -52,3 +52,7 @@ export async function bootstrapDefaultOrganization(
     throw err;
   }
 }
+
+export function listOrganizations(db: Database): Promise<Organization[]> {
+  return db.dataSource.getRepository(Organization).find({ order: { createdAt: "ASC" } });
+}
