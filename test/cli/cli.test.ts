@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { openDatabase } from "../../src/db/database.js";
+import { authenticateScimToken } from "../../src/identity/scim-tokens.js";
+
+const exec = promisify(execFile);
+
+describe("rollcall CLI", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rollcall-cli-"));
+  const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, "db.sqlite")}`, BASE_URL: "https://id.example.test" };
+  const cli = (...args: string[]) => exec(process.execPath, ["--import", "tsx", "src/cli/index.ts", ...args], { env });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("creates an organization and a token that authenticates; revokes it; shows the audit trail", async () => {
+    assert.match((await cli("org", "create", "acme", "--name", "Acme")).stdout, /created organization acme/);
+    const created = (await cli("token", "create", "--org", "acme", "--name", "okta")).stdout;
+    assert.match(created, /SCIM base URL: https:\/\/id\.example\.test\/scim\/v2/);
+    const token = /shown once\): (\S+)/.exec(created)![1];
+    const tokenId = /token id: (\S+)/.exec(created)![1];
+
+    const db = await openDatabase({ url: env.DATABASE_URL });
+    try {
+      assert.ok(await authenticateScimToken(db, token));
+      const listed = (await cli("token", "list", "--org", "acme")).stdout;
+      assert.ok(listed.includes(tokenId) && !listed.includes(token));
+      await cli("token", "revoke", tokenId, "--org", "acme");
+      assert.equal(await authenticateScimToken(db, token), null);
+    } finally {
+      await db.close();
+    }
+    const audit = (await cli("audit", "--org", "acme")).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(audit.map((e) => e.action), ["organization.created", "scim_token.created", "scim_token.revoked"]);
+    assert.ok(audit.every((e) => e.actorType === "admin" && e.actorId === "cli"));
+  });
+
+  it("says what to do when an organization does not exist, and exits non-zero", async () => {
+    await assert.rejects(cli("token", "create", "--org", "nope"), (err: { code: number; stderr: string }) =>
+      err.code === 1 && /no organization "nope"; list them with: npm run cli -- org list/.test(err.stderr));
+  });
+});
