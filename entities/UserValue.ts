@@ -17,13 +17,13 @@ export class UserValue {
   @Column("text", { nullable: true }) value: string | null;
   /** value folded to lower case, for case-insensitive filters on emails and the like. */
   @Column("varchar", { name: "value_norm", length: 512, nullable: true }) valueNorm: string | null;
-  @Column("varchar", { length: 512, nullable: true }) display: string | null;
-  @Column("varchar", { length: 64, nullable: true }) type: string | null;
+  @Column("text", { nullable: true }) display: string | null;
+  @Column("text", { nullable: true }) type: string | null;
   @Column("boolean", { nullable: true }) primary: boolean | null;
-  @Column("varchar", { length: 1024, nullable: true }) formatted: string | null;
-  @Column("varchar", { name: "street_address", length: 512, nullable: true }) streetAddress: string | null;
-  @Column("varchar", { length: 256, nullable: true }) locality: string | null;
-  @Column("varchar", { length: 256, nullable: true }) region: string | null;
-  @Column("varchar", { name: "postal_code", length: 64, nullable: true }) postalCode: string | null;
-  @Column("varchar", { length: 64, nullable: true }) country: string | null;
+  @Column("text", { nullable: true }) formatted: string | null;
+  @Column("text", { name: "street_address", nullable: true }) streetAddress: string | null;
+  @Column("text", { nullable: true }) locality: string | null;
+  @Column("text", { nullable: true }) region: string | null;
+  @Column("text", { name: "postal_code", nullable: true }) postalCode: string | null;
+  @Column("text", { nullable: true }) country: string | null;
 }

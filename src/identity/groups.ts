@@ -9,7 +9,7 @@ import { conflict, invalid, uniquely } from "./errors.js";
 import { inOrder, ListQuery, pageOfIds } from "./listing.js";
 import { lockForWrite, WriteOptions } from "./locking.js";
 import { Actor, GroupChange, GroupRecord, MembershipChange } from "./records.js";
-import { foldCase, timestamp } from "./text.js";
+import { foldCase, MAX_KEY_LENGTH, timestamp, unstorableText } from "./text.js";
 
 /** How many member ids an audit event lists before it only counts them. */
 const AUDIT_ID_LIMIT = 100;
@@ -48,8 +48,12 @@ export async function listGroups(db: Database, organizationId: string, query: Li
   return { total, groups: await loadGroups(em, organizationId, ids, options.withMembers) };
 }
 
-function checkDisplayName(displayName: unknown) {
+function checkGroupText(displayName: unknown, externalId: unknown) {
   if (typeof displayName !== "string" || displayName.trim() === "") throw invalid("displayName must be a non-empty string");
+  for (const [name, value] of [["displayName", displayName], ["externalId", externalId]] as const) {
+    const problem = typeof value === "string" ? unstorableText(value, MAX_KEY_LENGTH) : null;
+    if (problem) throw invalid(`${name} ${problem}`);
+  }
 }
 
 async function assertDisplayNameFree(em: EntityManager, organizationId: string, displayName: string, exceptId?: string) {
@@ -57,10 +61,13 @@ async function assertDisplayNameFree(em: EntityManager, organizationId: string, 
   if (clash && clash.id !== exceptId) throw conflict(`a group named "${displayName}" already exists in this organization`);
 }
 
+/** Ids that could name a row at all: others (too long, U+0000) are unknown without asking the database. */
+const storableIds = (ids: string[]) => ids.filter((id) => unstorableText(id, MAX_KEY_LENGTH) === null);
+
 /** Of the ids given, those naming a user of this organization; ids of other organizations count as unknown. */
 async function knownUserIds(em: EntityManager, organizationId: string, userIds: string[]): Promise<Set<string>> {
   const known = new Set<string>();
-  for (const chunk of chunks([...new Set(userIds)])) {
+  for (const chunk of chunks([...new Set(storableIds(userIds))])) {
     const rows = await em.find(User, { select: { id: true }, where: { organizationId, id: In(chunk) } });
     for (const r of rows) known.add(r.id);
   }
@@ -79,7 +86,7 @@ async function insertMembers(em: EntityManager, organizationId: string, groupId:
 
 async function deleteMembers(em: EntityManager, organizationId: string, groupId: string, userIds: string[] | "all") {
   if (userIds === "all") return void await em.delete(GroupMember, { groupId, organizationId });
-  for (const chunk of chunks(userIds)) await em.delete(GroupMember, { groupId, organizationId, userId: In(chunk) });
+  for (const chunk of chunks(storableIds(userIds))) await em.delete(GroupMember, { groupId, organizationId, userId: In(chunk) });
 }
 
 async function currentMemberIds(em: EntityManager, groupId: string): Promise<Set<string>> {
@@ -134,7 +141,7 @@ function membershipSummary(o: MembershipOutcome) {
 export async function createGroup(
   db: Database, organizationId: string, input: { displayName: string; externalId?: string | null; memberIds?: string[] }, actor: Actor,
 ): Promise<{ group: GroupRecord; unknownMembers: string[] }> {
-  checkDisplayName(input.displayName);
+  checkGroupText(input.displayName, input.externalId);
   const id = randomUUID();
   const outcome = await uniquely(() => `a group named "${input.displayName}" already exists in this organization`, () => db.transaction(async (em) => {
     await assertDisplayNameFree(em, organizationId, input.displayName);
@@ -161,7 +168,7 @@ export async function createGroup(
 export async function updateGroup(
   db: Database, organizationId: string, id: string, change: GroupChange, actor: Actor, options: WriteOptions & { withMembers?: boolean } = {},
 ): Promise<{ group: GroupRecord; unknownMembers: string[] }> {
-  if (change.displayName !== undefined) checkDisplayName(change.displayName);
+  checkGroupText(change.displayName ?? "unchanged", change.externalId);
   const outcome = await uniquely(() => `a group named "${change.displayName}" already exists in this organization`, () => db.transaction(async (em) => {
     const version = await lockForWrite(em, "groups", organizationId, id, options);
     const before = await em.findOneByOrFail(Group, { id, organizationId });

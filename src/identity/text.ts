@@ -19,3 +19,18 @@ export function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
   }
   return out;
 }
+
+/** Values kept in indexed columns (userName, externalId, group displayName) fit any index at this length. */
+export const MAX_KEY_LENGTH = 512;
+/** Any other text attribute. */
+export const MAX_TEXT_LENGTH = 16_384;
+
+/**
+ * Why a string cannot be stored, or null if it can: PostgreSQL text refuses U+0000, and the limits keep every
+ * write within the columns and indexes of both databases. Each door checks its input against this.
+ */
+export function unstorableText(value: string, max: number): string | null {
+  if (value.length > max) return `is longer than ${max} characters`;
+  if (value.includes("\0")) return "contains U+0000";
+  return null;
+}

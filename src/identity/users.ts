@@ -10,11 +10,22 @@ import { inOrder, ListQuery, pageOfIds } from "./listing.js";
 import { lockForWrite, WriteOptions } from "./locking.js";
 import { hashPassword } from "./passwords.js";
 import { Actor, UserInput, UserRecord } from "./records.js";
-import { foldCase, groupBy, timestamp } from "./text.js";
+import { foldCase, groupBy, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, timestamp, unstorableText } from "./text.js";
 import { userColumnsOf, userRecordOf, userValuesOf } from "./user-rows.js";
 
-function checkUserName(input: UserInput) {
+/** Every string of a user must be storable; userName is required and, like externalId, kept short. */
+function checkUserInput(input: UserInput) {
   if (typeof input.userName !== "string" || input.userName.trim() === "") throw invalid("userName must be a non-empty string");
+  const walk = (value: unknown, where: string): void => {
+    if (typeof value === "string") {
+      const key = where === "userName" || where === "externalId";
+      const problem = unstorableText(value, key ? MAX_KEY_LENGTH : MAX_TEXT_LENGTH);
+      if (problem) throw invalid(`${where} ${problem}`);
+    } else if (value && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) walk(v, where ? `${where}.${k}` : k);
+    }
+  };
+  walk(input, "");
 }
 
 async function loadUsers(em: EntityManager, organizationId: string, ids: string[]): Promise<UserRecord[]> {
@@ -57,7 +68,7 @@ async function writeValues(em: EntityManager, organizationId: string, userId: st
 export async function createUser(
   db: Database, organizationId: string, input: UserInput, actor: Actor, source: "scim" | "jit" | "manual" = "scim",
 ): Promise<UserRecord> {
-  checkUserName(input);
+  checkUserInput(input);
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   const id = randomUUID();
   await uniquely(() => `userName "${input.userName}" is already taken in this organization`, () => db.transaction(async (em) => {
@@ -102,7 +113,7 @@ export async function updateUser(
     const version = await lockForWrite(em, "users", organizationId, id, options);
     const [current] = await loadUsers(em, organizationId, [id]);
     const next = await change(current);
-    checkUserName(next);
+    checkUserInput(next);
     userName = next.userName;
     if (foldCase(next.userName) !== foldCase(current.userName)) await assertUserNameFree(em, organizationId, next.userName, id);
     const fields = changedFields(current, next);

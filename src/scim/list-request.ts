@@ -2,7 +2,7 @@ import { Request } from "express";
 import { ResourceColumns } from "../identity/attribute-columns.js";
 import { ListQuery } from "../identity/listing.js";
 import { Database } from "../db/database.js";
-import { invalidValue } from "./errors.js";
+import { invalidSyntax, invalidValue } from "./errors.js";
 import { parseFilter } from "./filter/parse.js";
 import { filterToSql, sortExpression } from "./filter/sql.js";
 import { Projection } from "./projection.js";
@@ -64,8 +64,10 @@ export function readProjection(raw: Params): Projection {
 export const projectionOf = (req: Request): Projection => readProjection(req.query as Params);
 
 /** RFC 7644 §3.4.2 list parameters → a storage query (filter and sort compiled to SQL) plus the projection. */
-export function readListRequest(raw: Params, type: ResourceTypeDef, columns: ResourceColumns, db: Database): ListRequest {
-  const params = canonicalParams(raw);
+export function readListRequest(raw: unknown, type: ResourceTypeDef, columns: ResourceColumns, db: Database): ListRequest {
+  // A POST .search body (RFC 7644 §3.4.3) is a SearchRequest object; an array would read as no parameters at all.
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw invalidSyntax("the search request must be a JSON object");
+  const params = canonicalParams(raw as Params);
   const startIndex = Math.max(1, integer(params, "startIndex", 1));
   const count = Math.min(Math.max(0, integer(params, "count", DEFAULT_COUNT)), MAX_RESULTS);
   const filter = stringParam(params, "filter");

@@ -1,3 +1,4 @@
+import { MAX_KEY_LENGTH, MAX_TEXT_LENGTH, unstorableText } from "../identity/text.js";
 import { invalidSyntax, invalidValue } from "./errors.js";
 import { AttributeDef, coreAttributes, extensionUrns, findByName, ResourceTypeDef, schemaByUrn } from "./schemas.js";
 
@@ -8,6 +9,10 @@ import { AttributeDef, coreAttributes, extensionUrns, findByName, ResourceTypeDe
  * schema URIs are dropped (never echoed); readOnly ones are ignored as RFC 7643 §2.2 says. Type errors → 400.
  */
 export type ScimObject = Record<string, unknown>;
+
+/** Attributes stored in indexed columns (lookups, uniqueness) are kept short enough for any index. */
+const KEY_ATTRIBUTES = new Set(["userName", "externalId", "displayName"]);
+
 
 const isObject = (v: unknown): v is ScimObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -24,11 +29,16 @@ function scalar(def: AttributeDef, value: unknown, where: string): unknown {
     case "dateTime":
       if (typeof value === "string" && !Number.isNaN(Date.parse(value))) return value;
       throw invalidValue(`${where} must be an ISO 8601 date-time`);
-    default:
-      // Some IdPs send numbers for string attributes (employeeNumber); the meaning is unambiguous.
-      if (typeof value === "string") return value;
-      if (typeof value === "number") return String(value);
-      throw invalidValue(`${where} must be a string`);
+    default: {
+      // Some IdPs send numbers for descriptive strings (employeeNumber): the meaning is unambiguous. A number
+      // where an identifier belongs (userName) is a mapping mistake on the IdP's side, better refused.
+      const key = KEY_ATTRIBUTES.has(def.name);
+      const text = typeof value === "number" && !key ? String(value) : value;
+      if (typeof text !== "string") throw invalidValue(`${where} must be a string`);
+      const problem = unstorableText(text, key ? MAX_KEY_LENGTH : MAX_TEXT_LENGTH);
+      if (problem) throw invalidValue(`${where} ${problem}`);
+      return text;
+    }
   }
 }
 
@@ -47,7 +57,10 @@ export function attributeValue(def: AttributeDef, value: unknown, where = def.na
   if (value === null || value === undefined) return undefined;
   if (def.multiValued) {
     const items = Array.isArray(value) ? value : [value];
-    return items.filter((v) => v !== null && v !== undefined).map((v, i) => single(def, v, `${where}[${i}]`));
+    const values = items.filter((v) => v !== null && v !== undefined).map((v, i) => single(def, v, `${where}[${i}]`));
+    // RFC 7643 §2.4: the primary attribute value true MUST appear no more than once.
+    if (values.filter((v) => isObject(v) && v.primary === true).length > 1) throw invalidValue(`only one of ${where} may be primary`);
+    return values;
   }
   if (Array.isArray(value)) {
     if (def.type === "complex" && value.length <= 1) return value.length ? complex(def, value[0], where) : undefined;

@@ -37,16 +37,21 @@ const IDENTITY_STATUS: Record<IdentityError["reason"], [number, ScimError["scimT
   versionMismatch: [412, null],
 };
 
-/** Body-parser failures, by the `type` it tags them with. */
-function parserError(err: { type?: string; status?: number }): ScimError | null {
+/**
+ * Failures of Express reading the request: body-parser's, by the `type` it tags them with (a body that does not
+ * inflate keeps zlib's `Z_…` code instead), and the router's percent-decoding of a path parameter.
+ */
+function parserError(err: { type?: string; code?: unknown }): ScimError | null {
   switch (err.type) {
     case "entity.parse.failed": return new ScimError(400, "invalidSyntax", "The request body is not valid JSON.");
     case "entity.too.large": return new ScimError(413, "tooLarge", `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
     case "encoding.unsupported":
     case "charset.unsupported": return new ScimError(415, null, "The request body must be UTF-8 JSON.");
     case "request.aborted": return new ScimError(400, "invalidSyntax", "The request body was cut short.");
-    default: return null;
   }
+  if (typeof err.code === "string" && err.code.startsWith("Z_")) return new ScimError(400, "invalidSyntax", "The request body does not match its Content-Encoding.");
+  if (err instanceof URIError) return new ScimError(400, null, "The request path is not valid percent-encoding.");
+  return null;
 }
 
 /** The one place where anything thrown under /scim/v2 becomes a SCIM Error response. */
@@ -78,9 +83,16 @@ function requireJson(req: Request, _res: Response, next: NextFunction) {
   next();
 }
 
+/** U+0000 can be stored nowhere (PostgreSQL text refuses it); refuse it in the URL before it reaches a query. */
+function refuseNul(req: Request, _res: Response, next: NextFunction) {
+  if (/%00/i.test(req.originalUrl)) throw new ScimError(400, "invalidValue", "The URL contains U+0000 (%00), which no SCIM value can hold.");
+  next();
+}
+
 export function scimRouter(deps: ScimDeps): Router {
   const router = Router();
   router.use((_req, res, next) => { res.type(SCIM_CONTENT_TYPE); next(); });
+  router.use(refuseNul);
   router.use(requireJson);
   router.use(express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES }));
   router.use(discoveryRouter(deps));

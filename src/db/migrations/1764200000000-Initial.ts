@@ -6,6 +6,8 @@ const ref = (name: string): TableColumnOptions => ({ name, type: "varchar", leng
 const text = (name: string, length: number, isNullable = true): TableColumnOptions =>
   ({ name, type: "varchar", length: String(length), isNullable });
 const at = (name: string, isNullable = false): TableColumnOptions => text(name, 30, isNullable);
+/** Free-form attribute values: unbounded here, capped on input (see resource-input.ts) so no request hits a limit. */
+const long = (name: string): TableColumnOptions => ({ name, type: "text", isNullable: true });
 const serial = (): TableColumnOptions =>
   ({ name: "id", type: "integer", isPrimary: true, isGenerated: true, generationStrategy: "increment" });
 const cascade = (column: string, table: string): TableForeignKey =>
@@ -33,13 +35,13 @@ export class Initial1764200000000 implements MigrationInterface {
       name: "users",
       columns: [id(), ref("organization_id"), text("user_name", 512, false), text("user_name_norm", 512, false),
         text("external_id", 512), { name: "active", type: "boolean" }, text("source", 16, false),
-        text("display_name", 512), text("name_formatted", 512), text("name_family_name", 256),
-        text("name_given_name", 256), text("name_middle_name", 256), text("name_honorific_prefix", 64),
-        text("name_honorific_suffix", 64), text("nick_name", 256), text("profile_url", 1024), text("title", 256),
-        text("user_type", 64), text("preferred_language", 64), text("locale", 64), text("timezone", 64),
-        text("password_hash", 256), text("employee_number", 256), text("cost_center", 256),
-        text("enterprise_organization", 256), text("division", 256), text("department", 256),
-        text("manager_id", 512), { name: "version", type: "integer" }, at("created_at"), at("updated_at")],
+        long("display_name"), long("name_formatted"), long("name_family_name"),
+        long("name_given_name"), long("name_middle_name"), long("name_honorific_prefix"),
+        long("name_honorific_suffix"), long("nick_name"), long("profile_url"), long("title"),
+        long("user_type"), long("preferred_language"), long("locale"), long("timezone"),
+        long("password_hash"), long("employee_number"), long("cost_center"),
+        long("enterprise_organization"), long("division"), long("department"),
+        long("manager_id"), { name: "version", type: "integer" }, at("created_at"), at("updated_at")],
       foreignKeys: [cascade("organization_id", "organizations")],
       indices: [
         { name: "uq_users_org_user_name", columnNames: ["organization_id", "user_name_norm"], isUnique: true },
@@ -53,9 +55,9 @@ export class Initial1764200000000 implements MigrationInterface {
       name: "user_values",
       columns: [serial(), ref("organization_id"), ref("user_id"), text("attribute", 32, false),
         { name: "position", type: "integer" }, { name: "value", type: "text", isNullable: true },
-        text("value_norm", 512), text("display", 512), text("type", 64),
-        { name: "primary", type: "boolean", isNullable: true }, text("formatted", 1024), text("street_address", 512),
-        text("locality", 256), text("region", 256), text("postal_code", 64), text("country", 64)],
+        text("value_norm", 512), long("display"), long("type"),
+        { name: "primary", type: "boolean", isNullable: true }, long("formatted"), long("street_address"),
+        long("locality"), long("region"), long("postal_code"), long("country")],
       foreignKeys: [cascade("user_id", "users")],
       indices: [
         { name: "idx_user_values_user", columnNames: ["user_id", "attribute", "position"] },

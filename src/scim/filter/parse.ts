@@ -68,6 +68,8 @@ class Parser {
 
   constructor(text: string, private readonly fail: (detail: string) => ScimError) {
     if (text.length > MAX_FILTER_LENGTH) throw fail(`longer than ${MAX_FILTER_LENGTH} characters`);
+    // PostgreSQL text cannot hold U+0000, so no stored value contains it (nor may a bound parameter).
+    if (text.includes("\0")) throw fail("U+0000 is not allowed");
     this.tokens = tokenize(text, fail);
   }
 
@@ -191,11 +193,15 @@ class Parser {
     const t = this.peek();
     if (t.kind === "string") {
       this.next();
+      let value: string;
       try {
-        return JSON.parse(t.text) as string;
+        value = JSON.parse(t.text) as string;
       } catch {
         throw this.fail(`invalid string literal at character ${t.pos}`);
       }
+      // The same for U+0000 written as an escape.
+      if (value.includes("\0")) throw this.fail(`U+0000 in the string at character ${t.pos}`);
+      return value;
     }
     if (t.kind !== "word" || this.isWord("and") || this.isWord("or")) throw this.error("a value");
     this.next();

@@ -26,6 +26,9 @@ export type ResolvedAttribute =
   /** `column` is the named sub-attribute, or `value` when the attribute was named alone (`sub` undefined). */
   | { kind: "multi"; rows: ChildRows; column: ScalarColumn; sub?: string };
 
+/** A map entry by name: a filter naming `constructor` must not find Object.prototype's. */
+const own = <T>(map: Record<string, T>, key: string): T | undefined => (Object.hasOwn(map, key) ? map[key] : undefined);
+
 const display = (p: AttrPath) => `${p.uri ? `${p.uri}:` : ""}${p.name}${p.sub ? `.${p.sub}` : ""}`;
 
 /** The core schema whose URN prefix names may carry, for the two maps we know. */
@@ -52,14 +55,14 @@ export function resolveAttribute(path: AttrPath, columns: ResourceColumns, resou
     const extensions = new Set(Object.keys(attrs).map(baseOf).filter((k) => k.endsWith(`:${base}`)));
     if (extensions.size === 1) [base] = extensions;
   }
-  const whole = attrs[base];
+  const whole = own(attrs, base);
   if (whole?.kind === "multi") {
-    const column = whole.subAttributes[sub ?? "value"];
+    const column = own(whole.subAttributes, sub ?? "value");
     if (!column) throw invalidFilter(`Unknown sub-attribute '${display(path)}'`);
     return { kind: "multi", rows: whole, column, ...(path.sub !== undefined ? { sub: path.sub } : {}) };
   }
   if (whole && sub !== undefined) throw invalidFilter(`'${display(path)}': ${path.name} has no sub-attributes`);
-  const scalar = whole ?? attrs[`${base}.${sub ?? "value"}`];
+  const scalar = whole ?? own(attrs, `${base}.${sub ?? "value"}`);
   if (scalar?.kind !== "scalar") throw invalidFilter(`Unknown attribute '${display(path)}'`);
   return { kind: "scalar", column: scalar };
 }
@@ -118,7 +121,7 @@ class Compiler {
       default: {
         if (element) {
           const label = display({ ...element.path, sub: node.path.name });
-          const column = element.rows.subAttributes[node.path.name.toLowerCase()];
+          const column = own(element.rows.subAttributes, node.path.name.toLowerCase());
           if (!column) throw invalidFilter(`Unknown sub-attribute '${label}'`);
           return this.test(node, column, label);
         }
