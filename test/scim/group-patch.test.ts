@@ -1,22 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ScimError, type ScimType } from "../../src/scim/errors.js";
+import { type ScimType } from "../../src/scim/errors.js";
 import { groupChangeOf } from "../../src/scim/group-patch.js";
+import { assertScimError } from "../support/assertions.js";
 import { readPatchRequest, type PatchOperation } from "../../src/scim/patch.js";
 import { ENTERPRISE_URN, GROUP_URN, PATCH_OP_URN } from "../../src/scim/schemas.js";
 
 /** Through readPatchRequest, as the route does. */
 const change = (operations: unknown[]) => groupChangeOf("g1", readPatchRequest({ schemas: [PATCH_OP_URN], Operations: operations }));
 
-function assertScimError(fn: () => unknown, status: number, scimType: ScimType, detail?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ScimError, `expected a ScimError, got ${String(err)}`);
-    assert.equal(err.status, status);
-    assert.equal(err.scimType, scimType, err.message);
-    if (detail) assert.match(err.message, detail);
-    return true;
-  });
-}
 
 describe("groupChangeOf: IdP bodies", () => {
   it("Okta's rename, sent with the group's id on every push", () => {

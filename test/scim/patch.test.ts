@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ScimError, type ScimType } from "../../src/scim/errors.js";
+import { type ScimType } from "../../src/scim/errors.js";
+import { assertScimError } from "../support/assertions.js";
 import { applyPatch, readPatchRequest, type PatchOperation } from "../../src/scim/patch.js";
 import { ENTERPRISE_URN, PATCH_OP_URN, USER_URN, userType } from "../../src/scim/schemas.js";
 
@@ -23,15 +24,6 @@ function ada(): Record<string, unknown> {
 const message = (operations: unknown[]) => ({ schemas: [PATCH_OP_URN], Operations: operations });
 const patch = (operations: unknown[], resource = ada()) => applyPatch(userType, resource, readPatchRequest(message(operations)));
 
-function assertScimError(fn: () => unknown, status: number, scimType: ScimType, detail?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ScimError, `expected a ScimError, got ${String(err)}`);
-    assert.equal(err.status, status);
-    assert.equal(err.scimType, scimType, err.message);
-    if (detail) assert.match(err.message, detail);
-    return true;
-  });
-}
 
 describe("readPatchRequest", () => {
   it("returns the operations with lower-case ops, keeping path and value", () => {

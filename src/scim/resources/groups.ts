@@ -9,6 +9,7 @@ import { groupChangeOf } from "../group-patch.js";
 import { listResponse, projectionOf, readListRequest } from "../list-request.js";
 import { readPatchRequest } from "../patch.js";
 import { project, Projection, shows } from "../projection.js";
+import { sendResource } from "../respond.js";
 import { readResource, ScimObject } from "../resource-input.js";
 import { GROUP_URN, groupType } from "../schemas.js";
 
@@ -38,12 +39,6 @@ function groupInputOf(body: ScimObject) {
   return { displayName: typeof body.displayName === "string" ? body.displayName : "", externalId: (body.externalId as string | undefined) ?? null, memberIds };
 }
 
-function send(res: Response, status: number, group: GroupRecord, deps: ScimDeps, projection: Projection = {}) {
-  res.status(status).set("ETag", etagOf(group.version));
-  if (status === 201) res.set("Location", resourceUrl(deps, "/Groups", group.id));
-  res.json(project(groupType, toScimGroup(group, deps), projection));
-}
-
 export function groupsRouter(deps: ScimDeps): Router {
   const router = Router();
   const { db } = deps;
@@ -62,7 +57,7 @@ export function groupsRouter(deps: ScimDeps): Router {
   router.post("/", async (req, res) => {
     const { organizationId, actor } = callerOf(res);
     const { group } = await createGroup(db, organizationId, groupInputOf(readResource(groupType, req.body)), actor);
-    send(res, 201, group, deps);
+    sendResource(res, 201, groupType, toScimGroup(group, deps));
   });
 
   router.get("/:id", async (req: Request<{ id: string }>, res) => {
@@ -70,7 +65,7 @@ export function groupsRouter(deps: ScimDeps): Router {
     const group = await getGroup(db, callerOf(res).organizationId, req.params.id, withMembers(projection));
     if (!group) throw new ScimError(404, null, `Group ${req.params.id} not found`);
     if (notModified(req, res, group.version)) return;
-    send(res, 200, group, deps, projection);
+    sendResource(res, 200, groupType, toScimGroup(group, deps), projection);
   });
 
   router.put("/:id", async (req: Request<{ id: string }>, res) => {
@@ -80,7 +75,7 @@ export function groupsRouter(deps: ScimDeps): Router {
     const { group } = await updateGroup(db, organizationId, req.params.id,
       { displayName: input.displayName, externalId: input.externalId, members: [{ op: "set", userIds: input.memberIds }] },
       actor, { expectedVersion: expectedVersion(req), ...withMembers(projection) });
-    send(res, 200, group, deps, projection);
+    sendResource(res, 200, groupType, toScimGroup(group, deps), projection);
   });
 
   // 204 without a body, as RFC 7644 §3.5.2 allows and Entra expects: echoing a large member list helps no one.
@@ -92,7 +87,7 @@ export function groupsRouter(deps: ScimDeps): Router {
     const asked = Boolean(projection.attributes?.length || projection.excludedAttributes?.length);
     const { group } = await updateGroup(db, organizationId, req.params.id, change, actor,
       { expectedVersion: expectedVersion(req), withMembers: asked && shows(groupType, projection, "members") });
-    if (asked) send(res, 200, group, deps, projection);
+    if (asked) sendResource(res, 200, groupType, toScimGroup(group, deps), projection);
     else res.status(204).set("ETag", etagOf(group.version)).end();
   });
 

@@ -7,7 +7,8 @@ import { ScimError } from "../errors.js";
 import { etagOf, expectedVersion, notModified } from "../etag.js";
 import { listResponse, projectionOf, readListRequest } from "../list-request.js";
 import { applyPatch, readPatchRequest } from "../patch.js";
-import { project, Projection } from "../projection.js";
+import { project } from "../projection.js";
+import { sendResource } from "../respond.js";
 import { readResource, ScimObject } from "../resource-input.js";
 import { ENTERPRISE_URN, USER_URN, userType } from "../schemas.js";
 
@@ -73,12 +74,6 @@ export function userInputOf(body: ScimObject): UserInput {
   };
 }
 
-function send(res: Response, status: number, user: UserRecord, deps: ScimDeps, projection: Projection = {}) {
-  res.status(status).set("ETag", etagOf(user.version));
-  if (status === 201) res.set("Location", resourceUrl(deps, "/Users", user.id));
-  res.json(project(userType, toScimUser(user, deps), projection));
-}
-
 export function usersRouter(deps: ScimDeps): Router {
   const router = Router();
   const { db } = deps;
@@ -96,14 +91,14 @@ export function usersRouter(deps: ScimDeps): Router {
   router.post("/", async (req, res) => {
     const { organizationId, actor } = callerOf(res);
     const user = await createUser(db, organizationId, userInputOf(readResource(userType, req.body)), actor, "scim");
-    send(res, 201, user, deps);
+    sendResource(res, 201, userType, toScimUser(user, deps));
   });
 
   router.get("/:id", async (req, res) => {
     const user = await getUser(db, callerOf(res).organizationId, req.params.id);
     if (!user) throw new ScimError(404, null, `User ${req.params.id} not found`);
     if (notModified(req, res, user.version)) return;
-    send(res, 200, user, deps, projectionOf(req));
+    sendResource(res, 200, userType, toScimUser(user, deps), projectionOf(req));
   });
 
   router.put("/:id", async (req, res) => {
@@ -111,7 +106,7 @@ export function usersRouter(deps: ScimDeps): Router {
     const input = userInputOf(readResource(userType, req.body));
     const user = await updateUser(db, organizationId, req.params.id, (current) => ({ ...input, active: input.active ?? current.active }),
       actor, { expectedVersion: expectedVersion(req) });
-    send(res, 200, user, deps, projectionOf(req));
+    sendResource(res, 200, userType, toScimUser(user, deps), projectionOf(req));
   });
 
   router.patch("/:id", async (req, res) => {
@@ -120,7 +115,7 @@ export function usersRouter(deps: ScimDeps): Router {
     const user = await updateUser(db, organizationId, req.params.id,
       (current) => userInputOf(readResource(userType, applyPatch(userType, toScimUser(current, deps), operations))),
       actor, { expectedVersion: expectedVersion(req) });
-    send(res, 200, user, deps, projectionOf(req));
+    sendResource(res, 200, userType, toScimUser(user, deps), projectionOf(req));
   });
 
   router.delete("/:id", async (req, res) => {
