@@ -8,13 +8,16 @@
  * process, is measured first in the same run with the same connections; every ratio is to it.
  *
  * Flags: --duration S (10) --warmup S (1) --connections N (16) --users N (100000) --quick (2 s, 20,000 users)
- *        --db sqlite|postgres://user@host:5432/admin-db --only key,key --profile (CPU profile of the app process)
+ *        --db sqlite|postgres://user@host:5432/admin-db --only key,key (hello always runs)
+ *        --profile (CPU profile of the app process, summarised) --sql-timing (time in SQLite per statement; SQLite only)
+ * Scenario keys: hello healthz spc get filter list create create-password patch-big patch-small
  */
 import autocannon from "autocannon";
 import { ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
+import { request } from "node:http";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -41,6 +44,7 @@ const { values: flags } = parseArgs({
     db: { type: "string", default: "sqlite" },
     only: { type: "string" },
     profile: { type: "boolean", default: false },
+    "sql-timing": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -71,6 +75,7 @@ const options = {
   db: flags.db!,
   only: flags.only?.split(",").map((s) => s.trim()).filter(Boolean),
   profile: flags.profile!,
+  sqlTiming: flags["sql-timing"]!,
 };
 if (options.users < options.bigGroupSize + options.smallGroupSize) {
   console.error(`--users must be at least ${options.bigGroupSize + options.smallGroupSize}`);
@@ -108,7 +113,13 @@ async function freshDatabase(): Promise<Target> {
 
 // ---------------------------------------------------------------------------------------------------- child servers
 
-interface Child { port: number; process: ChildProcess; stop(): Promise<void> }
+interface Child {
+  port: number;
+  process: ChildProcess;
+  /** Sends one command line to the server (see bench/server.ts) and resolves with its one-line JSON answer. */
+  command<T>(line: string): Promise<T>;
+  stop(): Promise<void>;
+}
 
 function startServer(mode: "hello" | "rollcall", env: Record<string, string>, nodeFlags: string[] = []): Promise<Child> {
   const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", join(ROOT, "bench", "server.ts")], {
@@ -117,17 +128,25 @@ function startServer(mode: "hello" | "rollcall", env: Record<string, string>, no
     stdio: ["pipe", "pipe", "inherit"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const waiting: ((line: string) => void)[] = [];
+  createInterface({ input: child.stdout! }).on("line", (line) => waiting.shift()?.(line));
+  const nextLine = () => new Promise<string>((resolve) => waiting.push(resolve));
   const stop = async () => {
     child.stdin!.end();
     child.kill("SIGTERM");
     await exited;
   };
+  const command = async <T>(line: string): Promise<T> => {
+    const answer = nextLine();
+    child.stdin!.write(line + "\n");
+    return JSON.parse(await answer) as T;
+  };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${mode} server did not start within 60 s`)), 60_000);
     child.once("exit", (code) => reject(new Error(`${mode} server exited with code ${code} before listening`)));
-    createInterface({ input: child.stdout! }).once("line", (line) => {
+    void nextLine().then((line) => {
       clearTimeout(timer);
-      resolve({ port: (JSON.parse(line) as { port: number }).port, process: child, stop });
+      resolve({ port: (JSON.parse(line) as { port: number }).port, process: child, command, stop });
     });
   });
 }
@@ -183,6 +202,14 @@ function scenarios(seeded: Seeded): Scenario[] {
   return [
     { key: "hello", name: "Express hello-world (ceiling)", server: "hello", expect: 200, next: () => ({ method: "GET", path: "/", headers: {} }) },
     {
+      key: "healthz", name: "GET /healthz (helmet, pino-http; no DB)", server: "rollcall", expect: 200,
+      next: () => ({ method: "GET", path: "/healthz", headers: {} }),
+    },
+    {
+      key: "spc", name: "GET /ServiceProviderConfig (SCIM router; no token, no DB)", server: "rollcall", expect: 200,
+      next: () => ({ method: "GET", path: "/scim/v2/ServiceProviderConfig", headers: { Accept: SCIM_JSON } }),
+    },
+    {
       key: "get", name: "GET /Users/{id}", server: "rollcall", expect: 200, target: 0.5,
       next: () => ({ method: "GET", path: `/scim/v2/Users/${pick(seeded.users).id}`, headers: auth }),
     },
@@ -228,8 +255,30 @@ interface Measured {
   statuses: Record<string, number>;
   serverCpu: number | null;
   generatorCpu: number;
+  /** CPU used by everything else on the machine meanwhile: anything well above 0 makes the figures noisy. */
+  otherCpu: number | null;
   ratio?: number;
   target?: number;
+  /** With --sql-timing: time spent in SQLite per statement text over the measured run. */
+  sql?: SqlStat[];
+}
+
+interface SqlStat { sql: string; calls: number; ms: number }
+
+/** Per scenario: the statements that took the most time, per request, and their share of the app's CPU time. */
+function sqlReport(results: Measured[]): string {
+  const out: string[] = [];
+  for (const r of results) {
+    if (!r.sql || r.requests === 0) continue;
+    const total = r.sql.reduce((n, s) => n + s.ms, 0);
+    const cpuMs = r.serverCpu === null ? null : r.serverCpu * r.seconds * 1000;
+    out.push(`${r.name}: ${fmt((total * 1000) / r.requests)} µs of SQLite per request` +
+      (cpuMs ? ` (${fmt((100 * total) / cpuMs)}% of the app's CPU time)` : ""));
+    for (const s of r.sql.slice(0, 8)) {
+      out.push(`  ${fmt((s.ms * 1000) / r.requests).padStart(5)} µs/req  ${fmt(s.calls / r.requests, 2).padStart(5)} calls/req  ${s.sql.slice(0, 150)}`);
+    }
+  }
+  return out.join("\n");
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -249,23 +298,47 @@ async function fire(port: number, scenario: Scenario, seconds: number, record?: 
   return instance;
 }
 
-/** One request outside the measurement, so that a broken scenario stops the run with the server's answer. */
-async function check(port: number, scenario: Scenario): Promise<void> {
-  const req = scenario.next();
-  const res = await fetch(`http://127.0.0.1:${port}${req.path}`, { method: req.method, headers: req.headers, body: req.body });
-  if (res.status !== scenario.expect) {
-    throw new Error(`${scenario.name}: expected ${scenario.expect}, got ${res.status}: ${(await res.text()).slice(0, 500)}`);
+/**
+ * One request outside the measurement, on a connection of its own, so that a broken scenario stops the run with
+ * the server's answer. Sent again after the warm-up, it also waits for the requests the warm-up left in flight.
+ */
+function check(port: number, scenario: Scenario): Promise<void> {
+  const { method, path, headers, body } = scenario.next();
+  return new Promise((resolve, reject) => {
+    const length = body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(body)) };
+    const req = request({ host: "127.0.0.1", port, method, path, headers: { ...headers, ...length }, agent: false }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk)).on("end", () => {
+        if (res.statusCode === scenario.expect) resolve();
+        else reject(new Error(`${scenario.name}: expected ${scenario.expect}, got ${res.statusCode}: ${text.slice(0, 500)}`));
+      });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Busy CPU seconds of the whole machine so far (Linux /proc/stat), or null elsewhere. */
+function machineBusySeconds(): number | null {
+  try {
+    const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = ticks;
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return null;
   }
-  await res.arrayBuffer();
 }
 
 async function measure(child: Child, scenario: Scenario): Promise<Measured> {
   await check(child.port, scenario);
   await fire(child.port, scenario, options.warmup);
+  await check(child.port, scenario);
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   const statuses: Record<string, number> = {};
+  if (options.sqlTiming && scenario.server === "rollcall") await child.command("sql-reset");
   const serverBefore = cpuSeconds(child.process.pid);
+  const machineBefore = machineBusySeconds();
   const generatorBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const result = await fire(child.port, scenario, options.duration, (ms, status) => {
@@ -279,8 +352,15 @@ async function measure(child: Child, scenario: Scenario): Promise<Measured> {
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const serverAfter = cpuSeconds(child.process.pid);
+  const machineAfter = machineBusySeconds();
   const generator = process.cpuUsage(generatorBefore);
   const sorted = latencies.slice(0, count).sort();
+  const sql = options.sqlTiming && scenario.server === "rollcall"
+    ? (await child.command<{ stats: SqlStat[] }>("sql-stats")).stats
+    : undefined;
+  const serverCpu = serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / seconds;
+  const generatorCpu = (generator.user + generator.system) / 1e6 / seconds;
+  const machineCpu = machineBefore === null || machineAfter === null ? null : (machineAfter - machineBefore) / seconds;
   const non2xx = Object.entries(statuses).filter(([s]) => !s.startsWith("2")).reduce((n, [, c]) => n + c, 0);
   return {
     key: scenario.key,
@@ -292,9 +372,11 @@ async function measure(child: Child, scenario: Scenario): Promise<Measured> {
     p99: percentile(sorted, 99),
     errors: non2xx + result.errors,
     statuses,
-    serverCpu: serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / seconds,
-    generatorCpu: (generator.user + generator.system) / 1e6 / seconds,
+    serverCpu,
+    generatorCpu,
+    otherCpu: machineCpu === null || serverCpu === null ? null : Math.max(0, machineCpu - serverCpu - generatorCpu),
     target: scenario.target,
+    sql,
   };
 }
 
@@ -304,9 +386,10 @@ function table(results: Measured[]): string {
   const rows = results.map((r) => [
     r.name, fmt(r.requests), fmt(r.rps), fmt(r.p50, 2), fmt(r.p99, 2), fmt(r.errors),
     r.ratio === undefined ? "1.00×" : `${fmt(r.ratio, 2)}×`,
-    r.serverCpu === null ? "–" : `${fmt(r.serverCpu * 100)}%`, `${fmt(r.generatorCpu * 100)}%`,
+    r.serverCpu === null || r.requests === 0 ? "–" : fmt((r.serverCpu * r.seconds * 1e6) / r.requests),
+    ...[r.serverCpu, r.generatorCpu, r.otherCpu].map((c) => (c === null ? "–" : `${fmt(c * 100)}%`)),
   ]);
-  const head = ["scenario", "requests", "req/s", "p50 ms", "p99 ms", "errors", "× hello", "app CPU", "load-gen CPU"];
+  const head = ["scenario", "requests", "req/s", "p50 ms", "p99 ms", "errors", "× hello", "app µs/req", "app CPU", "load-gen CPU", "other CPU"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
   const rule = `| ${widths.map((w, i) => (i === 0 ? "-".repeat(w) : "-".repeat(w - 1) + ":")).join(" | ")} |`;
@@ -343,6 +426,8 @@ async function main() {
     log(`seeded in ${fmt(seedSeconds, 1)} s (bulk SQL; not a figure of the app's speed)`);
 
     const all = scenarios(seeded);
+    const unknown = options.only?.filter((key) => !all.some((s) => s.key === key)) ?? [];
+    if (unknown.length) throw new Error(`--only: no scenario ${unknown.join(", ")} (keys: ${all.map((s) => s.key).join(" ")})`);
     const chosen = all.filter((s) => s.key === "hello" || !options.only || options.only.includes(s.key));
     const results: Measured[] = [];
     for (const mode of ["hello", "rollcall"] as const) {
@@ -353,7 +438,7 @@ async function main() {
         profileDir = mkdtempSync(join(tmpdir(), "rollcall-profile-"));
         nodeFlags.push("--cpu-prof", `--cpu-prof-dir=${profileDir}`);
       }
-      const child = await startServer(mode, { DATABASE_URL: target.url }, nodeFlags);
+      const child = await startServer(mode, { DATABASE_URL: target.url, BENCH_SQL_TIMING: options.sqlTiming ? "1" : "0" }, nodeFlags);
       children.push(child);
       for (const scenario of list) {
         log(`${scenario.name} …`);
@@ -383,11 +468,25 @@ async function main() {
     console.log(`${fmt(options.users)} users seeded in ${fmt(seedSeconds, 1)} s; ${options.connections} connections; ${options.duration} s per scenario after ${options.warmup} s warm-up`);
     console.log("");
     console.log(table(results));
+    console.log("app µs/req: CPU time of the app process per request (steadier than req/s when the machine is shared).");
+    console.log("CPU columns: % of one core over the scenario; other CPU is everything else on the machine meanwhile.");
+    const disturbed = results.filter((r) => (r.otherCpu ?? 0) > 0.2);
+    if (options.db !== "sqlite") {
+      console.log("With PostgreSQL on this machine, other CPU includes the database server's own processes.");
+    } else if (disturbed.length) {
+      console.log(`WARNING: other processes used > 20% of a core during ${disturbed.map((r) => r.key).join(", ")}: those req/s are low; rerun on a quiet machine.`);
+    }
     console.log("");
     console.log(`Group sizes after the run: big group ${fmt(options.bigGroupSize)} → ${fmt(big)}; ${fmt(small.length)} small groups ${options.smallGroupSize} → max ${fmt(Math.max(0, ...small))}`);
     console.log("");
     console.log("Targets (ratio to the hello-world in this run, no errors):");
     for (const c of checks) console.log(`  ${c.pass ? "PASS" : "MISS"}  ${c.name}: ${fmt(c.ratio, 2)}× (target ≥ ${fmt(c.target, 2)}×)`);
+
+    if (options.sqlTiming) {
+      console.log("");
+      console.log("Time in SQLite by statement (--sql-timing):");
+      console.log(sqlReport(results));
+    }
 
     if (profileDir) {
       const file = readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile"));
@@ -405,9 +504,10 @@ async function main() {
       database: target.label, users: options.users, connections: options.connections, duration: options.duration,
       warmup: options.warmup, seedSeconds: Number(seedSeconds.toFixed(1)),
       groupSizesAfter: { big, smallMax: Math.max(0, ...small) },
-      results: results.map((r) => ({ ...r, rps: Math.round(r.rps), p50: Number(r.p50.toFixed(2)), p99: Number(r.p99.toFixed(2)),
+      results: results.map(({ sql: _sql, ...r }) => ({ ...r, rps: Math.round(r.rps), p50: Number(r.p50.toFixed(2)), p99: Number(r.p99.toFixed(2)),
         ratio: r.ratio === undefined ? undefined : Number(r.ratio.toFixed(3)), seconds: Number(r.seconds.toFixed(2)),
-        serverCpu: r.serverCpu === null ? null : Number(r.serverCpu.toFixed(2)), generatorCpu: Number(r.generatorCpu.toFixed(2)) })),
+        serverCpu: r.serverCpu === null ? null : Number(r.serverCpu.toFixed(2)), generatorCpu: Number(r.generatorCpu.toFixed(2)),
+        otherCpu: r.otherCpu === null ? null : Number(r.otherCpu.toFixed(2)) })),
       targets: checks,
     }));
   } finally {

@@ -77,9 +77,9 @@ export async function seed(db: Database, options: SeedOptions): Promise<Seeded> 
   const at = (i: number) => new Date(t0 + i * 1000).toISOString();
 
   const users: SeededUser[] = [];
-  const batch = 10_000;
+  const batch = Math.max(1_000, Math.ceil(options.users / 10));
   let nextReport = 0.1;
-  // One transaction per batch of 10,000 users.
+  // One transaction per tenth of the users.
   const runInTransaction = (fn: (em: EntityManager) => Promise<void>) => db.transaction(fn);
   for (let start = 0; start < options.users; start += batch) {
     const end = Math.min(options.users, start + batch);
@@ -91,12 +91,13 @@ export async function seed(db: Database, options: SeedOptions): Promise<Seeded> 
       const userName = `${given}.${family}.${i}@example.com`.toLowerCase();
       const id = randomUUID();
       const now = at(i);
+      const externalId = oktaId();
       users.push({ id, userName });
-      userRows.push([id, organizationId, userName, foldCase(userName), oktaId(), bool(true), "scim", `${given} ${family}`,
+      userRows.push([id, organizationId, userName, foldCase(userName), externalId, bool(true), "scim", `${given} ${family}`,
         `${given} ${family}`, family, given, "en-US", "Engineer", DEPARTMENTS[i % DEPARTMENTS.length], 1, now, now]);
       emailRows.push([organizationId, id, "emails", 0, userName, foldCase(userName), "work", bool(true)]);
       auditRows.push([organizationId, now, ...actor, "user.created", "user", id,
-        JSON.stringify({ userName, externalId: null, active: true, source: "scim" })]);
+        JSON.stringify({ userName, externalId, active: true, source: "scim" })]);
     }
     await runInTransaction(async (em) => {
       await bulkInsert(em, db, "users", ["id", "organization_id", "user_name", "user_name_norm", "external_id", "active", "source",

@@ -4,11 +4,14 @@
  * `BENCH_MODE=hello` serves an Express hello-world, the ceiling every ratio is measured against. Either way it
  * listens on 127.0.0.1 on a free port and prints `{"port":N}` on one line. It exits when its standard input closes
  * (the bench ended or died) or on SIGTERM, going through process.exit so that `--cpu-prof` writes its profile.
+ * Lines on its standard input are commands (see timeStatements), each answered with one JSON line.
  */
 import express from "express";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { Server } from "node:http";
 import { AddressInfo } from "node:net";
+import { createInterface } from "node:readline";
 
 async function rollcall(): Promise<{ server: Server; close(): Promise<void> }> {
   const [{ createApp }, { openDatabase }, { createLogger }] = await Promise.all([
@@ -17,9 +20,45 @@ async function rollcall(): Promise<{ server: Server; close(): Promise<void> }> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is required");
   const db = await openDatabase({ url });
-  const app = createApp({ db, baseUrl: "http://127.0.0.1", logger: createLogger(process.env.LOG_LEVEL ?? "silent") });
+  if (process.env.BENCH_SQL_TIMING === "1" && db.dialect === "sqlite") timeStatements(db.dataSource.driver);
+  // One process, so a key of its own signs its SCIM cursors.
+  const app = createApp({ db, baseUrl: "http://127.0.0.1", logger: createLogger(process.env.LOG_LEVEL ?? "silent"), secretKey: randomBytes(32) });
   const server = app.listen(0, "127.0.0.1");
   return { server, close: () => db.close() };
+}
+
+/**
+ * `--sql-timing`: wraps better-sqlite3's Statement methods so that each SQL text's calls and time add up, BEGIN
+ * and COMMIT included. The bench asks for the totals over its stdin ("sql-reset", "sql-stats") around a scenario.
+ */
+const sqlTimes = new Map<string, { calls: number; ns: bigint }>();
+
+function timeStatements(driver: unknown) {
+  const connection = (driver as { databaseConnection: { prepare(sql: string): object } }).databaseConnection;
+  const proto = Object.getPrototypeOf(connection.prepare("SELECT 1")) as Record<string, unknown>;
+  for (const method of ["run", "get", "all"]) {
+    const original = proto[method] as (...args: unknown[]) => unknown;
+    proto[method] = function (this: { source: string }, ...args: unknown[]) {
+      const started = process.hrtime.bigint();
+      try {
+        return original.apply(this, args);
+      } finally {
+        const key = this.source.replace(/\s+/g, " ").replace(/(\?, )+\?/g, "?…");
+        const entry = sqlTimes.get(key) ?? { calls: 0, ns: 0n };
+        entry.calls++;
+        entry.ns += process.hrtime.bigint() - started;
+        sqlTimes.set(key, entry);
+      }
+    };
+  }
+}
+
+function answer(command: string) {
+  if (command === "sql-reset") sqlTimes.clear();
+  const stats = command === "sql-stats"
+    ? [...sqlTimes].map(([sql, e]) => ({ sql, calls: e.calls, ms: Number(e.ns) / 1e6 })).sort((a, b) => b.ms - a.ms)
+    : undefined;
+  process.stdout.write(JSON.stringify({ ok: command, stats }) + "\n");
 }
 
 function hello(): { server: Server; close(): Promise<void> } {
@@ -40,7 +79,8 @@ async function main() {
     server.close(() => void close().finally(() => process.exit(0)));
     setTimeout(() => process.exit(0), 5_000).unref();
   };
-  process.stdin.on("end", stop).on("close", stop).resume();
+  process.stdin.on("end", stop).on("close", stop);
+  createInterface({ input: process.stdin }).on("line", (line) => answer(line.trim()));
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
   process.stdout.write(JSON.stringify({ port: (server.address() as AddressInfo).port }) + "\n");

@@ -11,6 +11,7 @@ export interface AppDeps {
   db: Database;
   baseUrl: string;
   logger: Logger;
+  secretKey: Buffer;
 }
 
 /** Wires the doors onto one Express app. Start-up, config and the database live in server.ts. */

@@ -26,7 +26,7 @@ async function main() {
   logger.info({ dialect: db.dialect }, "database ready, migrations applied");
   const { organization, token } = await bootstrapDefaultOrganization(db, config.bootstrapScimToken);
 
-  const app = createApp({ db, baseUrl: config.baseUrl, logger });
+  const app = createApp({ db, baseUrl: config.baseUrl, logger, secretKey: config.secretKey });
   const server = app.listen(config.port, config.host);
   await once(server, "listening");
   const port = (server.address() as AddressInfo).port;

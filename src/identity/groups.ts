@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { EntityManager, In } from "typeorm";
-import { Group, GroupMember, User } from "../../entities/index.js";
+import { Group, GroupMember } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { chunks, sql } from "../db/sql.js";
 import { groupColumns } from "./attribute-columns.js";
@@ -44,8 +44,8 @@ export async function getGroup(db: Database, organizationId: string, id: string,
 
 export async function listGroups(db: Database, organizationId: string, query: ListQuery, options: { withMembers: boolean }) {
   const em = db.dataSource.manager;
-  const { total, ids } = await pageOfIds(em, groupColumns, organizationId, query);
-  return { total, groups: await loadGroups(em, organizationId, ids, options.withMembers) };
+  const { ids, ...page } = await pageOfIds(em, groupColumns, organizationId, query);
+  return { ...page, groups: await loadGroups(em, organizationId, ids, options.withMembers) };
 }
 
 function checkGroupText(displayName: unknown, externalId: unknown) {
@@ -64,12 +64,24 @@ async function assertDisplayNameFree(em: EntityManager, organizationId: string, 
 /** Ids that could name a row at all: others (too long, U+0000) are unknown without asking the database. */
 const storableIds = (ids: string[]) => ids.filter((id) => unstorableText(id, MAX_KEY_LENGTH) === null);
 
-/** Of the ids given, those naming a user of this organization; ids of other organizations count as unknown. */
-async function knownUserIds(em: EntityManager, organizationId: string, userIds: string[]): Promise<Set<string>> {
+/**
+ * Of the ids given, those naming a user of this organization; ids of other organizations count as unknown. On
+ * PostgreSQL the users that are not members yet are locked (FOR KEY SHARE) until the transaction ends: a user that
+ * another replica is deleting is then either waited for and gone (unknown), or kept until our insert commits, never
+ * a foreign-key error half-way through a push. Existing members are not locked: deleteUser locks the user and then
+ * its groups, and locking a member here would take the two in the opposite order.
+ */
+async function knownUserIds(em: EntityManager, organizationId: string, groupId: string, userIds: string[]): Promise<Set<string>> {
+  const lock = em.connection.driver.options.type === "postgres" ? " FOR KEY SHARE OF u" : "";
   const known = new Set<string>();
-  for (const chunk of chunks([...new Set(storableIds(userIds))])) {
-    const rows = await em.find(User, { select: { id: true }, where: { organizationId, id: In(chunk) } });
-    for (const r of rows) known.add(r.id);
+  for (const ids of chunks([...new Set(storableIds(userIds))])) {
+    const params = { organizationId, groupId, ids };
+    const members = await sql<{ id: string }>(em,
+      "SELECT m.user_id AS id FROM group_members m WHERE m.group_id = :groupId AND m.user_id IN (:...ids)", params);
+    const joining = await sql<{ id: string }>(em,
+      `SELECT u.id FROM users u WHERE u.organization_id = :organizationId AND u.id IN (:...ids)
+       AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = :groupId AND m.user_id = u.id)${lock}`, params);
+    for (const r of [...members, ...joining]) known.add(r.id);
   }
   return known;
 }
@@ -108,7 +120,7 @@ async function applyMembership(em: EntityManager, organizationId: string, groupI
       await deleteMembers(em, organizationId, groupId, step.userIds);
       outcome.removed.push(...step.userIds);
     } else {
-      const known = await knownUserIds(em, organizationId, step.userIds);
+      const known = await knownUserIds(em, organizationId, groupId, step.userIds);
       outcome.unknown.push(...step.userIds.filter((id) => !known.has(id)));
       if (step.op === "set") {
         const current = await currentMemberIds(em, groupId);
@@ -189,10 +201,11 @@ export async function updateGroup(
       organizationId, actor, action: "group.updated", targetType: "group", targetId: id,
       summary: { displayName: change.displayName ?? before.displayName, changes, ...membershipSummary(membership) },
     });
-    return membership;
+    // Read under the lock: the ETag answered is the version this write made, not a later replica's.
+    const [group] = await loadGroups(em, organizationId, [id], options.withMembers ?? true);
+    return { membership, group };
   }));
-  const group = (await getGroup(db, organizationId, id, { withMembers: options.withMembers ?? true }))!;
-  return { group, unknownMembers: outcome.unknown };
+  return { group: outcome.group, unknownMembers: outcome.membership.unknown };
 }
 
 export async function deleteGroup(db: Database, organizationId: string, id: string, actor: Actor, options: WriteOptions = {}): Promise<void> {

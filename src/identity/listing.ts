@@ -1,38 +1,105 @@
 import { EntityManager } from "typeorm";
 import { sql } from "../db/sql.js";
 
+/** Where a row sits in the page order: its sort key (null when it has no value), creation time and id. */
+export interface Position {
+  key: unknown;
+  createdAt: string;
+  id: string;
+}
+
 /** A page request in storage terms; the SCIM door compiles filters and sortBy into it. */
 export interface ListQuery {
   /** Parameterised SQL condition over the resource alias (`u` or `g`). */
   condition?: { sql: string; params: Record<string, unknown> };
   sort?: { sql: string; descending: boolean };
-  offset: number;
+  /** Index paging skips `offset` rows; cursor paging starts after a position (keyset), at the top when null. */
+  start: { offset: number } | { after: Position | null };
   limit: number;
 }
 
+/** One term of the page order, with the position's value for it (keyset paging compares against that). */
+interface OrderTerm {
+  expr: string;
+  descending: boolean;
+  value: (p: Position) => unknown;
+}
+
 /**
- * Counts the matches and fetches one page of ids in a stable order: sort key with missing values last (first when
- * descending, RFC 7644 §3.4.2.3), then creation time and id, so pages neither repeat nor skip rows.
+ * The one page order, shared by index and cursor paging: sort key with missing values last (first when
+ * descending, RFC 7644 §3.4.2.3), then creation time and id, which never change, so the order is total and stable.
+ * The null flag is an integer, not a boolean, because SQLite cannot bind booleans.
+ */
+function orderTerms(alias: string, sort: ListQuery["sort"]): OrderTerm[] {
+  const keyTerms: OrderTerm[] = sort
+    ? [
+      { expr: `CASE WHEN (${sort.sql}) IS NULL THEN 1 ELSE 0 END`, descending: sort.descending, value: (p) => (p.key === null ? 1 : 0) },
+      { expr: sort.sql, descending: sort.descending, value: (p) => p.key },
+    ]
+    : [];
+  return [
+    ...keyTerms,
+    { expr: `${alias}.created_at`, descending: false, value: (p) => p.createdAt },
+    { expr: `${alias}.id`, descending: false, value: (p) => p.id },
+  ];
+}
+
+/**
+ * "Comes after `p` in this order", written out term by term because SQLite and PostgreSQL disagree on row-value
+ * comparison with mixed directions and NULLs: t1 > v1 OR (t1 = v1 AND (t2 > v2 OR …)). A null sort key is
+ * dropped: the null flag before it already pins the row to the null group, where `= NULL` would never hold.
+ * The redundant `t1 >= v1` in front is what an index can seek on: without it, the default order (created_at, id)
+ * would scan the organization's index from the start on every page, as OFFSET does.
+ */
+function afterCondition(terms: OrderTerm[], p: Position): { sql: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = {};
+  const compared = terms.filter((t) => t.value(p) !== null).map((t, i) => {
+    params[`after${i}`] = t.value(p);
+    return { ...t, param: `:after${i}` };
+  });
+  const text = compared.reduceRight((rest, t) => {
+    const beyond = `${t.expr} ${t.descending ? "<" : ">"} ${t.param}`;
+    return rest ? `(${beyond} OR (${t.expr} = ${t.param} AND ${rest}))` : beyond;
+  }, "");
+  const [first] = compared;
+  return { sql: `${first.expr} ${first.descending ? "<=" : ">="} ${first.param} AND ${text}`, params };
+}
+
+/**
+ * Counts the matches and fetches one page of ids. Index paging uses OFFSET; cursor paging uses a keyset condition,
+ * so that rows created or deleted between pages neither repeat nor hide rows that existed throughout, and reads one
+ * row more than asked to learn whether another page follows (`next`, the position of the page's last row).
  */
 export async function pageOfIds(
   em: EntityManager,
   table: { from: string; alias: string },
   organizationId: string,
   query: ListQuery,
-): Promise<{ total: number; ids: string[] }> {
+): Promise<{ total: number; ids: string[]; next?: Position }> {
   const a = table.alias;
   const where = `${a}.organization_id = :organizationId${query.condition ? ` AND (${query.condition.sql})` : ""}`;
   const params = { ...query.condition?.params, organizationId };
   const [{ n }] = await sql<{ n: number | string }>(em, `SELECT COUNT(*) AS n FROM ${table.from} WHERE ${where}`, params);
   const total = Number(n);
-  if (query.limit === 0 || query.offset >= total) return { total, ids: [] };
-  const order = query.sort
-    ? `(${query.sort.sql}) IS NULL ${query.sort.descending ? "DESC" : "ASC"}, ${query.sort.sql} ${query.sort.descending ? "DESC" : "ASC"}, `
-    : "";
-  const rows = await sql<{ id: string }>(em,
-    `SELECT ${a}.id AS id FROM ${table.from} WHERE ${where} ORDER BY ${order}${a}.created_at ASC, ${a}.id ASC LIMIT :limit OFFSET :offset`,
-    { ...params, limit: query.limit, offset: query.offset });
-  return { total, ids: rows.map((r) => r.id) };
+  const offset = "offset" in query.start ? query.start.offset : 0;
+  if (query.limit === 0 || offset >= total) return { total, ids: [] };
+
+  const terms = orderTerms(a, query.sort);
+  const keyset = "after" in query.start;
+  const after = "after" in query.start && query.start.after ? afterCondition(terms, query.start.after) : undefined;
+  const rows = await sql<{ id: string; created_at: string; sort_key?: unknown }>(em,
+    `SELECT ${a}.id AS id, ${a}.created_at AS created_at${query.sort ? `, ${query.sort.sql} AS sort_key` : ""}
+     FROM ${table.from} WHERE ${where}${after ? ` AND ${after.sql}` : ""}
+     ORDER BY ${terms.map((t) => `${t.expr} ${t.descending ? "DESC" : "ASC"}`).join(", ")}
+     LIMIT :limit OFFSET :offset`,
+    { ...params, ...after?.params, limit: keyset ? query.limit + 1 : query.limit, offset });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    total,
+    ids: page.map((r) => r.id),
+    ...(keyset && rows.length > query.limit && last ? { next: { key: last.sort_key ?? null, createdAt: last.created_at, id: last.id } } : {}),
+  };
 }
 
 /** Puts loaded rows back in the order the page query returned their ids. */

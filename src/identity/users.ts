@@ -47,10 +47,10 @@ export async function getUser(db: Database, organizationId: string, id: string):
   return user ?? null;
 }
 
-export async function listUsers(db: Database, organizationId: string, query: ListQuery): Promise<{ total: number; users: UserRecord[] }> {
+export async function listUsers(db: Database, organizationId: string, query: ListQuery) {
   const em = db.dataSource.manager;
-  const { total, ids } = await pageOfIds(em, userColumns, organizationId, query);
-  return { total, users: await loadUsers(em, organizationId, ids) };
+  const { ids, ...page } = await pageOfIds(em, userColumns, organizationId, query);
+  return { ...page, users: await loadUsers(em, organizationId, ids) };
 }
 
 async function assertUserNameFree(em: EntityManager, organizationId: string, userName: string, exceptId?: string) {
@@ -109,7 +109,7 @@ export async function updateUser(
   actor: Actor, options: WriteOptions = {},
 ): Promise<UserRecord> {
   let userName = "";
-  await uniquely(() => `userName "${userName}" is already taken in this organization`, () => db.transaction(async (em) => {
+  return uniquely(() => `userName "${userName}" is already taken in this organization`, () => db.transaction(async (em) => {
     const version = await lockForWrite(em, "users", organizationId, id, options);
     const [current] = await loadUsers(em, organizationId, [id]);
     const next = await change(current);
@@ -128,8 +128,10 @@ export async function updateUser(
     const active = next.active ?? current.active;
     const action = current.active && !active ? "user.deactivated" : !current.active && active ? "user.reactivated" : "user.updated";
     await recordAudit(em, { organizationId, actor, action, targetType: "user", targetId: id, summary: { userName: next.userName, changes: fields } });
+    // Read under the lock: the answer (and its ETag) is the state this write made, not a later replica's.
+    const [user] = await loadUsers(em, organizationId, [id]);
+    return user;
   }));
-  return (await getUser(db, organizationId, id))!;
 }
 
 export function setUserActive(db: Database, organizationId: string, id: string, active: boolean, actor: Actor, options: WriteOptions = {}) {

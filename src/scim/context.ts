@@ -9,6 +9,8 @@ export interface ScimDeps {
   /** Public base URL (config BASE_URL), for Location and meta.location; never taken from the Host header. */
   baseUrl: string;
   logger: Logger;
+  /** Config secretKey: signs the cursors handed out for RFC 9865 paging, so that any replica can check them. */
+  secretKey: Buffer;
 }
 
 /** Who is calling: set by the bearer-token check, read by every handler. */

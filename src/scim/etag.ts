@@ -8,8 +8,10 @@ export const etagOf = (version: number) => `W/"${version}"`;
  * The version an If-Match header demands, undefined when there is none or it is `*` (any existing resource).
  * A value that is not one of our ETags can never match: 412 straight away.
  */
-export function expectedVersion(req: Request): number | undefined {
-  const header = req.get("If-Match");
+export const expectedVersion = (req: Request): number | undefined => versionOfIfMatch(req.get("If-Match"));
+
+/** An If-Match value (the header, or a Bulk operation's `version`) → the version it demands; see expectedVersion. */
+export function versionOfIfMatch(header: string | undefined): number | undefined {
   if (header === undefined || header.trim() === "*") return undefined;
   const match = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(header);
   if (!match) throw new ScimError(412, null, `If-Match ${header} does not match the current version`);

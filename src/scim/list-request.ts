@@ -1,9 +1,11 @@
 import { Request } from "express";
 import { ResourceColumns } from "../identity/attribute-columns.js";
-import { ListQuery } from "../identity/listing.js";
+import { ListQuery, Position } from "../identity/listing.js";
 import { Database } from "../db/database.js";
-import { invalidSyntax, invalidValue } from "./errors.js";
-import { parseFilter } from "./filter/parse.js";
+import { ScimDeps } from "./context.js";
+import { CursorScope, openCursor, sealCursor } from "./cursor.js";
+import { invalidSyntax, invalidValue, ScimError } from "./errors.js";
+import { FilterNode, parseFilter } from "./filter/parse.js";
 import { filterToSql, sortExpression } from "./filter/sql.js";
 import { Projection } from "./projection.js";
 import { LIST_RESPONSE_URN, ResourceTypeDef } from "./schemas.js";
@@ -11,12 +13,6 @@ import { LIST_RESPONSE_URN, ResourceTypeDef } from "./schemas.js";
 /** Paging limits advertised in /ServiceProviderConfig and enforced here. */
 export const DEFAULT_COUNT = 100;
 export const MAX_RESULTS = 1000;
-
-export interface ListRequest {
-  query: ListQuery;
-  startIndex: number;
-  projection: Projection;
-}
 
 /** Query-string values arrive as strings, SearchRequest values as JSON; either way they mean the same. */
 type Params = Record<string, unknown>;
@@ -46,7 +42,7 @@ function list(params: Params, name: string): string[] | undefined {
 
 /** Case-insensitive parameter names: Entra sends `startindex`, RFC spells `startIndex`. */
 function canonicalParams(raw: Params): Params {
-  const names = ["filter", "startIndex", "count", "sortBy", "sortOrder", "attributes", "excludedAttributes"];
+  const names = ["filter", "startIndex", "count", "cursor", "sortBy", "sortOrder", "attributes", "excludedAttributes"];
   const out: Params = {};
   for (const [key, value] of Object.entries(raw)) {
     const name = names.find((n) => n.toLowerCase() === key.toLowerCase());
@@ -63,31 +59,102 @@ export function readProjection(raw: Params): Projection {
 
 export const projectionOf = (req: Request): Projection => readProjection(req.query as Params);
 
-/** RFC 7644 §3.4.2 list parameters → a storage query (filter and sort compiled to SQL) plus the projection. */
-export function readListRequest(raw: unknown, type: ResourceTypeDef, columns: ResourceColumns, db: Database): ListRequest {
-  // A POST .search body (RFC 7644 §3.4.3) is a SearchRequest object; an array would read as no parameters at all.
+/** The list parameters of RFC 7644 §3.4.2 and RFC 9865, checked but not yet compiled for a resource type. */
+export interface SearchParams {
+  filter?: FilterNode;
+  /** As sent: a cursor is bound to the filter and sort the client sent. */
+  filterText?: string;
+  sortBy?: string;
+  descending: boolean;
+  count: number;
+  /** Index paging from a 1-based startIndex, or cursor paging ("" asks for the first page). */
+  paging: { startIndex: number } | { cursor: string };
+  projection: Projection;
+}
+
+/** RFC 9865 §2: with cursors, `count` must be a positive integer no larger than maxPageSize. */
+function cursorCount(params: Params): number {
+  const invalidCount = () => new ScimError(400, "invalidCount", `count must be an integer from 1 to ${MAX_RESULTS} with cursor paging`);
+  let count: number;
+  try {
+    count = integer(params, "count", DEFAULT_COUNT);
+  } catch {
+    throw invalidCount();
+  }
+  if (count < 1 || count > MAX_RESULTS) throw invalidCount();
+  return count;
+}
+
+/** Reads a query string or SearchRequest body (RFC 7644 §3.4.3); the filter is parsed, 400 invalidFilter if it cannot be. */
+export function readSearchParams(raw: unknown): SearchParams {
+  // A POST .search body is a SearchRequest object; an array would read as no parameters at all.
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw invalidSyntax("the search request must be a JSON object");
   const params = canonicalParams(raw as Params);
-  const startIndex = Math.max(1, integer(params, "startIndex", 1));
-  const count = Math.min(Math.max(0, integer(params, "count", DEFAULT_COUNT)), MAX_RESULTS);
-  const filter = stringParam(params, "filter");
+  const filterText = stringParam(params, "filter");
   const sortBy = stringParam(params, "sortBy");
   const sortOrder = stringParam(params, "sortOrder")?.toLowerCase();
   if (sortOrder !== undefined && sortOrder !== "ascending" && sortOrder !== "descending") {
     throw invalidValue('sortOrder must be "ascending" or "descending"');
   }
+  const { cursor } = params;
+  if (cursor !== undefined && typeof cursor !== "string") throw new ScimError(400, "invalidCursor", "cursor must be a single string");
+  if (cursor !== undefined && params.startIndex !== undefined) {
+    throw invalidValue("startIndex (index paging) and cursor (cursor paging) cannot be combined; send one of them");
+  }
   return {
-    startIndex,
+    filter: filterText !== undefined ? parseFilter(filterText) : undefined,
+    filterText,
+    sortBy: sortBy || undefined,
+    descending: sortOrder === "descending",
+    count: cursor !== undefined ? cursorCount(params) : Math.min(Math.max(0, integer(params, "count", DEFAULT_COUNT)), MAX_RESULTS),
+    paging: cursor !== undefined ? { cursor } : { startIndex: Math.max(1, integer(params, "startIndex", 1)) },
     projection: readProjection(params),
-    query: {
-      condition: filter !== undefined ? filterToSql(parseFilter(filter), columns, db) : undefined,
-      sort: sortBy ? { sql: sortExpression(sortBy, columns, db, type.schema), descending: sortOrder === "descending" } : undefined,
-      offset: startIndex - 1,
-      limit: count,
-    },
   };
 }
 
+/** The filter as SQL over one resource type's columns; 400 invalidFilter when it names what the type lacks. */
+export const compileFilter = (search: SearchParams, columns: ResourceColumns, db: Database): ListQuery["condition"] =>
+  search.filter ? filterToSql(search.filter, columns, db) : undefined;
+
+/** sortBy as SQL over one resource type's columns; 400 invalidValue when the type lacks the attribute. */
+export const compileSort = (search: SearchParams, type: ResourceTypeDef, columns: ResourceColumns, db: Database): ListQuery["sort"] =>
+  search.sortBy ? { sql: sortExpression(search.sortBy, columns, db, type.schema), descending: search.descending } : undefined;
+
 export function listResponse(total: number, startIndex: number, resources: unknown[]) {
   return { schemas: [LIST_RESPONSE_URN], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources };
+}
+
+export interface ListRequest {
+  query: ListQuery;
+  projection: Projection;
+  /** The ListResponse for the page `query` fetched: startIndex for index paging, nextCursor for cursor paging. */
+  response(page: { total: number; next?: Position }, resources: unknown[]): Record<string, unknown>;
+}
+
+/**
+ * List parameters for one resource type of one organization → a storage query, the projection, and how to answer.
+ * Cursor responses carry no startIndex (RFC 9865 §2); nextCursor is omitted on the last page, and previousCursor is
+ * never sent (optional, and it would need a reverse walk). totalResults is always sent: the count runs anyway.
+ */
+export function readListRequest(raw: unknown, type: ResourceTypeDef, columns: ResourceColumns, deps: Pick<ScimDeps, "db" | "secretKey">, organizationId: string): ListRequest {
+  const search = readSearchParams(raw);
+  const compiled = { condition: compileFilter(search, columns, deps.db), sort: compileSort(search, type, columns, deps.db) };
+  const { projection, count, paging } = search;
+  if ("startIndex" in paging) {
+    return {
+      projection,
+      query: { ...compiled, start: { offset: paging.startIndex - 1 }, limit: count },
+      response: (page, resources) => listResponse(page.total, paging.startIndex, resources),
+    };
+  }
+  const scope: CursorScope = { resourceType: type.id, organizationId, filter: search.filterText, sortBy: search.sortBy, descending: search.descending };
+  return {
+    projection,
+    query: { ...compiled, start: { after: paging.cursor === "" ? null : openCursor(deps.secretKey, scope, paging.cursor) }, limit: count },
+    response: (page, resources) => ({
+      schemas: [LIST_RESPONSE_URN], totalResults: page.total, itemsPerPage: resources.length,
+      ...(page.next ? { nextCursor: sealCursor(deps.secretKey, scope, page.next) } : {}),
+      Resources: resources,
+    }),
+  };
 }

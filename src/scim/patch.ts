@@ -3,9 +3,9 @@
  * group-patch.ts as row operations). The input is cloned first and every error is thrown before anything is
  * returned, so a failing operation leaves the caller with nothing to write: that is the whole of atomicity here.
  *
- * Shapes accepted beyond the RFC (scim-in-the-wild §1.1, §1.5): ops in any case, "True"/"False" booleans, a bare id
- * or `[{value}]` for a single-valued attribute, no-path values whose keys are paths (`name.givenName`, URN-qualified
- * names), and Entra's filtered path on an element that does not exist yet, which creates it.
+ * Shapes accepted beyond the RFC (scim-in-the-wild §1.1, §1.5): no-path values whose keys are paths (`name.givenName`,
+ * URN-qualified names), and Entra's filtered path on an element that does not exist yet, which creates it. Legacy
+ * Entra's `Replace`, `"False"` and wrapped single values were rewritten before, by dialects/.
  */
 import { isDeepStrictEqual } from "node:util";
 import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget, ScimError } from "./errors.js";
@@ -27,10 +27,9 @@ export function field(object: ScimObject, name: string): unknown {
   return key === undefined ? undefined : object[key];
 }
 
-/** Entra's legacy mode sends `Replace`, `Add`, `Remove`. */
+/** RFC 7644 §3.5.2's three ops (dialects/entra.ts lowercases Entra's legacy `Replace` before this sees it). */
 export function operationName(op: unknown): OpName {
-  const name = typeof op === "string" ? op.toLowerCase() : undefined;
-  if (name === "add" || name === "replace" || name === "remove") return name;
+  if (op === "add" || op === "replace" || op === "remove") return op;
   throw invalidSyntax(`op must be "add", "replace" or "remove", not ${JSON.stringify(op) ?? "missing"}`);
 }
 
@@ -63,7 +62,7 @@ function readOperation(raw: unknown): PatchOperation {
   return operation;
 }
 
-/** Validates a PatchOp message and returns its operations with lower-case `op`s. */
+/** Validates a PatchOp message and returns its operations. */
 export function readPatchRequest(body: unknown): PatchOperation[] {
   if (!isObject(body)) throw invalidSyntax("the PATCH body must be a JSON object (a PatchOp message)");
   const schemas = field(body, "schemas");
@@ -122,20 +121,6 @@ function checkWritable(t: Target): void {
   }
 }
 
-/**
- * Coerces a PATCH value for one attribute (undefined = unassign). Beyond resource-input's rules, a single-valued
- * simple attribute also takes `[x]`, `[{value: x}]` or `{value: x}` (Entra wraps values that way).
- */
-function coerce(def: AttributeDef, value: unknown, where: string): unknown {
-  let v = value;
-  if (!def.multiValued && Array.isArray(v)) {
-    if (v.length > 1) throw invalidValue(`${where} is single-valued but ${v.length} values were given`);
-    v = v[0];
-  }
-  if (!def.multiValued && def.type !== "complex" && isObject(v) && field(v, "value") !== undefined) v = field(v, "value");
-  return attributeValue(def, v, where);
-}
-
 const element = (def: AttributeDef): AttributeDef => ({ ...def, multiValued: false });
 
 const elementsOf = (container: ScimObject, def: AttributeDef): ScimObject[] => {
@@ -171,11 +156,11 @@ function patchSingle(container: ScimObject, t: Target, op: OpName, value: unknow
   const { def, sub } = t;
   const current = container[def.name];
   if (!sub) {
-    const v = op === "remove" ? undefined : coerce(def, value, t.text);
+    const v = op === "remove" ? undefined : attributeValue(def, value, t.text);
     write(container, def, isObject(v) && isObject(current) && !("value" in v) ? { ...current, ...v } : v);
     return;
   }
-  const v = op === "remove" ? undefined : coerce(sub, value, t.text);
+  const v = op === "remove" ? undefined : attributeValue(sub, value, t.text);
   const next: ScimObject = isObject(current) ? { ...current } : {};
   if (v === undefined) delete next[sub.name];
   else next[sub.name] = v;
@@ -184,7 +169,7 @@ function patchSingle(container: ScimObject, t: Target, op: OpName, value: unknow
 
 /** `value` elements to remove when a remove names the whole list but carries a value: each matches by its fields. */
 function removeListed(container: ScimObject, t: Target, value: unknown): void {
-  const listed = (coerce(t.def, value, t.text) ?? []) as ScimObject[];
+  const listed = (attributeValue(t.def, value, t.text) ?? []) as ScimObject[];
   if (!listed.length) return;
   const current = elementsOf(container, t.def);
   const kept = current.filter((e) => !listed.some((l) => Object.entries(l).every(([k, v]) => isDeepStrictEqual(e[k], v))));
@@ -198,7 +183,7 @@ function patchList(container: ScimObject, t: Target, op: OpName, value: unknown)
   // A value on remove lists what to remove (Entra sends it for members); without one, everything goes.
   if (op === "remove" && value !== undefined && value !== null) return removeListed(container, t, value);
   if (op === "remove") return write(container, def, undefined);
-  const items = (coerce(def, value, t.text) ?? []) as ScimObject[];
+  const items = (attributeValue(def, value, t.text) ?? []) as ScimObject[];
   if (op === "replace") {
     settlePrimary(def, items, items);
     return write(container, def, items);
@@ -221,7 +206,7 @@ function elementFromFilter(t: Target): ScimObject | null {
     if (node.kind === "and") return collect(node.left) && collect(node.right);
     if (node.kind !== "compare" || node.op !== "eq" || node.value === null) return false;
     const sub = findByName(subs, node.path.name)!;
-    fields[sub.name] = coerce(sub, node.value, `${t.def.name}.${sub.name}`);
+    fields[sub.name] = attributeValue(sub, node.value, `${t.def.name}.${sub.name}`);
     return true;
   };
   return !t.filter || collect(t.filter) ? fields : null;
@@ -237,7 +222,7 @@ function patchElements(container: ScimObject, t: Target, op: OpName, value: unkn
   const list = elementsOf(container, def);
   const caseExact = (name: string) => findByName(def.subAttributes ?? [], name)?.caseExact === true;
   const matched = filter ? list.filter((e) => matchesElement(filter, e, caseExact)) : [...list];
-  const v = op === "remove" ? undefined : coerce(sub ?? element(def), value, t.text);
+  const v = op === "remove" ? undefined : attributeValue(sub ?? element(def), value, t.text);
   if (v === undefined) {
     if (!matched.length && op === "remove" && filter) throw noTarget(`no value of '${def.name}' matches ${t.text}`);
     if (sub) for (const e of matched) delete e[sub.name];

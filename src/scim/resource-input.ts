@@ -3,10 +3,10 @@ import { invalidSyntax, invalidValue } from "./errors.js";
 import { AttributeDef, coreAttributes, extensionUrns, findByName, ResourceTypeDef, schemaByUrn } from "./schemas.js";
 
 /**
- * Reads a resource body the way IdPs really send it (scim-in-the-wild §1.5) into canonical SCIM JSON: attribute
- * names in their schema's spelling, "True"/"False" as booleans, `null` as unassigned, a bare id for a complex
- * attribute as `{value}`, a one-element array for a single complex value as that element. Unknown attributes and
- * schema URIs are dropped (never echoed); readOnly ones are ignored as RFC 7643 §2.2 says. Type errors → 400.
+ * Reads a resource body into canonical SCIM JSON: attribute names in their schema's spelling (RFC 7643 §2.1), `null`
+ * as unassigned (§2.5), a single object for a multi-valued attribute as a list of one. Unknown attributes are dropped
+ * (never echoed); readOnly ones are ignored as §2.2 says. Type errors → 400. IdP quirks (`"False"`, a bare-id
+ * `manager`, unknown schema URIs) were rewritten before, once per request, by dialects/.
  */
 export type ScimObject = Record<string, unknown>;
 
@@ -20,7 +20,6 @@ function scalar(def: AttributeDef, value: unknown, where: string): unknown {
   switch (def.type) {
     case "boolean":
       if (typeof value === "boolean") return value;
-      if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
       throw invalidValue(`${where} must be a boolean`);
     case "integer":
     case "decimal":
@@ -43,7 +42,6 @@ function scalar(def: AttributeDef, value: unknown, where: string): unknown {
 }
 
 function complex(def: AttributeDef, value: unknown, where: string): ScimObject {
-  if (typeof value === "string" && findByName(def.subAttributes ?? [], "value")) return { value };
   if (!isObject(value)) throw invalidValue(`${where} must be an object`);
   return attributes(def.subAttributes ?? [], value, where);
 }
@@ -62,10 +60,7 @@ export function attributeValue(def: AttributeDef, value: unknown, where = def.na
     if (values.filter((v) => isObject(v) && v.primary === true).length > 1) throw invalidValue(`only one of ${where} may be primary`);
     return values;
   }
-  if (Array.isArray(value)) {
-    if (def.type === "complex" && value.length <= 1) return value.length ? complex(def, value[0], where) : undefined;
-    throw invalidValue(`${where} is single-valued but an array was given`);
-  }
+  if (Array.isArray(value)) throw invalidValue(`${where} is single-valued but an array was given`);
   return single(def, value, where);
 }
 

@@ -1,10 +1,14 @@
 import express, { NextFunction, Request, Response, Router } from "express";
 import { IdentityError } from "../identity/errors.js";
 import { authenticateScimToken } from "../identity/scim-tokens.js";
+import { BULK_LIMITS } from "./bulk-request.js";
 import { ScimDeps } from "./context.js";
+import { normaliseIngress } from "./dialects/index.js";
 import { ScimError } from "./errors.js";
+import { bulkHandler } from "./resources/bulk.js";
 import { discoveryRouter } from "./resources/discovery.js";
 import { groupsRouter } from "./resources/groups.js";
+import { rootSearch } from "./resources/root-search.js";
 import { usersRouter } from "./resources/users.js";
 
 /** Largest request body accepted under /scim/v2. */
@@ -41,10 +45,10 @@ const IDENTITY_STATUS: Record<IdentityError["reason"], [number, ScimError["scimT
  * Failures of Express reading the request: body-parser's, by the `type` it tags them with (a body that does not
  * inflate keeps zlib's `Z_…` code instead), and the router's percent-decoding of a path parameter.
  */
-function parserError(err: { type?: string; code?: unknown }): ScimError | null {
+function parserError(err: { type?: string; code?: unknown; limit?: number }): ScimError | null {
   switch (err.type) {
     case "entity.parse.failed": return new ScimError(400, "invalidSyntax", "The request body is not valid JSON.");
-    case "entity.too.large": return new ScimError(413, "tooLarge", `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+    case "entity.too.large": return new ScimError(413, "tooLarge", `The request body exceeds ${err.limit ?? MAX_BODY_BYTES} bytes.`);
     case "encoding.unsupported":
     case "charset.unsupported": return new ScimError(415, null, "The request body must be UTF-8 JSON.");
     case "request.aborted": return new ScimError(400, "invalidSyntax", "The request body was cut short.");
@@ -64,11 +68,16 @@ function toScimError(err: unknown): ScimError | null {
   return parserError(err as { type?: string });
 }
 
+/** toScimError, with anything it does not know logged as the bug it is and answered 500. */
+function scimErrorOf(deps: ScimDeps, err: unknown, context: Record<string, unknown>): ScimError {
+  const known = toScimError(err);
+  if (!known) deps.logger.error({ err, ...context }, "SCIM request failed");
+  return known ?? new ScimError(500, null, "Internal error; the request changed nothing. Retry, and report it if it persists.");
+}
+
 function errorHandler(deps: ScimDeps) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = toScimError(err);
-    if (!known) deps.logger.error({ err, method: req.method, url: req.originalUrl }, "SCIM request failed");
-    const error = known ?? new ScimError(500, null, "Internal error; the request changed nothing. Retry, and report it if it persists.");
+    const error = scimErrorOf(deps, err, { method: req.method, url: req.originalUrl });
     if (res.headersSent) return;
     res.status(error.status).type(SCIM_CONTENT_TYPE).json(error.toJSON());
   };
@@ -94,16 +103,23 @@ export function scimRouter(deps: ScimDeps): Router {
   router.use((_req, res, next) => { res.type(SCIM_CONTENT_TYPE); next(); });
   router.use(refuseNul);
   router.use(requireJson);
+  // Bulk has its own, larger body limit, so it reads its body itself; it authenticates first so that nobody
+  // without a token can make the server buffer that much.
+  router.post("/Bulk", authenticate(deps), express.json({ limit: BULK_LIMITS.maxPayloadSize, type: JSON_TYPES }), normaliseIngress,
+    bulkHandler(deps, (err, context) => scimErrorOf(deps, err, context)));
   router.use(express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES }));
+  // Once per request, before any handler reads the body: each IdP's dialect into what the handlers validate.
+  router.use(normaliseIngress);
   router.use(discoveryRouter(deps));
   router.use(authenticate(deps));
   router.use("/Users", usersRouter(deps));
   router.use("/Groups", groupsRouter(deps));
-  router.all(["/Me", "/Bulk"], (req) => {
+  router.post("/.search", rootSearch(deps));
+  router.all("/Me", (req) => {
     throw new ScimError(501, null, `${req.path} is not supported yet.`);
   });
   router.all(["/ServiceProviderConfig", "/Schemas", "/Schemas/:id", "/ResourceTypes", "/ResourceTypes/:id",
-    "/Users", "/Users/:id", "/Groups", "/Groups/:id"], (req) => {
+    "/Users", "/Users/:id", "/Groups", "/Groups/:id", "/Bulk", "/.search"], (req) => {
     throw new ScimError(405, null, `${req.method} is not allowed on ${req.path}.`);
   });
   router.use((req) => {

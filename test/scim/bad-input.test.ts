@@ -338,7 +338,8 @@ const rows: Row[] = [
   { name: "unknown resource type", method: "GET", path: "/ResourceTypes/Widget", status: 404, scimType: null },
   { name: "/Me", method: "GET", path: "/Me", status: 501, scimType: null },
   { name: "/Me", method: "PATCH", path: "/Me", body: ops({ op: "replace", path: "title", value: "x" }), status: 501, scimType: null },
-  { name: "/Bulk", method: "POST", path: "/Bulk", body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations: [{ method: "DELETE", path: "/Users/{alice}" }] }, status: 501, scimType: null },
+  { name: "/Bulk with an unknown method", method: "POST", path: "/Bulk", body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations: [{ method: "DELETE", path: "/Users/{alice}" }, { method: "GET", path: "/Users/{alice}" }] }, status: 400, scimType: "invalidSyntax" },
+  { name: "/Bulk", method: "GET", path: "/Bulk", status: 405, scimType: null },
 ];
 
 /** A detail meant for people: no stack frames, no source paths. */

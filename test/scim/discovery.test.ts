@@ -11,7 +11,7 @@ describe("RFC 7644 §4 discovery", () => {
   before(async () => { h = await startHarness(sqlite); });
   after(() => h?.close());
 
-  it("ServiceProviderConfig advertises what works: PATCH, filter with maxResults, sort, ETags; no bulk yet", async () => {
+  it("ServiceProviderConfig advertises what works: PATCH, filter with maxResults, sort, ETags, bulk", async () => {
     const res = await supertest(h.server).get("/scim/v2/ServiceProviderConfig").expect(200);
     assert.match(res.headers["content-type"], /^application\/scim\+json/);
     const spc = res.body;
@@ -20,7 +20,7 @@ describe("RFC 7644 §4 discovery", () => {
     assert.deepEqual(spc.filter, { supported: true, maxResults: 1000 });
     assert.equal(spc.sort.supported, true);
     assert.equal(spc.etag.supported, true);
-    assert.equal(spc.bulk.supported, false);
+    assert.deepEqual(spc.bulk, { supported: true, maxOperations: 1000, maxPayloadSize: 4 * 1024 * 1024 });
     assert.equal(spc.authenticationSchemes[0].type, "oauthbearertoken");
     assert.equal(spc.meta.location, `${BASE_URL}/scim/v2/ServiceProviderConfig`);
   });

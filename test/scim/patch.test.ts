@@ -26,10 +26,10 @@ const patch = (operations: unknown[], resource = ada()) => applyPatch(userType, 
 
 
 describe("readPatchRequest", () => {
-  it("returns the operations with lower-case ops, keeping path and value", () => {
+  it("returns the operations, keeping op, path and value", () => {
     const ops = readPatchRequest(message([
-      { op: "Replace", path: "active", value: "False" },
-      { op: "ADD", value: { title: "Countess" } },
+      { op: "replace", path: "active", value: "False" },
+      { op: "add", value: { title: "Countess" } },
       { op: "remove", path: "title" },
     ]));
     assert.deepEqual(ops, [
@@ -48,7 +48,7 @@ describe("readPatchRequest", () => {
   });
 
   it("keeps remove with a path and a value (Entra's member removal)", () => {
-    const ops = readPatchRequest(message([{ op: "Remove", path: "members", value: [{ $ref: null, value: "2819c223" }] }]));
+    const ops = readPatchRequest(message([{ op: "remove", path: "members", value: [{ $ref: null, value: "2819c223" }] }]));
     assert.deepEqual(ops, [{ op: "remove", path: "members", value: [{ $ref: null, value: "2819c223" }] }]);
   });
 
@@ -70,6 +70,8 @@ describe("readPatchRequest", () => {
     ["an operation that is not an object", message(["remove title"]), "invalidSyntax", /Operations\[0\]/],
     ["an unknown op", message([{ op: "remove", path: "title" }, { op: "move", path: "title" }]), "invalidSyntax", /Operations\[1\].*"move"/],
     ["a missing op", message([{ path: "title", value: "x" }]), "invalidSyntax", /missing/],
+    // Entra's capitalised ops are lowercased by dialects/ before the handler reads the message.
+    ["a capitalised op", message([{ op: "Replace", path: "title", value: "x" }]), "invalidSyntax", /"Replace"/],
     ["a non-string path", message([{ op: "replace", path: 7, value: "x" }]), "invalidPath"],
     ["an empty path", message([{ op: "replace", path: "", value: "x" }]), "invalidPath"],
     ["remove without a path", message([{ op: "remove" }]), "noTarget", /path/],
@@ -131,11 +133,6 @@ describe("applyPatch without a path", () => {
     const out = patch([{ op: "add", value: { emails: [{ value: "ada@other.test", type: "other" }] } }]);
     assert.equal((out.emails as unknown[]).length, 3);
   });
-
-  it("coerces Okta's and Entra's boolean strings", () => {
-    assert.equal(patch([{ op: "replace", value: { active: "False" } }]).active, false);
-    assert.equal(patch([{ op: "replace", value: { active: "TRUE" } }], { ...ada(), active: false }).active, true);
-  });
 });
 
 describe("applyPatch on simple and complex attributes", () => {
@@ -148,24 +145,6 @@ describe("applyPatch on simple and complex attributes", () => {
   it("accepts a core URN-qualified path", () => {
     const out = patch([{ op: "add", path: `${USER_URN}:displayName`, value: "Ada" }]);
     assert.equal(out.displayName, "Ada");
-  });
-
-  it("applies Entra's legacy user body", () => {
-    const out = patch([
-      { op: "Replace", path: "active", value: "False" },
-      { op: "Replace", path: 'emails[type eq "work"].value', value: "ada@contoso.test" },
-      { op: "Add", path: `${ENT}:manager`, value: "7d1e0c" },
-    ]);
-    assert.equal(out.active, false);
-    assert.deepEqual(out.emails, [{ value: "ada@contoso.test", type: "work", primary: true }, { value: "ada@home.test", type: "home" }]);
-    assert.deepEqual((out[ENT] as Record<string, unknown>).manager, { value: "7d1e0c" });
-  });
-
-  it("unwraps single values sent as [x], [{value}] or {value}", () => {
-    assert.equal(patch([{ op: "replace", path: "active", value: [{ value: "False" }] }]).active, false);
-    assert.equal(patch([{ op: "replace", path: "title", value: ["Countess"] }]).title, "Countess");
-    assert.equal(patch([{ op: "replace", path: "title", value: { value: "Countess" } }]).title, "Countess");
-    assert.equal("title" in patch([{ op: "replace", path: "title", value: [] }]), false);
   });
 
   it("sets a writeOnly password", () => {
@@ -220,11 +199,9 @@ describe("applyPatch on the enterprise extension", () => {
     assert.equal((patch([{ op: "replace", path: "costCenter", value: "7" }])[ENT] as Record<string, unknown>).costCenter, "7");
   });
 
-  it("stores the manager as {value} whatever shape it comes in", () => {
-    assert.deepEqual(manager(patch([{ op: "replace", path: `${ENT}:manager`, value: "7d1e0c" }])), { value: "7d1e0c" });
+  it("replaces the manager with a new {value}, dropping the old $ref (bare ids: see dialects.test.ts)", () => {
     assert.deepEqual(manager(patch([{ op: "replace", path: `${ENT}:manager`, value: { value: "7d1e0c" } }])), { value: "7d1e0c" });
-    assert.deepEqual(manager(patch([{ op: "add", path: `${ENT}:manager`, value: [{ $ref: null, value: "7d1e0c" }] }])), { value: "7d1e0c" });
-    assert.deepEqual(manager(patch([{ op: "replace", value: { [`${ENT}:manager`]: "7d1e0c" } }])), { value: "7d1e0c" });
+    assert.deepEqual(manager(patch([{ op: "replace", value: { [`${ENT}:manager`]: { value: "7d1e0c" } } }])), { value: "7d1e0c" });
   });
 
   it("patches manager.value and ignores the readOnly displayName inside a value", () => {
@@ -241,7 +218,7 @@ describe("applyPatch on the enterprise extension", () => {
   });
 
   it("adds or replaces through the whole-extension path, merging", () => {
-    const out = patch([{ op: "replace", path: ENT, value: { department: "R&D", manager: "7d1e0c", employeeNumber: "1815" } }]);
+    const out = patch([{ op: "replace", path: ENT, value: { department: "R&D", manager: { value: "7d1e0c" }, employeeNumber: "1815" } }]);
     assert.deepEqual(out[ENT], { employeeNumber: "1815", department: "R&D", manager: { value: "7d1e0c" } });
   });
 
@@ -296,8 +273,8 @@ describe("applyPatch on multi-valued attributes", () => {
   it("creates the value a filtered path describes when none exists (Entra)", () => {
     const { emails: _e, ...noEmails } = ada();
     const out = patch([
-      { op: "Replace", path: 'phoneNumbers[type eq "mobile"].value', value: "+44 7700" },
-      { op: "Add", path: 'addresses[type eq "work"].postalCode', value: "SW1A 1AA" },
+      { op: "replace", path: 'phoneNumbers[type eq "mobile"].value', value: "+44 7700" },
+      { op: "add", path: 'addresses[type eq "work"].postalCode', value: "SW1A 1AA" },
       { op: "replace", path: 'emails[type eq "work"].value', value: "ada@contoso.test" },
     ], noEmails);
     assert.deepEqual(out.phoneNumbers, [{ type: "mobile", value: "+44 7700" }]);
@@ -313,7 +290,7 @@ describe("applyPatch on multi-valued attributes", () => {
   it("primary: true on one value clears it on the others", () => {
     const added = emails(patch([{ op: "add", path: "emails", value: [{ value: "a@new.test", type: "other", primary: true }] }]));
     assert.deepEqual(added.map((e) => e.primary), [false, undefined, true]);
-    const replaced = emails(patch([{ op: "replace", path: 'emails[type eq "home"].primary', value: "True" }]));
+    const replaced = emails(patch([{ op: "replace", path: 'emails[type eq "home"].primary', value: true }]));
     assert.deepEqual(replaced.map((e) => e.primary), [false, true]);
     const created = emails(patch([{ op: "replace", path: 'emails[type eq "other" and primary eq true].value', value: "o@x.test" }]));
     assert.deepEqual(created[2], { type: "other", primary: true, value: "o@x.test" });

@@ -1,6 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { Server } from "node:http";
-import { pino } from "pino";
+import { Logger, pino } from "pino";
 import supertest from "supertest";
 import { createApp } from "../../src/app.js";
 import { Database, openDatabase } from "../../src/db/database.js";
@@ -46,10 +47,12 @@ async function tenant(db: Database, slug: string): Promise<Tenant> {
   return { organizationId: org.id, token };
 }
 
-export async function startHarness(target: DatabaseTarget): Promise<Harness> {
+/** `logger` replaces the silent default, for suites that check what is logged. */
+export async function startHarness(target: DatabaseTarget, options: { logger?: Logger } = {}): Promise<Harness> {
   const { url, drop } = await target.create();
   const db = await openDatabase({ url });
-  const app = createApp({ db, baseUrl: BASE_URL, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const app = createApp({ db, baseUrl: BASE_URL, logger, secretKey: randomBytes(32) });
   const server = app.listen(0, "127.0.0.1");
   await once(server, "listening");
   const orgA = await tenant(db, "org-a");

@@ -1,6 +1,8 @@
 import { Router } from "express";
+import { BULK_LIMITS } from "../bulk-request.js";
 import { ScimDeps, SCIM_PREFIX } from "../context.js";
 import { ScimError } from "../errors.js";
+import { CURSOR_TIMEOUT_SECONDS } from "../cursor.js";
 import { DEFAULT_COUNT, MAX_RESULTS } from "../list-request.js";
 import { LIST_RESPONSE_URN, resourceTypes, schemaDefs } from "../schemas.js";
 
@@ -23,12 +25,16 @@ export function discoveryRouter(deps: ScimDeps): Router {
     schemas: [SPC_URN],
     documentationUri: "https://github.com/rollcall/rollcall#readme",
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    bulk: { supported: true, ...BULK_LIMITS },
     filter: { supported: true, maxResults: MAX_RESULTS },
     changePassword: { supported: false },
     sort: { supported: true },
     etag: { supported: true },
-    pagination: { cursor: false, index: true, defaultPaginationMethod: "index", defaultPageSize: DEFAULT_COUNT, maxPageSize: MAX_RESULTS },
+    // RFC 9865 §4. Cursors on /Users and /Groups (GET and /.search); the root /.search pages by index only.
+    pagination: {
+      cursor: true, index: true, defaultPaginationMethod: "index", defaultPageSize: DEFAULT_COUNT, maxPageSize: MAX_RESULTS,
+      cursorTimeout: CURSOR_TIMEOUT_SECONDS,
+    },
     authenticationSchemes: [{
       type: "oauthbearertoken", name: "Bearer token", primary: true,
       description: "A SCIM token issued by Rollcall for one organization, sent as Authorization: Bearer <token>.",

@@ -4,14 +4,15 @@ import { createGroup, deleteGroup, getGroup, listGroups, updateGroup } from "../
 import { GroupRecord } from "../../identity/records.js";
 import { callerOf, resourceUrl, ScimDeps } from "../context.js";
 import { invalidValue, ScimError } from "../errors.js";
-import { etagOf, expectedVersion, notModified } from "../etag.js";
+import { etagOf, notModified } from "../etag.js";
 import { groupChangeOf } from "../group-patch.js";
-import { listResponse, projectionOf, readListRequest } from "../list-request.js";
+import { projectionOf, readListRequest } from "../list-request.js";
 import { readPatchRequest } from "../patch.js";
 import { project, Projection, shows } from "../projection.js";
 import { sendResource } from "../respond.js";
 import { readResource, ScimObject } from "../resource-input.js";
 import { GROUP_URN, groupType } from "../schemas.js";
+import { ResourceWrites, writeRoutes, Written } from "./writes.js";
 
 export function toScimGroup(group: GroupRecord, deps: ScimDeps): ScimObject {
   return {
@@ -39,26 +40,57 @@ function groupInputOf(body: ScimObject) {
   return { displayName: typeof body.displayName === "string" ? body.displayName : "", externalId: (body.externalId as string | undefined) ?? null, memberIds };
 }
 
+/** Members are loaded only when the response shows them: renaming a 100,000-member group reads none. */
+const withMembers = (projection: Projection) => ({ withMembers: shows(groupType, projection, "members") });
+
+/** The writes behind POST, PUT, PATCH and DELETE on /Groups, shared with /Bulk. */
+export function groupWrites(deps: ScimDeps): ResourceWrites {
+  const { db } = deps;
+  const rendered = (status: 200 | 201, group: GroupRecord): Written => ({ status, resource: toScimGroup(group, deps) });
+  return {
+    type: groupType,
+    async create({ organizationId, actor }, body) {
+      const { group } = await createGroup(db, organizationId, groupInputOf(readResource(groupType, body)), actor);
+      return rendered(201, group);
+    },
+    async replace({ organizationId, actor }, id, body, { expectedVersion, projection = {} }) {
+      const input = groupInputOf(readResource(groupType, body));
+      const { group } = await updateGroup(db, organizationId, id,
+        { displayName: input.displayName, externalId: input.externalId, members: [{ op: "set", userIds: input.memberIds }] },
+        actor, { expectedVersion, ...withMembers(projection) });
+      return rendered(200, group);
+    },
+    // 204 without a body, as RFC 7644 §3.5.2 allows and Entra expects: echoing a large member list helps no one.
+    // A client that names attributes gets them (200), as §3.5.2 requires.
+    async patch({ organizationId, actor }, id, body, { expectedVersion, projection = {} }) {
+      const change = groupChangeOf(id, readPatchRequest(body));
+      const asked = Boolean(projection.attributes?.length || projection.excludedAttributes?.length);
+      const { group } = await updateGroup(db, organizationId, id, change, actor,
+        { expectedVersion, withMembers: asked && shows(groupType, projection, "members") });
+      return asked ? rendered(200, group) : { status: 204, version: etagOf(group.version) };
+    },
+    async remove({ organizationId, actor }, id, { expectedVersion }) {
+      await deleteGroup(db, organizationId, id, actor, { expectedVersion });
+      return { status: 204 };
+    },
+  };
+}
+
 export function groupsRouter(deps: ScimDeps): Router {
   const router = Router();
   const { db } = deps;
-  /** Members are loaded only when the response shows them: renaming a 100,000-member group reads none. */
-  const withMembers = (projection: Projection) => ({ withMembers: shows(groupType, projection, "members") });
 
   async function search(res: Response, params: Record<string, unknown>) {
-    const { query, startIndex, projection } = readListRequest(params, groupType, groupColumns, db);
-    const { total, groups } = await listGroups(db, callerOf(res).organizationId, query, withMembers(projection));
-    res.json(listResponse(total, startIndex, groups.map((g) => project(groupType, toScimGroup(g, deps), projection))));
+    const { organizationId } = callerOf(res);
+    const request = readListRequest(params, groupType, groupColumns, deps, organizationId);
+    const { groups, ...page } = await listGroups(db, organizationId, request.query, withMembers(request.projection));
+    res.json(request.response(page, groups.map((g) => project(groupType, toScimGroup(g, deps), request.projection))));
   }
 
   router.get("/", (req, res) => search(res, req.query as Record<string, unknown>));
   router.post("/.search", (req, res) => search(res, req.body ?? {}));
 
-  router.post("/", async (req, res) => {
-    const { organizationId, actor } = callerOf(res);
-    const { group } = await createGroup(db, organizationId, groupInputOf(readResource(groupType, req.body)), actor);
-    sendResource(res, 201, groupType, toScimGroup(group, deps));
-  });
+  writeRoutes(router, groupWrites(deps));
 
   router.get("/:id", async (req: Request<{ id: string }>, res) => {
     const projection = projectionOf(req);
@@ -66,35 +98,6 @@ export function groupsRouter(deps: ScimDeps): Router {
     if (!group) throw new ScimError(404, null, `Group ${req.params.id} not found`);
     if (notModified(req, res, group.version)) return;
     sendResource(res, 200, groupType, toScimGroup(group, deps), projection);
-  });
-
-  router.put("/:id", async (req: Request<{ id: string }>, res) => {
-    const { organizationId, actor } = callerOf(res);
-    const input = groupInputOf(readResource(groupType, req.body));
-    const projection = projectionOf(req);
-    const { group } = await updateGroup(db, organizationId, req.params.id,
-      { displayName: input.displayName, externalId: input.externalId, members: [{ op: "set", userIds: input.memberIds }] },
-      actor, { expectedVersion: expectedVersion(req), ...withMembers(projection) });
-    sendResource(res, 200, groupType, toScimGroup(group, deps), projection);
-  });
-
-  // 204 without a body, as RFC 7644 §3.5.2 allows and Entra expects: echoing a large member list helps no one.
-  // A client that names attributes gets them (200), as §3.5.2 requires.
-  router.patch("/:id", async (req: Request<{ id: string }>, res) => {
-    const { organizationId, actor } = callerOf(res);
-    const change = groupChangeOf(req.params.id, readPatchRequest(req.body));
-    const projection = projectionOf(req);
-    const asked = Boolean(projection.attributes?.length || projection.excludedAttributes?.length);
-    const { group } = await updateGroup(db, organizationId, req.params.id, change, actor,
-      { expectedVersion: expectedVersion(req), withMembers: asked && shows(groupType, projection, "members") });
-    if (asked) sendResource(res, 200, groupType, toScimGroup(group, deps), projection);
-    else res.status(204).set("ETag", etagOf(group.version)).end();
-  });
-
-  router.delete("/:id", async (req: Request<{ id: string }>, res) => {
-    const { organizationId, actor } = callerOf(res);
-    await deleteGroup(db, organizationId, req.params.id, actor, { expectedVersion: expectedVersion(req) });
-    res.status(204).end();
   });
 
   return router;

@@ -4,13 +4,14 @@ import { Address, MultiValue, multiValuedUserAttributes, UserInput, UserRecord }
 import { createUser, deleteUser, getUser, listUsers, updateUser } from "../../identity/users.js";
 import { callerOf, resourceUrl, ScimDeps } from "../context.js";
 import { ScimError } from "../errors.js";
-import { etagOf, expectedVersion, notModified } from "../etag.js";
-import { listResponse, projectionOf, readListRequest } from "../list-request.js";
+import { etagOf, notModified } from "../etag.js";
+import { projectionOf, readListRequest } from "../list-request.js";
 import { applyPatch, readPatchRequest } from "../patch.js";
 import { project } from "../projection.js";
 import { sendResource } from "../respond.js";
 import { readResource, ScimObject } from "../resource-input.js";
 import { ENTERPRISE_URN, USER_URN, userType } from "../schemas.js";
+import { ResourceWrites, writeRoutes, Written } from "./writes.js";
 
 /** Drops empty values so that output carries only what is set (RFC 7643 §2.5: unassigned = absent). */
 function present(o: Record<string, unknown>): Record<string, unknown> {
@@ -74,54 +75,54 @@ export function userInputOf(body: ScimObject): UserInput {
   };
 }
 
+/** The writes behind POST, PUT, PATCH and DELETE on /Users, shared with /Bulk. */
+export function userWrites(deps: ScimDeps): ResourceWrites {
+  const { db } = deps;
+  const rendered = (status: 200 | 201, user: UserRecord): Written => ({ status, resource: toScimUser(user, deps) });
+  return {
+    type: userType,
+    async create({ organizationId, actor }, body) {
+      return rendered(201, await createUser(db, organizationId, userInputOf(readResource(userType, body)), actor, "scim"));
+    },
+    async replace({ organizationId, actor }, id, body, { expectedVersion }) {
+      const input = userInputOf(readResource(userType, body));
+      return rendered(200, await updateUser(db, organizationId, id, (current) => ({ ...input, active: input.active ?? current.active }),
+        actor, { expectedVersion }));
+    },
+    async patch({ organizationId, actor }, id, body, { expectedVersion }) {
+      const operations = readPatchRequest(body);
+      return rendered(200, await updateUser(db, organizationId, id,
+        (current) => userInputOf(readResource(userType, applyPatch(userType, toScimUser(current, deps), operations))),
+        actor, { expectedVersion }));
+    },
+    async remove({ organizationId, actor }, id, { expectedVersion }) {
+      await deleteUser(db, organizationId, id, actor, { expectedVersion });
+      return { status: 204 };
+    },
+  };
+}
+
 export function usersRouter(deps: ScimDeps): Router {
   const router = Router();
   const { db } = deps;
 
   async function search(res: Response, params: Record<string, unknown>) {
     const { organizationId } = callerOf(res);
-    const { query, startIndex, projection } = readListRequest(params, userType, userColumns, db);
-    const { total, users } = await listUsers(db, organizationId, query);
-    res.json(listResponse(total, startIndex, users.map((u) => project(userType, toScimUser(u, deps), projection))));
+    const request = readListRequest(params, userType, userColumns, deps, organizationId);
+    const { users, ...page } = await listUsers(db, organizationId, request.query);
+    res.json(request.response(page, users.map((u) => project(userType, toScimUser(u, deps), request.projection))));
   }
 
   router.get("/", (req, res) => search(res, req.query as Record<string, unknown>));
   router.post("/.search", (req, res) => search(res, req.body ?? {}));
 
-  router.post("/", async (req, res) => {
-    const { organizationId, actor } = callerOf(res);
-    const user = await createUser(db, organizationId, userInputOf(readResource(userType, req.body)), actor, "scim");
-    sendResource(res, 201, userType, toScimUser(user, deps));
-  });
+  writeRoutes(router, userWrites(deps));
 
   router.get("/:id", async (req, res) => {
     const user = await getUser(db, callerOf(res).organizationId, req.params.id);
     if (!user) throw new ScimError(404, null, `User ${req.params.id} not found`);
     if (notModified(req, res, user.version)) return;
     sendResource(res, 200, userType, toScimUser(user, deps), projectionOf(req));
-  });
-
-  router.put("/:id", async (req, res) => {
-    const { organizationId, actor } = callerOf(res);
-    const input = userInputOf(readResource(userType, req.body));
-    const user = await updateUser(db, organizationId, req.params.id, (current) => ({ ...input, active: input.active ?? current.active }),
-      actor, { expectedVersion: expectedVersion(req) });
-    sendResource(res, 200, userType, toScimUser(user, deps), projectionOf(req));
-  });
-
-  router.patch("/:id", async (req, res) => {
-    const { organizationId, actor } = callerOf(res);
-    const operations = readPatchRequest(req.body);
-    const user = await updateUser(db, organizationId, req.params.id,
-      (current) => userInputOf(readResource(userType, applyPatch(userType, toScimUser(current, deps), operations))),
-      actor, { expectedVersion: expectedVersion(req) });
-    sendResource(res, 200, userType, toScimUser(user, deps), projectionOf(req));
-  });
-
-  router.delete("/:id", async (req, res) => {
-    const { organizationId, actor } = callerOf(res);
-    await deleteUser(db, organizationId, req.params.id, actor, { expectedVersion: expectedVersion(req) });
-    res.status(204).end();
   });
 
   return router;
