@@ -29,9 +29,6 @@ async function main() {
   const app = createApp({ db, baseUrl: config.baseUrl, logger, secretKey: config.secretKey });
   const server = app.listen(config.port, config.host);
   await once(server, "listening");
-  const port = (server.address() as AddressInfo).port;
-  logger.info({ port, baseUrl: config.baseUrl }, "Rollcall listening");
-
   if (token) {
     // Printed once, on the first start of an empty database: the token is stored only as a hash.
     const shown = config.bootstrapScimToken ? "(the value of ROLLCALL_BOOTSTRAP_SCIM_TOKEN)" : token;
@@ -45,6 +42,9 @@ async function main() {
       "",
     ].join("\n") + "\n");
   }
+
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, baseUrl: config.baseUrl }, "Rollcall listening");
 
   // Graceful shutdown: stop accepting, let in-flight requests finish, then close the database.
   const shutdown = (signal: string) => {

@@ -1,44 +1,11 @@
 import assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { randomBytes } from "node:crypto";
 import { databaseTargets } from "./support/databases.js";
-
-/** Starts the real server process (src/server.ts through tsx) and waits until it listens or exits. */
-async function start(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; stdout: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const listening = stdout.split("\n").map((l) => { try { return JSON.parse(l); } catch { return null; } })
-        .find((l) => l?.msg === "Rollcall listening");
-      // The bootstrap banner is printed right after the listening line; give it a tick to arrive.
-      if (listening) setTimeout(() => resolve({ child, port: listening.port, stdout }), 100);
-    });
-    child.once("exit", (code) => reject(Object.assign(new Error(`server exited with ${code}`), { stdout })));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  child.kill("SIGTERM");
-  return exited;
-}
-
-function run(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stderr })));
-}
+import { runServerToExit as run, startServer as start, stopServer as stop } from "./support/server-process.js";
 
 describe("server start-up", () => {
   const dir = mkdtempSync(join(tmpdir(), "rollcall-server-"));

@@ -7,12 +7,12 @@
  * app (transactions are queued in process there) through a listening harness with the same scenarios.
  */
 import assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { databaseTargets } from "../support/databases.js";
 import { Harness, startHarness } from "../support/harness.js";
+import { ServerProcess, startServer, stopServer } from "../support/server-process.js";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -281,51 +281,6 @@ function scenarios(backend: () => Backend) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Two real server processes on one PostgreSQL database.
-
-interface ServerProcess {
-  child: ChildProcess;
-  port: number;
-  errors: string[];
-}
-
-/** Starts src/server.ts through tsx (as test/server.test.ts does) and waits until it listens or exits. */
-function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const errors: string[] = [];
-  let pending = "";
-  let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) {
-        let entry: { level?: number; msg?: string; port?: number } | null = null;
-        try {
-          entry = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (entry?.msg === "Rollcall listening") resolve({ child, port: entry.port!, errors });
-        if ((entry?.level ?? 0) >= 50) errors.push(line.slice(0, 2000));
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${stderr.slice(0, 2000)}`)));
-  });
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 const targets = await databaseTargets();
 const postgres = targets.find((t) => t.name === "postgres")!;

@@ -1,43 +1,68 @@
 import { ChildProcess, spawn } from "node:child_process";
 
-/** The real server (src/server.ts through tsx) as a child process, for tests of start-up, shutdown and crashes. */
+/** The real server (src/server.ts through tsx) as a child process, for tests of start-up, shutdown, crashes, replicas. */
 export interface ServerProcess {
   child: ChildProcess;
   port: number;
-  /** Everything written to stdout up to the "Rollcall listening" line. */
+  /** Everything written to stdout up to the "Rollcall listening" line (the first-start banner comes before it). */
   stdout: string;
+  /** Log lines at error level or above, collected for as long as the process runs. */
+  errors: string[];
 }
+
+const spawnServer = (env: Record<string, string>, stdout: "pipe" | "ignore") =>
+  spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", stdout, "pipe"],
+  });
 
 /** Starts the server on a free port of 127.0.0.1 and resolves once it listens; rejects if it exits first. */
 export function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnServer(env, "pipe");
+  const errors: string[] = [];
   let stdout = "";
+  let pending = "";
   let stderr = "";
   child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
   return new Promise((resolve, reject) => {
     child.stdout!.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
-      for (const line of stdout.split("\n")) {
-        let entry: { msg?: string; port?: number } | null = null;
+      pending += chunk.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        let entry: { level?: number; msg?: string; port?: number } | null = null;
         try {
           entry = JSON.parse(line);
         } catch {
           continue;
         }
-        if (entry?.msg === "Rollcall listening") resolve({ child, port: entry.port!, stdout });
+        if ((entry?.level ?? 0) >= 50) errors.push(line.slice(0, 2000));
+        if (entry?.msg === "Rollcall listening") resolve({ child, port: entry.port!, stdout, errors });
       }
     });
     child.once("exit", (code, signal) => reject(new Error(`server exited with ${code ?? signal}: ${stderr.slice(0, 2000)}`)));
   });
 }
 
-/** Sends `signal` (SIGTERM: graceful shutdown) and resolves with the exit code once the process is gone. */
+/** Runs the server expecting it to stop by itself (a configuration error): its exit code and stderr. */
+export function runServerToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawnServer(env, "ignore");
+  let stderr = "";
+  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stderr })));
+}
+
+/**
+ * Sends `signal` (SIGTERM: graceful shutdown) and resolves with the exit code once the process is gone; a server that
+ * has not stopped 15 s after SIGTERM is killed, so a hung shutdown fails its test instead of hanging the run.
+ */
 export async function stopServer(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   child.kill(signal);
-  return exited;
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
 }
