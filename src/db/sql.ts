@@ -1,11 +1,22 @@
-import { EntityManager } from "typeorm";
+import { EntityManager, EntityTarget, ObjectLiteral } from "typeorm";
 
 /**
  * Runs hand-written SQL with TypeORM's named parameters (`:name`, `(:...list)`) on either database. Used where the
  * query builder cannot express what we need: compiled SCIM filters, ORDER BY expressions, upserts in bulk.
  */
 export async function sql<T = Record<string, unknown>>(em: EntityManager, text: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const [query, values] = em.connection.driver.escapeQueryWithParameters(text, params, {});
+  // Not TypeORM's escapeQueryWithParameters: on SQLite it writes numbers into the SQL text, so every LIMIT, OFFSET
+  // or version makes a new statement to prepare and evicts a cached one.
+  const postgres = em.connection.driver.options.type === "postgres";
+  const values: unknown[] = [];
+  const bind = (v: unknown) => {
+    values.push(!postgres && typeof v === "boolean" ? Number(v) : v);
+    return postgres ? `$${values.length}` : "?";
+  };
+  const query = text.replace(/:(\.\.\.)?([A-Za-z0-9_]+)/g, (full, spread: string | undefined, key: string) => {
+    if (!Object.prototype.hasOwnProperty.call(params, key)) return full;
+    return spread ? (params[key] as unknown[]).map(bind).join(", ") : bind(params[key]);
+  });
   return em.query(query, values);
 }
 
@@ -25,4 +36,24 @@ export async function lockVersion(em: EntityManager, table: "users" | "groups", 
   const rows = await sql<{ version: number }>(em,
     `SELECT version FROM ${table} WHERE id = :id AND organization_id = :organizationId${forUpdate}`, { id, organizationId });
   return rows.length ? Number(rows[0].version) : null;
+}
+
+const selectLists = new Map<unknown, string>();
+
+/** `"column" AS "property"` for every column of an entity, so that rows from sql() have the entity's shape. */
+export function selectColumns(em: EntityManager, entity: EntityTarget<ObjectLiteral>): string {
+  let list = selectLists.get(entity);
+  if (!list) {
+    list = em.connection.getMetadata(entity).columns.map((c) => `"${c.databaseName}" AS "${c.propertyName}"`).join(", ");
+    selectLists.set(entity, list);
+  }
+  return list;
+}
+
+/** INSERT of one row given by the entity's property names: TypeORM's insert() costs more than SQLite takes to run it. */
+export async function insertRow(em: EntityManager, entity: EntityTarget<ObjectLiteral>, row: Record<string, unknown>): Promise<void> {
+  const metadata = em.connection.getMetadata(entity);
+  const columns = metadata.columns.filter((c) => row[c.propertyName] !== undefined);
+  await sql(em, `INSERT INTO "${metadata.tableName}" (${columns.map((c) => `"${c.databaseName}"`).join(", ")})
+    VALUES (${columns.map((c) => `:${c.propertyName}`).join(", ")})`, row);
 }

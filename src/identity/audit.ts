@@ -2,6 +2,7 @@ import { EntityManager } from "typeorm";
 import { AuditEvent } from "../../entities/index.js";
 import { Actor } from "./records.js";
 import { timestamp } from "./text.js";
+import { sql } from "../db/sql.js";
 
 export interface AuditEntry {
   organizationId: string;
@@ -14,7 +15,8 @@ export interface AuditEntry {
 
 /** Called inside the transaction of the change it records, so the two commit or roll back together. */
 export async function recordAudit(em: EntityManager, entry: AuditEntry): Promise<void> {
-  await em.insert(AuditEvent, {
+  await sql(em, `INSERT INTO audit_events (organization_id, at, actor_type, actor_id, action, target_type, target_id, summary)
+    VALUES (:organizationId, :at, :actorType, :actorId, :action, :targetType, :targetId, :summary)`, {
     organizationId: entry.organizationId,
     at: timestamp(),
     actorType: entry.actor.type,

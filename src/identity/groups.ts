@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EntityManager, In } from "typeorm";
 import { Group, GroupMember } from "../../entities/index.js";
 import { Database } from "../db/database.js";
-import { chunks, sql } from "../db/sql.js";
+import { chunks, selectColumns, sql } from "../db/sql.js";
 import { groupColumns } from "./attribute-columns.js";
 import { recordAudit } from "./audit.js";
 import { conflict, invalid, uniquely } from "./errors.js";
@@ -32,7 +32,9 @@ async function membersOf(em: EntityManager, organizationId: string, groupIds: st
 
 async function loadGroups(em: EntityManager, organizationId: string, ids: string[], withMembers: boolean): Promise<GroupRecord[]> {
   if (ids.length === 0) return [];
-  const rows = await em.findBy(Group, { organizationId, id: In(ids) });
+  // By primary key, organization checked on the rows (see loadUsers).
+  const rows = (await sql<Group>(em, `SELECT ${selectColumns(em, Group)} FROM groups WHERE id IN (:...ids)`, { ids }))
+    .filter((row) => row.organizationId === organizationId);
   const members = withMembers ? await membersOf(em, organizationId, ids) : null;
   return inOrder(ids, rows.map((row) => ({ ...recordOf(row), ...(members ? { members: members.get(row.id) } : {}) })));
 }
@@ -91,8 +93,9 @@ interface MembershipOutcome { added: string[]; removed: string[]; unknown: strin
 async function insertMembers(em: EntityManager, organizationId: string, groupId: string, userIds: string[]) {
   const now = timestamp();
   for (const chunk of chunks(userIds, 200)) {
-    await em.createQueryBuilder().insert().into(GroupMember)
-      .values(chunk.map((userId) => ({ groupId, userId, organizationId, createdAt: now }))).orIgnore().execute();
+    const params: Record<string, unknown> = { groupId, organizationId, now };
+    const tuples = chunk.map((userId, i) => { params[`u${i}`] = userId; return `(:groupId, :u${i}, :organizationId, :now)`; });
+    await sql(em, `INSERT INTO group_members (group_id, user_id, organization_id, created_at) VALUES ${tuples.join(", ")} ON CONFLICT DO NOTHING`, params);
   }
 }
 
@@ -183,16 +186,19 @@ export async function updateGroup(
   checkGroupText(change.displayName ?? "unchanged", change.externalId);
   const outcome = await uniquely(() => `a group named "${change.displayName}" already exists in this organization`, () => db.transaction(async (em) => {
     const version = await lockForWrite(em, "groups", organizationId, id, options);
-    const before = await em.findOneByOrFail(Group, { id, organizationId });
+    const [before] = await sql<Group>(em, `SELECT ${selectColumns(em, Group)} FROM groups WHERE id = :id AND organization_id = :organizationId`, { id, organizationId });
     const renamed = change.displayName !== undefined && change.displayName !== before.displayName;
     if (renamed && foldCase(change.displayName!) !== before.displayNameNorm) await assertDisplayNameFree(em, organizationId, change.displayName!, id);
     const membership = await applyMembership(em, organizationId, id, change.members ?? []);
-    await em.update(Group, { id, organizationId }, {
-      ...(renamed ? { displayName: change.displayName, displayNameNorm: foldCase(change.displayName!) } : {}),
+    const after = {
+      ...before,
+      ...(renamed ? { displayName: change.displayName!, displayNameNorm: foldCase(change.displayName!) } : {}),
       ...(change.externalId !== undefined ? { externalId: change.externalId } : {}),
       version: version + 1,
       updatedAt: timestamp(),
-    });
+    };
+    await sql(em, `UPDATE groups SET display_name = :displayName, display_name_norm = :displayNameNorm, external_id = :externalId,
+      version = :version, updated_at = :updatedAt WHERE id = :id AND organization_id = :organizationId`, { ...after, id, organizationId });
     const changes = {
       ...(renamed ? { displayName: { from: before.displayName, to: change.displayName } } : {}),
       ...(change.externalId !== undefined && change.externalId !== before.externalId ? { externalId: { from: before.externalId, to: change.externalId } } : {}),
@@ -201,8 +207,10 @@ export async function updateGroup(
       organizationId, actor, action: "group.updated", targetType: "group", targetId: id,
       summary: { displayName: change.displayName ?? before.displayName, changes, ...membershipSummary(membership) },
     });
-    // Read under the lock: the ETag answered is the version this write made, not a later replica's.
-    const [group] = await loadGroups(em, organizationId, [id], options.withMembers ?? true);
+    // Read under the lock: the ETag answered is the version this write made, not a later replica's. Without
+    // members, that is the row just written: nothing to read.
+    const withMembers = options.withMembers ?? true;
+    const group = withMembers ? (await loadGroups(em, organizationId, [id], true))[0] : recordOf(after);
     return { membership, group };
   }));
   return { group: outcome.group, unknownMembers: outcome.membership.unknown };

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { IsNull } from "typeorm";
 import { ScimToken } from "../../entities/index.js";
 import { Database } from "../db/database.js";
+import { sql } from "../db/sql.js";
 import { recordAudit } from "./audit.js";
 import { invalid, notFound } from "./errors.js";
 import { Actor } from "./records.js";
@@ -58,7 +58,9 @@ export async function createScimToken(
  */
 export async function authenticateScimToken(db: Database, presented: string): Promise<ScimTokenInfo | null> {
   const repo = db.dataSource.getRepository(ScimToken);
-  const candidates = await repo.findBy({ prefix: presented.slice(0, PREFIX_LENGTH), revokedAt: IsNull() });
+  const candidates = await sql<ScimToken>(db.dataSource.manager,
+    `SELECT id, organization_id AS "organizationId", name, prefix, hash, created_at AS "createdAt", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"
+     FROM scim_tokens WHERE prefix = :prefix AND revoked_at IS NULL`, { prefix: presented.slice(0, PREFIX_LENGTH) });
   const wanted = Buffer.from(digest(presented), "hex");
   const match = candidates.find((row) => timingSafeEqual(Buffer.from(row.hash, "hex"), wanted));
   if (!match) return null;

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { EntityManager, In } from "typeorm";
+import { EntityManager } from "typeorm";
 import { User, UserValue } from "../../entities/index.js";
 import { Database } from "../db/database.js";
-import { chunks, sql } from "../db/sql.js";
+import { insertRow, selectColumns, sql } from "../db/sql.js";
 import { userColumns } from "./attribute-columns.js";
 import { recordAudit } from "./audit.js";
 import { conflict, invalid, uniquely } from "./errors.js";
@@ -30,8 +30,11 @@ function checkUserInput(input: UserInput) {
 
 async function loadUsers(em: EntityManager, organizationId: string, ids: string[]): Promise<UserRecord[]> {
   if (ids.length === 0) return [];
-  const rows = await em.findBy(User, { organizationId, id: In(ids) });
-  const values = await em.findBy(UserValue, { userId: In(ids) });
+  // Fetched by primary key and checked for the organization on the rows: given `organization_id = ? AND id IN (…)`,
+  // SQLite without statistics scans the organization's index instead of looking up the ids.
+  const rows = (await sql<User>(em, `SELECT ${selectColumns(em, User)} FROM users WHERE id IN (:...ids)`, { ids }))
+    .filter((row) => row.organizationId === organizationId);
+  const values = await sql<UserValue>(em, `SELECT ${selectColumns(em, UserValue)} FROM user_values WHERE user_id IN (:...ids)`, { ids });
   const memberships = await sql<{ user_id: string; id: string; display_name: string }>(em,
     `SELECT gm.user_id, g.id, g.display_name FROM group_members gm JOIN groups g ON g.id = gm.group_id
      WHERE gm.organization_id = :organizationId AND gm.user_id IN (:...ids) ORDER BY g.display_name_norm`,
@@ -54,14 +57,16 @@ export async function listUsers(db: Database, organizationId: string, query: Lis
 }
 
 async function assertUserNameFree(em: EntityManager, organizationId: string, userName: string, exceptId?: string) {
-  const clash = await em.findOneBy(User, { organizationId, userNameNorm: foldCase(userName) });
+  const [clash] = await sql<{ id: string }>(em, "SELECT id FROM users WHERE organization_id = :organizationId AND user_name_norm = :norm",
+    { organizationId, norm: foldCase(userName) });
   if (clash && clash.id !== exceptId) throw conflict(`userName "${userName}" is already taken in this organization`);
 }
 
-async function writeValues(em: EntityManager, organizationId: string, userId: string, input: UserInput) {
-  await em.delete(UserValue, { userId });
+async function writeValues(em: EntityManager, organizationId: string, userId: string, input: UserInput, fresh = false) {
+  if (!fresh) await sql(em, "DELETE FROM user_values WHERE user_id = :userId", { userId });
   const rows = userValuesOf(organizationId, userId, input);
-  for (const chunk of chunks(rows, 50)) await em.insert(UserValue, chunk);
+  for (const row of rows) await insertRow(em, UserValue, row as Record<string, unknown>);
+  return rows;
 }
 
 
@@ -71,17 +76,20 @@ export async function createUser(
   checkUserInput(input);
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   const id = randomUUID();
+  let created: UserRecord | undefined;
   await uniquely(() => `userName "${input.userName}" is already taken in this organization`, () => db.transaction(async (em) => {
     await assertUserNameFree(em, organizationId, input.userName);
     const now = timestamp();
-    await em.insert(User, { ...userColumnsOf(input), id, organizationId, source, passwordHash, version: 1, createdAt: now, updatedAt: now });
-    await writeValues(em, organizationId, id, input);
+    const row = { ...userColumnsOf(input), id, organizationId, source, passwordHash, version: 1, createdAt: now, updatedAt: now };
+    await insertRow(em, User, row);
+    const values = await writeValues(em, organizationId, id, input, true);
+    created = userRecordOf(row as User, values as UserValue[], []);
     await recordAudit(em, {
       organizationId, actor, action: "user.created", targetType: "user", targetId: id,
       summary: { userName: input.userName, externalId: input.externalId ?? null, active: input.active ?? true, source },
     });
   }));
-  return (await getUser(db, organizationId, id))!;
+  return created!;
 }
 
 /** The top-level fields whose before/after the audit log records (multi-valued ones are noted by name only). */
