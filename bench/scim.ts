@@ -12,25 +12,18 @@
  *        --profile (CPU profile of the app process, summarised) --sql-timing (time in SQLite per statement; SQLite only)
  * Scenario keys: hello healthz spc get filter list create create-password patch-big patch-small
  */
-import autocannon from "autocannon";
-import { ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
-import { request } from "node:http";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { openDatabase } from "../src/db/database.js";
+import {
+  Child, fmt, freshDatabase, helloScenario, log, machineLine, measure, Measured, PATCH_OP, pick, positive, printHelp, Scenario, SCIM_JSON,
+  sqlReport, startServer, table,
+} from "./common.js";
 import { summariseProfile } from "./profile-summary.js";
-import { oktaId, personName, seed, Seeded } from "./seed.js";
-
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const SCIM_JSON = "application/scim+json";
-const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-const USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User";
+import { oktaUserBody, personName, seed, Seeded } from "./seed.js";
 
 // ---------------------------------------------------------------------------------------------------------- options
 
@@ -50,18 +43,8 @@ const { values: flags } = parseArgs({
 });
 
 if (flags.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("*/")[0].replace(/^\/\*\*|^ \* ?/gm, ""));
+  printHelp(import.meta.url);
   process.exit(0);
-}
-
-function positive(name: string, raw: string | undefined, fallback: number, integer = true): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!(n > 0) || (integer && !Number.isInteger(n))) {
-    console.error(`--${name} must be a positive ${integer ? "integer" : "number"} (got ${raw})`);
-    process.exit(2);
-  }
-  return n;
 }
 
 const options = {
@@ -88,125 +71,25 @@ if (options.users < options.bigGroupSize + options.smallGroupSize) {
   process.exit(2);
 }
 
-const log = (line: string) => console.log(`[bench] ${line}`);
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-// --------------------------------------------------------------------------------------------------------- database
-
-interface Target { url: string; label: string; drop(): Promise<void> }
-
-async function freshDatabase(): Promise<Target> {
-  if (options.db === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "rollcall-bench-"));
-    return { url: `sqlite:${join(dir, "bench.sqlite")}`, label: "SQLite (file, WAL)", drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  if (!/^postgres(ql)?:\/\//.test(options.db)) {
-    console.error("--db must be sqlite or a postgres:// URL of a server where a database may be created");
-    process.exit(2);
-  }
-  // As test/support/databases.ts does: a throw-away database beside the one named, dropped afterwards.
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: options.db });
-    await client.connect();
-    try { await client.query(sql); } finally { await client.end(); }
-  };
-  const name = `rollcall_bench_${randomBytes(6).toString("hex")}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(options.db);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), label: `PostgreSQL (${url.host})`, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
-// ---------------------------------------------------------------------------------------------------- child servers
-
-interface Child {
-  port: number;
-  process: ChildProcess;
-  /** Sends one command line to the server (see bench/server.ts) and resolves with its one-line JSON answer. */
-  command<T>(line: string): Promise<T>;
-  stop(): Promise<void>;
-}
-
-function startServer(mode: "hello" | "rollcall", env: Record<string, string>, nodeFlags: string[] = []): Promise<Child> {
-  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", join(ROOT, "bench", "server.ts")], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "silent", BENCH_MODE: mode, ...env },
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const waiting: ((line: string) => void)[] = [];
-  createInterface({ input: child.stdout! }).on("line", (line) => waiting.shift()?.(line));
-  const nextLine = () => new Promise<string>((resolve) => waiting.push(resolve));
-  const stop = async () => {
-    child.stdin!.end();
-    child.kill("SIGTERM");
-    await exited;
-  };
-  const command = async <T>(line: string): Promise<T> => {
-    const answer = nextLine();
-    child.stdin!.write(line + "\n");
-    return JSON.parse(await answer) as T;
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${mode} server did not start within 60 s`)), 60_000);
-    child.once("exit", (code) => reject(new Error(`${mode} server exited with code ${code} before listening`)));
-    void nextLine().then((line) => {
-      clearTimeout(timer);
-      resolve({ port: (JSON.parse(line) as { port: number }).port, process: child, command, stop });
-    });
-  });
-}
-
-/** User + system CPU seconds a process has used so far (Linux /proc), or null elsewhere. */
-function cpuSeconds(pid: number | undefined): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return null;
-  }
-}
-
 // -------------------------------------------------------------------------------------------------------- scenarios
-
-interface Req { method: string; path: string; body?: string; headers: Record<string, string> }
-
-interface Scenario {
-  key: string;
-  name: string;
-  server: "hello" | "rollcall";
-  /** Status every response should have. */
-  expect: number;
-  /** Minimum ratio to the hello-world's req/s, when the issue sets one. */
-  target?: number;
-  next(): Req;
-}
-
-const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)];
 
 function scenarios(seeded: Seeded): Scenario[] {
   const auth = { Authorization: `Bearer ${seeded.token}`, Accept: SCIM_JSON };
   const withBody = { ...auth, "Content-Type": SCIM_JSON };
   const runId = randomBytes(3).toString("hex");
   let created = 0;
-  /** The body Okta's SCIM 2.0 connector POSTs for a new user (groups is always sent, empty). */
   const oktaUser = (password: boolean) => {
     const i = created++;
     const { given, family } = personName(i);
     const userName = `${given}.${family}.new-${runId}-${i}@example.com`.toLowerCase();
-    return JSON.stringify({
-      schemas: [USER_URN], userName, name: { givenName: given, familyName: family },
-      emails: [{ primary: true, value: userName, type: "work" }], displayName: `${given} ${family}`, locale: "en-US",
-      externalId: oktaId(), groups: [], ...(password ? { password: `Correct-Horse-${runId}-${i}!` } : {}), active: true,
-    });
+    return oktaUserBody(i, userName, password ? `Correct-Horse-${runId}-${i}!` : undefined);
   };
   const addMember = (userId: string) => JSON.stringify({
     schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: [{ value: userId }] }],
   });
   const outsideBig = seeded.users.slice(options.bigGroupSize);
   return [
-    { key: "hello", name: "Express hello-world (ceiling)", server: "hello", expect: 200, next: () => ({ method: "GET", path: "/", headers: {} }) },
+    helloScenario,
     {
       key: "healthz", name: "GET /healthz (helmet, pino-http; no DB)", server: "rollcall", expect: 200,
       next: () => ({ method: "GET", path: "/healthz", headers: {} }),
@@ -245,174 +128,18 @@ function scenarios(seeded: Seeded): Scenario[] {
     },
   ];
 }
-
-// ------------------------------------------------------------------------------------------------------ measurement
-
-interface Measured {
-  key: string;
-  name: string;
-  requests: number;
-  seconds: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  /** Non-2xx responses plus connection errors and timeouts. */
-  errors: number;
-  statuses: Record<string, number>;
-  serverCpu: number | null;
-  generatorCpu: number;
-  /** CPU used by everything else on the machine meanwhile: anything well above 0 makes the figures noisy. */
-  otherCpu: number | null;
-  ratio?: number;
-  target?: number;
-  /** With --sql-timing: time spent in SQLite per statement text over the measured run. */
-  sql?: SqlStat[];
-}
-
-interface SqlStat { sql: string; calls: number; ms: number }
-
-/** Per scenario: the statements that took the most time, per request, and their share of the app's CPU time. */
-function sqlReport(results: Measured[]): string {
-  const out: string[] = [];
-  for (const r of results) {
-    if (!r.sql || r.requests === 0) continue;
-    const total = r.sql.reduce((n, s) => n + s.ms, 0);
-    const cpuMs = r.serverCpu === null ? null : r.serverCpu * r.seconds * 1000;
-    out.push(`${r.name}: ${fmt((total * 1000) / r.requests)} µs of SQLite per request` +
-      (cpuMs ? ` (${fmt((100 * total) / cpuMs)}% of the app's CPU time)` : ""));
-    for (const s of r.sql.slice(0, 8)) {
-      out.push(`  ${fmt((s.ms * 1000) / r.requests).padStart(5)} µs/req  ${fmt(s.calls / r.requests, 2).padStart(5)} calls/req  ${s.sql.slice(0, 150)}`);
-    }
-  }
-  return out.join("\n");
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-async function fire(port: number, scenario: Scenario, seconds: number, record?: (ms: number, status: number) => void) {
-  const instance = autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: options.connections,
-    duration: seconds,
-    timeout: 30,
-    requests: [{ setupRequest: (request) => ({ ...request, ...scenario.next() }) }],
-  });
-  if (record) instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => record(ms, status));
-  return instance;
-}
-
-/**
- * One request outside the measurement, on a connection of its own, so that a broken scenario stops the run with
- * the server's answer. Sent again after the warm-up, it also waits for the requests the warm-up left in flight.
- */
-function check(port: number, scenario: Scenario): Promise<void> {
-  const { method, path, headers, body } = scenario.next();
-  return new Promise((resolve, reject) => {
-    const length = body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(body)) };
-    const req = request({ host: "127.0.0.1", port, method, path, headers: { ...headers, ...length }, agent: false }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk)).on("end", () => {
-        if (res.statusCode === scenario.expect) resolve();
-        else reject(new Error(`${scenario.name}: expected ${scenario.expect}, got ${res.statusCode}: ${text.slice(0, 500)}`));
-      });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-/** Busy CPU seconds of the whole machine so far (Linux /proc/stat), or null elsewhere. */
-function machineBusySeconds(): number | null {
-  try {
-    const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
-    const [user, nice, system, , , irq, softirq, steal] = ticks;
-    return (user + nice + system + irq + softirq + steal) / 100;
-  } catch {
-    return null;
-  }
-}
-
-async function measure(child: Child, scenario: Scenario): Promise<Measured> {
-  await check(child.port, scenario);
-  await fire(child.port, scenario, options.warmup);
-  await check(child.port, scenario);
-  let latencies = new Float64Array(1 << 16);
-  let count = 0;
-  const statuses: Record<string, number> = {};
-  if (options.sqlTiming && scenario.server === "rollcall") await child.command("sql-reset");
-  const serverBefore = cpuSeconds(child.process.pid);
-  const machineBefore = machineBusySeconds();
-  const generatorBefore = process.cpuUsage();
-  const started = process.hrtime.bigint();
-  const result = await fire(child.port, scenario, options.duration, (ms, status) => {
-    if (count === latencies.length) {
-      const grown = new Float64Array(latencies.length * 2);
-      grown.set(latencies);
-      latencies = grown;
-    }
-    latencies[count++] = ms;
-    statuses[status] = (statuses[status] ?? 0) + 1;
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const serverAfter = cpuSeconds(child.process.pid);
-  const machineAfter = machineBusySeconds();
-  const generator = process.cpuUsage(generatorBefore);
-  const sorted = latencies.slice(0, count).sort();
-  const sql = options.sqlTiming && scenario.server === "rollcall"
-    ? (await child.command<{ stats: SqlStat[] }>("sql-stats")).stats
-    : undefined;
-  const serverCpu = serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / seconds;
-  const generatorCpu = (generator.user + generator.system) / 1e6 / seconds;
-  const machineCpu = machineBefore === null || machineAfter === null ? null : (machineAfter - machineBefore) / seconds;
-  const non2xx = Object.entries(statuses).filter(([s]) => !s.startsWith("2")).reduce((n, [, c]) => n + c, 0);
-  return {
-    key: scenario.key,
-    name: scenario.name,
-    requests: count,
-    seconds,
-    rps: count / seconds,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    errors: non2xx + result.errors,
-    statuses,
-    serverCpu,
-    generatorCpu,
-    otherCpu: machineCpu === null || serverCpu === null ? null : Math.max(0, machineCpu - serverCpu - generatorCpu),
-    target: scenario.target,
-    sql,
-  };
-}
-
 // ----------------------------------------------------------------------------------------------------------- report
-
-function table(results: Measured[]): string {
-  const rows = results.map((r) => [
-    r.name, fmt(r.requests), fmt(r.rps), fmt(r.p50, 2), fmt(r.p99, 2), fmt(r.errors),
-    r.ratio === undefined ? "1.00×" : `${fmt(r.ratio, 2)}×`,
-    r.serverCpu === null || r.requests === 0 ? "–" : fmt((r.serverCpu * r.seconds * 1e6) / r.requests),
-    ...[r.serverCpu, r.generatorCpu, r.otherCpu].map((c) => (c === null ? "–" : `${fmt(c * 100)}%`)),
-  ]);
-  const head = ["scenario", "requests", "req/s", "p50 ms", "p99 ms", "errors", "× hello", "app µs/req", "app CPU", "load-gen CPU", "other CPU"];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
-  const rule = `| ${widths.map((w, i) => (i === 0 ? "-".repeat(w) : "-".repeat(w - 1) + ":")).join(" | ")} |`;
-  return [line(head), rule, ...rows.map(line)].join("\n");
-}
 
 function targets(results: Measured[]): { name: string; target: number; ratio: number; pass: boolean }[] {
   return results.filter((r) => r.target !== undefined && r.ratio !== undefined).map((r) => ({
     name: r.name, target: r.target!, ratio: r.ratio!, pass: r.ratio! >= r.target! && r.errors === 0,
   }));
 }
-
 // ------------------------------------------------------------------------------------------------------------- main
 
 async function main() {
   const startedAt = new Date();
-  const target = await freshDatabase();
+  const target = await freshDatabase(options.db);
   const children: Child[] = [];
   let profileDir: string | undefined;
   const cleanup = async () => {
@@ -422,7 +149,7 @@ async function main() {
   process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
   try {
     log(`${target.label}; ${fmt(options.users)} users; ${options.connections} connections; ${options.warmup} s warm-up + ${options.duration} s per scenario`);
-    log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "?"}), Node ${process.version}`);
+    log(`machine: ${machineLine()}`);
 
     const seedStart = Date.now();
     const db = await openDatabase({ url: target.url });
@@ -446,7 +173,7 @@ async function main() {
       children.push(child);
       for (const scenario of list) {
         log(`${scenario.name} …`);
-        const r = await measure(child, scenario);
+        const r = await measure(child, scenario, options);
         results.push(r);
         log(`  ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ${fmt(r.errors)} errors`);
       }

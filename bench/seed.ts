@@ -23,7 +23,7 @@ export interface SeedOptions {
   progress(line: string): void;
 }
 
-export interface SeededUser { id: string; userName: string }
+export interface SeededUser { id: string; userName: string; externalId: string }
 
 export interface Seeded {
   organizationId: string;
@@ -53,6 +53,24 @@ export function personName(i: number): { given: string; family: string } {
   return { given: FIRST[i % FIRST.length], family: LAST[Math.floor(i / FIRST.length) % LAST.length] };
 }
 
+/** The body Okta's SCIM 2.0 connector POSTs for a new user (groups is always sent, empty). */
+export function oktaUserBody(i: number, userName: string, password?: string): string {
+  const { given, family } = personName(i);
+  return JSON.stringify({
+    schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName, name: { givenName: given, familyName: family },
+    emails: [{ primary: true, value: userName, type: "work" }], displayName: `${given} ${family}`, locale: "en-US",
+    externalId: oktaId(), groups: [], ...(password ? { password } : {}), active: true,
+  });
+}
+
+/** The organization and its SCIM token, through the identity layer. */
+export async function seedOrganization(db: Database): Promise<{ organizationId: string; token: string; tokenId: string }> {
+  const system = { type: "system" as const, id: null };
+  const org = await createOrganization(db, { slug: "bench", name: "Benchmark organization" }, system);
+  const { token, info } = await createScimToken(db, org.id, { name: "bench" }, system);
+  return { organizationId: org.id, token, tokenId: info.id };
+}
+
 /** Multi-row INSERT in chunks, with `?` (SQLite) or `$n` (PostgreSQL) placeholders. */
 async function bulkInsert(em: EntityManager, db: Database, table: string, columns: string[], rows: unknown[][]): Promise<void> {
   const perChunk = Math.max(1, Math.floor(10_000 / columns.length));
@@ -66,12 +84,9 @@ async function bulkInsert(em: EntityManager, db: Database, table: string, column
 }
 
 export async function seed(db: Database, options: SeedOptions): Promise<Seeded> {
-  const system = { type: "system" as const, id: null };
-  const org = await createOrganization(db, { slug: "bench", name: "Benchmark organization" }, system);
-  const { token, info } = await createScimToken(db, org.id, { name: "bench" }, system);
+  const { organizationId, token, tokenId } = await seedOrganization(db);
   const bool = (b: boolean) => (db.dialect === "sqlite" ? (b ? 1 : 0) : b);
-  const actor = ["scim_token", info.id];
-  const organizationId = org.id;
+  const actor = ["scim_token", tokenId];
   // Creation times one second apart, ending now, like an org provisioned over a day or so.
   const t0 = Date.now() - options.users * 1000;
   const at = (i: number) => new Date(t0 + i * 1000).toISOString();
@@ -92,7 +107,7 @@ export async function seed(db: Database, options: SeedOptions): Promise<Seeded> 
       const id = randomUUID();
       const now = at(i);
       const externalId = oktaId();
-      users.push({ id, userName });
+      users.push({ id, userName, externalId });
       userRows.push([id, organizationId, userName, foldCase(userName), externalId, bool(true), "scim", `${given} ${family}`,
         `${given} ${family}`, family, given, "en-US", "Engineer", DEPARTMENTS[i % DEPARTMENTS.length], 1, now, now]);
       emailRows.push([organizationId, id, "emails", 0, userName, foldCase(userName), "work", bool(true)]);

@@ -1,3 +1,4 @@
+import { Logger } from "pino";
 import express, { NextFunction, Request, Response, Router } from "express";
 import { IdentityError } from "../identity/errors.js";
 import { authenticateScimToken } from "../identity/scim-tokens.js";
@@ -69,15 +70,15 @@ function toScimError(err: unknown): ScimError | null {
 }
 
 /** toScimError, with anything it does not know logged as the bug it is and answered 500. */
-function scimErrorOf(deps: ScimDeps, err: unknown, context: Record<string, unknown>): ScimError {
+function scimErrorOf(log: Logger, err: unknown, context: Record<string, unknown>): ScimError {
   const known = toScimError(err);
-  if (!known) deps.logger.error({ err, ...context }, "SCIM request failed");
+  if (!known) log.error({ err, ...context }, "SCIM request failed");
   return known ?? new ScimError(500, null, "Internal error; the request changed nothing. Retry, and report it if it persists.");
 }
 
-function errorHandler(deps: ScimDeps) {
+function errorHandler() {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const error = scimErrorOf(deps, err, { method: req.method, url: req.originalUrl });
+    const error = scimErrorOf(req.log, err, {});
     if (res.headersSent) return;
     res.status(error.status).type(SCIM_CONTENT_TYPE).json(error.toJSON());
   };
@@ -106,7 +107,7 @@ export function scimRouter(deps: ScimDeps): Router {
   // Bulk has its own, larger body limit, so it reads its body itself; it authenticates first so that nobody
   // without a token can make the server buffer that much.
   router.post("/Bulk", authenticate(deps), express.json({ limit: BULK_LIMITS.maxPayloadSize, type: JSON_TYPES }), normaliseIngress,
-    bulkHandler(deps, (err, context) => scimErrorOf(deps, err, context)));
+    bulkHandler(deps, (err, context) => scimErrorOf(deps.logger, err, context)));
   router.use(express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES }));
   // Once per request, before any handler reads the body: each IdP's dialect into what the handlers validate.
   router.use(normaliseIngress);
@@ -125,6 +126,6 @@ export function scimRouter(deps: ScimDeps): Router {
   router.use((req) => {
     throw new ScimError(404, null, `No SCIM endpoint at ${req.path}.`);
   });
-  router.use(errorHandler(deps));
+  router.use(errorHandler());
   return router;
 }
