@@ -62,8 +62,9 @@ if (options.users < options.bigGroupSize * 2 || options.users < options.smallGro
 
 function groupScenarios(seeded: Seeded, auth: Record<string, string>): Scenario[] {
   const withBody = { ...auth, "Content-Type": SCIM_JSON };
-  // Users 0 … bigGroupSize-1 are the big group's members; the small groups hold users 0 … 99,999 in runs of 100.
-  const outside = seeded.users.slice(Math.max(options.bigGroupSize, options.smallGroups * options.smallGroupSize));
+  // Users 0 … bigGroupSize-1 are the big group's members; the small groups hold users 0 … 99,999 in runs of 100, so
+  // an added user is never in the big group and almost never already in the small one (an add is idempotent anyway).
+  const outside = seeded.users.slice(options.bigGroupSize);
   const patch = (groupId: string, op: object): ReturnType<Scenario["next"]> => ({
     method: "PATCH", path: `/scim/v2/Groups/${groupId}`, headers: withBody, body: JSON.stringify({ schemas: [PATCH_OP], Operations: [op] }),
   });

@@ -13,8 +13,11 @@ export interface ListQuery {
   /** Parameterised SQL condition over the resource alias (`u` or `g`). */
   condition?: { sql: string; params: Record<string, unknown> };
   sort?: { sql: string; descending: boolean };
-  /** Index paging skips `offset` rows; cursor paging starts after a position (keyset), at the top when null. */
-  start: { offset: number } | { after: Position | null };
+  /**
+   * Index paging skips `offset` rows; cursor paging reads the page after a position (keyset; from the top when
+   * null), or the page before one (a walk back).
+   */
+  start: { offset: number } | { after: Position | null } | { before: Position };
   limit: number;
 }
 
@@ -65,40 +68,61 @@ function afterCondition(terms: OrderTerm[], p: Position): { sql: string; params:
   return { sql: `${first.expr} ${first.descending ? "<=" : ">="} ${first.param} AND ${text}`, params };
 }
 
+/** The page's ids, and for cursor paging the positions that continue it either way when rows lie beyond. */
+export interface PageOfIds {
+  total: number;
+  ids: string[];
+  next?: Position;
+  previous?: Position;
+}
+
+type Row = { id: string; created_at: string; sort_key?: unknown };
+const positionOf = (r: Row): Position => ({ key: r.sort_key ?? null, createdAt: r.created_at, id: r.id });
+
 /**
  * Counts the matches and fetches one page of ids. Index paging uses OFFSET; cursor paging uses a keyset condition,
- * so that rows created or deleted between pages neither repeat nor hide rows that existed throughout, and reads one
- * row more than asked to learn whether another page follows (`next`, the position of the page's last row).
+ * so that rows created or deleted between pages neither repeat nor hide rows that existed throughout. A walk back
+ * is the same query in the reversed order, turned round afterwards. Keyset reads one row more than asked, to learn
+ * whether rows lie beyond the page.
  */
 export async function pageOfIds(
   em: EntityManager,
   table: { from: string; alias: string },
   organizationId: string,
   query: ListQuery,
-): Promise<{ total: number; ids: string[]; next?: Position }> {
+): Promise<PageOfIds> {
   const a = table.alias;
   const where = `${a}.organization_id = :organizationId${query.condition ? ` AND (${query.condition.sql})` : ""}`;
   const params = { ...query.condition?.params, organizationId };
   const [{ n }] = await sql<{ n: number | string }>(em, `SELECT COUNT(*) AS n FROM ${table.from} WHERE ${where}`, params);
   const total = Number(n);
-  const offset = "offset" in query.start ? query.start.offset : 0;
+  const { start } = query;
+  const offset = "offset" in start ? start.offset : 0;
   if (query.limit === 0 || offset >= total) return { total, ids: [] };
 
-  const terms = orderTerms(a, query.sort);
-  const keyset = "after" in query.start;
-  const after = "after" in query.start && query.start.after ? afterCondition(terms, query.start.after) : undefined;
-  const rows = await sql<{ id: string; created_at: string; sort_key?: unknown }>(em,
+  const back = "before" in start;
+  const forward = orderTerms(a, query.sort);
+  const terms = back ? forward.map((t) => ({ ...t, descending: !t.descending })) : forward;
+  const from = "before" in start ? start.before : "after" in start ? start.after : null;
+  const keyset = !("offset" in start);
+  const beyond = from ? afterCondition(terms, from) : undefined;
+  const rows = await sql<Row>(em,
     `SELECT ${a}.id AS id, ${a}.created_at AS created_at${query.sort ? `, ${query.sort.sql} AS sort_key` : ""}
-     FROM ${table.from} WHERE ${where}${after ? ` AND ${after.sql}` : ""}
+     FROM ${table.from} WHERE ${where}${beyond ? ` AND ${beyond.sql}` : ""}
      ORDER BY ${terms.map((t) => `${t.expr} ${t.descending ? "DESC" : "ASC"}`).join(", ")}
      LIMIT :limit OFFSET :offset`,
-    { ...params, ...after?.params, limit: keyset ? query.limit + 1 : query.limit, offset });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
+    { ...params, ...beyond?.params, limit: keyset ? query.limit + 1 : query.limit, offset });
+  const more = keyset && rows.length > query.limit;
+  const page = back ? rows.slice(0, query.limit).reverse() : rows.slice(0, query.limit);
+  const [first, last] = [page[0], page.at(-1)];
+  // Going forward, rows lie before the page whenever it did not start at the top; going back, after it always.
+  const hasPrevious = back ? more : keyset && from !== null;
+  const hasNext = back ? true : more;
   return {
     total,
     ids: page.map((r) => r.id),
-    ...(keyset && rows.length > query.limit && last ? { next: { key: last.sort_key ?? null, createdAt: last.created_at, id: last.id } } : {}),
+    ...(hasNext && last ? { next: positionOf(last) } : {}),
+    ...(hasPrevious && first ? { previous: positionOf(first) } : {}),
   };
 }
 

@@ -124,17 +124,24 @@ export function listResponse(total: number, startIndex: number, resources: unkno
   return { schemas: [LIST_RESPONSE_URN], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources };
 }
 
+/** Where a cursor says to read: from the top for "", else after or before the position it carries. */
+function startOf(secretKey: Buffer, scope: CursorScope, cursor: string): ListQuery["start"] {
+  if (cursor === "") return { after: null };
+  const { position, direction } = openCursor(secretKey, scope, cursor);
+  return direction === "before" ? { before: position } : { after: position };
+}
+
 export interface ListRequest {
   query: ListQuery;
   projection: Projection;
   /** The ListResponse for the page `query` fetched: startIndex for index paging, nextCursor for cursor paging. */
-  response(page: { total: number; next?: Position }, resources: unknown[]): Record<string, unknown>;
+  response(page: { total: number; next?: Position; previous?: Position }, resources: unknown[]): Record<string, unknown>;
 }
 
 /**
  * List parameters for one resource type of one organization → a storage query, the projection, and how to answer.
- * Cursor responses carry no startIndex (RFC 9865 §2); nextCursor is omitted on the last page, and previousCursor is
- * never sent (optional, and it would need a reverse walk). totalResults is always sent: the count runs anyway.
+ * Cursor responses carry no startIndex (RFC 9865 §2); nextCursor is omitted on the last page and previousCursor on
+ * the first. totalResults is always sent: the count runs anyway.
  */
 export function readListRequest(raw: unknown, type: ResourceTypeDef, columns: ResourceColumns, deps: Pick<ScimDeps, "db" | "secretKey">, organizationId: string): ListRequest {
   const search = readSearchParams(raw);
@@ -150,10 +157,11 @@ export function readListRequest(raw: unknown, type: ResourceTypeDef, columns: Re
   const scope: CursorScope = { resourceType: type.id, organizationId, filter: search.filterText, sortBy: search.sortBy, descending: search.descending };
   return {
     projection,
-    query: { ...compiled, start: { after: paging.cursor === "" ? null : openCursor(deps.secretKey, scope, paging.cursor) }, limit: count },
+    query: { ...compiled, start: startOf(deps.secretKey, scope, paging.cursor), limit: count },
     response: (page, resources) => ({
       schemas: [LIST_RESPONSE_URN], totalResults: page.total, itemsPerPage: resources.length,
-      ...(page.next ? { nextCursor: sealCursor(deps.secretKey, scope, page.next) } : {}),
+      ...(page.next ? { nextCursor: sealCursor(deps.secretKey, scope, page.next, "after") } : {}),
+      ...(page.previous ? { previousCursor: sealCursor(deps.secretKey, scope, page.previous, "before") } : {}),
       Resources: resources,
     }),
   };

@@ -9,7 +9,7 @@ const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
 interface Page {
-  totalResults: number; itemsPerPage: number; startIndex?: number; nextCursor?: string;
+  totalResults: number; itemsPerPage: number; startIndex?: number; nextCursor?: string; previousCursor?: string;
   Resources: { id: string; meta?: { resourceType: string } }[];
 }
 
@@ -81,6 +81,27 @@ for (const target of await databaseTargets()) {
         for (const count of [1, 2, 5, 12, 100]) assert.deepEqual(await walk(params, count), expected, `${params} count=${count}`);
       }
       assert.deepEqual(await walk("", 5, { path: "/scim/v2/Groups" }), groupIds);
+    });
+
+    it("previousCursor walks back page by page to the first, which has none, for each sort", async () => {
+      for (const params of sorts) {
+        const count = 3;
+        const forward: Page[] = [];
+        let cursor = "";
+        do {
+          const page = (await h.as().get(`${list("/scim/v2/Users", params)}cursor=${cursor}&count=${count}`).expect(200)).body as Page;
+          forward.push(page);
+          cursor = page.nextCursor ?? "";
+        } while (cursor);
+        assert.equal(forward[0].previousCursor, undefined, `${params}: the first page has no previousCursor`);
+        // From the last page back: each previousCursor gives exactly the page before it, with a nextCursor forward.
+        for (let i = forward.length - 1; i > 0; i--) {
+          const back = (await h.as().get(`${list("/scim/v2/Users", params)}cursor=${forward[i].previousCursor}&count=${count}`).expect(200)).body as Page;
+          assert.deepEqual(back.Resources.map((r) => r.id), forward[i - 1].Resources.map((r) => r.id), `${params}: page ${i - 1}`);
+          assert.ok(back.nextCursor, `${params}: a page reached backwards continues forwards`);
+          assert.equal(Boolean(back.previousCursor), i - 1 > 0, `${params}: previousCursor only while pages lie before`);
+        }
+      }
     });
 
     it("the last page has no nextCursor; an empty result is one page; totalResults is sent", async () => {
