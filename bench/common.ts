@@ -292,6 +292,32 @@ export async function measure(child: Child, scenario: Scenario, options: RunOpti
   };
 }
 
+/**
+ * For scenarios too slow for a timed run (a request longer than the duration is never counted by autocannon):
+ * `count` requests one after another, timed one by one.
+ */
+export async function measureSequential(child: Child, scenario: Scenario, count: number): Promise<Measured> {
+  const latencies = new Latencies();
+  const statuses: Record<string, number> = {};
+  const serverBefore = cpuSeconds(child.process.pid);
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    const res = await send(child.port, scenario.next());
+    latencies.add(res.ms);
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const serverAfter = cpuSeconds(child.process.pid);
+  const sorted = latencies.sorted();
+  return {
+    key: scenario.key, name: `${scenario.name} [${count} sequential]`, requests: count, seconds, rps: count / seconds,
+    p50: percentile(sorted, 50), p99: percentile(sorted, 99),
+    errors: Object.entries(statuses).filter(([s]) => Number(s) !== scenario.expect).reduce((n, [, c]) => n + c, 0),
+    statuses, serverCpu: serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / seconds,
+    generatorCpu: 0, otherCpu: null, target: scenario.target,
+  };
+}
+
 /** The hello-world ceiling in a child process of its own, with the given connections. */
 export async function measureHello(options: RunOptions): Promise<Measured> {
   const child = await startServer("hello", {});

@@ -14,14 +14,14 @@
  *
  * Flags: --users N (100000) --quick (10,000 users) --group-size N (100; groups = users / group-size)
  *        --batch N (100: members per PATCH) --clients N (8) --db sqlite|postgres://user@host:5432/admin-db
- *        --hello S (5: seconds of hello-world)
+ *        --hello S (5: seconds of hello-world) --sql-timing (SQLite: time per SQL statement in each phase)
  */
 import { Agent } from "node:http";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../src/db/database.js";
 import {
-  fmt, freshDatabase, GROUP_URN, Latencies, log, machineLine, markdownTable, measureHello, PATCH_OP, peakRssMiB, percentile, positive,
-  printHelp, Req, SCIM_JSON, send, startServer,
+  fmt, freshDatabase, GROUP_URN, Latencies, log, machineLine, markdownTable, Measured, measureHello, PATCH_OP, peakRssMiB, percentile,
+  positive, printHelp, Req, SCIM_JSON, send, SqlStat, sqlReport, startServer,
 } from "./common.js";
 import { oktaUserBody, personName, seedOrganization } from "./seed.js";
 
@@ -34,6 +34,7 @@ const { values: flags } = parseArgs({
     clients: { type: "string" },
     hello: { type: "string" },
     db: { type: "string", default: "sqlite" },
+    "sql-timing": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -51,6 +52,7 @@ const options = {
   clients: positive("clients", flags.clients, 8),
   hello: positive("hello", flags.hello, 5, false),
   db: flags.db!,
+  sqlTiming: flags["sql-timing"]!,
 };
 
 type Kind = "GET /Users?filter=userName eq" | "POST /Users" | "GET /Groups?filter=displayName eq" | "POST /Groups" | "PATCH /Groups add members";
@@ -76,7 +78,7 @@ async function main() {
     const hello = await measureHello({ connections: options.clients, duration: options.hello, warmup: 1 });
     log(`  ${fmt(hello.rps)} req/s`);
 
-    app = await startServer("rollcall", { DATABASE_URL: target.url });
+    app = await startServer("rollcall", { DATABASE_URL: target.url, BENCH_SQL_TIMING: options.sqlTiming ? "1" : "0" });
     const port = app.port;
     const auth = { Authorization: `Bearer ${token}`, Accept: SCIM_JSON };
     const withBody = { ...auth, "Content-Type": SCIM_JSON };
@@ -132,6 +134,14 @@ async function main() {
       const text = await call(client, "POST /Users", { method: "POST", path: "/scim/v2/Users", body: oktaUserBody(i, name), headers: withBody }, 201);
       try { ids[i] = (JSON.parse(text) as { id: string }).id; } catch { /* counted as an error above */ }
     });
+    const sqlStats: Measured[] = [];
+    const takeSqlStats = async (name: string, requests: number) => {
+      if (!options.sqlTiming) return;
+      const { stats } = await app!.command<{ stats: SqlStat[] }>("sql-stats");
+      await app!.command("sql-reset");
+      sqlStats.push({ key: name, name, requests, sql: stats, serverCpu: null } as Measured);
+    };
+    await takeSqlStats("users phase (per user: probe + POST)", options.users);
     const groupSeconds = await phase("groups", options.groups, async (client, g) => {
       const displayName = `Team ${g + 1}`;
       await call(client, "GET /Groups?filter=displayName eq", { method: "GET", path: filterPath("Groups", "displayName", displayName), headers: auth }, 200);
@@ -153,6 +163,7 @@ async function main() {
       }
     });
     const totalSeconds = (Date.now() - started) / 1000;
+    await takeSqlStats("groups phase (per group: probe + POST + PATCH)", options.groups);
     const peakRss = peakRssMiB(app.process.pid);
     await app.stop();
     app = undefined;
@@ -189,6 +200,7 @@ async function main() {
       ["peak RSS of the app process", peakRss === null ? "–" : `${fmt(peakRss)} MiB`],
       ["in the database after", `${fmt(userRows)} users, ${fmt(groupRows)} groups, ${fmt(memberRows)} memberships`],
     ]));
+    if (sqlStats.length) console.log(`\nTime in SQLite by statement (--sql-timing):\n${sqlReport(sqlStats)}`);
     if (firstErrors.length) console.log(`\nFirst errors:\n  ${firstErrors.join("\n  ")}`);
     if (userRows !== options.users || groupRows !== options.groups || memberRows !== options.users) {
       console.log("\nMISMATCH: the database does not hold every user, group and membership pushed.");
