@@ -16,16 +16,28 @@ export interface ScalarColumn {
   folded?: boolean;
 }
 
-/** A multi-valued attribute stored as child rows; a condition on it becomes EXISTS over those rows. */
+/**
+ * A multi-valued attribute stored as child rows; a condition on it becomes a semi-join on those rows,
+ * `outer IN (SELECT key FROM from WHERE organization = :organizationId AND where AND …)`, which the child table's
+ * lookup index can answer (an EXISTS correlated per resource row ran once per user: 6 s at 1,000,000 users).
+ */
 export interface ChildRows {
   kind: "multi";
-  /** `FROM …` part of the EXISTS subquery, with its alias, e.g. `user_values v`. */
+  /** `FROM …` part of the subquery, with its alias, e.g. `user_values v`. */
   from: string;
-  /** Correlation with the outer row, e.g. `v.user_id = u.id AND v.attribute = 'emails'`. */
-  correlate: string;
+  /** The child column naming the resource row, e.g. `v.user_id`, and the resource column it matches, `u.id`. */
+  key: string;
+  outer: string;
+  /** The child's organization column: list queries bind `:organizationId`, and the subquery stays in the tenant. */
+  organization: string;
+  /** Rows of this attribute only, e.g. `v.attribute = 'emails'`. */
+  where?: string;
   /** Sub-attributes by lower-case name; `value` is used when a filter names the attribute alone. */
   subAttributes: Record<string, ScalarColumn>;
 }
+
+/** The child rows of the current resource row, for correlated subqueries (sortBy on a multi-valued attribute). */
+export const correlation = (rows: ChildRows) => `${rows.key} = ${rows.outer}${rows.where ? ` AND ${rows.where}` : ""}`;
 
 export type StoredAttribute = ScalarColumn | ChildRows;
 
@@ -48,7 +60,10 @@ function userValues(attribute: string, extra: Record<string, ScalarColumn> = {},
   return {
     kind: "multi",
     from: "user_values v",
-    correlate: `v.user_id = u.id AND v.attribute = '${attribute}'`,
+    key: "v.user_id",
+    outer: "u.id",
+    organization: "v.organization_id",
+    where: `v.attribute = '${attribute}'`,
     subAttributes: {
       value: valueCaseExact ? string("v.value", true) : folded("v.value_norm"),
       display: string("v.display"),
@@ -112,7 +127,9 @@ export const userColumns: ResourceColumns = {
     groups: {
       kind: "multi",
       from: "group_members gm",
-      correlate: "gm.user_id = u.id",
+      key: "gm.user_id",
+      outer: "u.id",
+      organization: "gm.organization_id",
       subAttributes: {
         value: string("gm.group_id", true),
         display: string("(SELECT g2.display_name FROM groups g2 WHERE g2.id = gm.group_id)"),
@@ -134,7 +151,9 @@ export const groupColumns: ResourceColumns = {
     members: {
       kind: "multi",
       from: "group_members m",
-      correlate: "m.group_id = g.id",
+      key: "m.group_id",
+      outer: "g.id",
+      organization: "m.organization_id",
       subAttributes: {
         value: string("m.user_id", true),
         display: string("(SELECT u2.user_name FROM users u2 WHERE u2.id = m.user_id)"),

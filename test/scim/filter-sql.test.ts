@@ -163,8 +163,8 @@ async function ids(db: Database, columns: ResourceColumns, filter: string): Prom
   const { sql: condition, params } = filterToSql(parseFilter(filter), columns, db);
   const a = columns.alias;
   const rows = await sql<{ id: string }>(db.dataSource.manager,
-    `SELECT ${a}.id AS id FROM ${columns.from} WHERE ${a}.organization_id = :org AND (${condition}) ORDER BY ${a}.id`,
-    { ...params, org: "o1" });
+    `SELECT ${a}.id AS id FROM ${columns.from} WHERE ${a}.organization_id = :organizationId AND (${condition}) ORDER BY ${a}.id`,
+    { ...params, organizationId: "o1" });
   return rows.map((r) => r.id);
 }
 

@@ -9,7 +9,7 @@
  * email is not x", whereas `not (emails.value eq "x")` is "no email is x"; `emails eq null` is "no emails".
  */
 import type { ChildRows, ResourceColumns, ScalarColumn, StoredAttribute } from "../../identity/attribute-columns.js";
-import { groupColumns, userColumns } from "../../identity/attribute-columns.js";
+import { correlation, groupColumns, userColumns } from "../../identity/attribute-columns.js";
 import type { Database } from "../../db/database.js";
 import { foldCase } from "../../identity/text.js";
 import { invalidFilter, invalidValue, ScimError } from "../errors.js";
@@ -67,8 +67,10 @@ export function resolveAttribute(path: AttrPath, columns: ResourceColumns, resou
   return { kind: "scalar", column: scalar };
 }
 
+/** "Some child row satisfies condition", as a semi-join (see ChildRows). `:organizationId` is bound by the list query. */
 const exists = (rows: ChildRows, condition?: string) =>
-  `EXISTS (SELECT 1 FROM ${rows.from} WHERE ${rows.correlate}${condition ? ` AND ${condition}` : ""})`;
+  `${rows.outer} IN (SELECT ${rows.key} FROM ${rows.from} WHERE ${rows.organization} = :organizationId`
+  + `${rows.where ? ` AND ${rows.where}` : ""}${condition ? ` AND ${condition}` : ""})`;
 
 /** PostgreSQL orders text by the database's locale; "C" gives code-point order, as SQLite does. */
 const ordered = (expr: string, column: ScalarColumn, db: Db) =>
@@ -226,6 +228,6 @@ export function sortExpression(sortBy: string, columns: ResourceColumns, db: Db,
   if (target.kind === "scalar") return ordered(value, column, db);
   const { rows } = target;
   const primary = rows.subAttributes.primary ? `CASE WHEN ${rows.subAttributes.primary.sql} THEN 0 ELSE 1 END, ` : "";
-  const first = `SELECT ${value} FROM ${rows.from} WHERE ${rows.correlate} AND ${column.sql} IS NOT NULL ORDER BY ${primary}${ordered(value, column, db)} LIMIT 1`;
+  const first = `SELECT ${value} FROM ${rows.from} WHERE ${correlation(rows)} AND ${column.sql} IS NOT NULL ORDER BY ${primary}${ordered(value, column, db)} LIMIT 1`;
   return ordered(`(${first})`, column, db);
 }
