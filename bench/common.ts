@@ -49,7 +49,7 @@ export function machineLine(): string {
 export interface Target { url: string; label: string; drop(): Promise<void> }
 
 /** `sqlite`: a file in a fresh temp dir. `postgres://…`: a throw-away database beside the one named, dropped after. */
-export async function freshDatabase(db: string): Promise<Target> {
+async function freshDatabase(db: string): Promise<Target> {
   if (db === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "rollcall-bench-"));
     return { url: `sqlite:${join(dir, "bench.sqlite")}`, label: "SQLite (file, WAL)", drop: async () => rmSync(dir, { recursive: true, force: true }) };
@@ -69,6 +69,28 @@ export async function freshDatabase(db: string): Promise<Target> {
   const url = new URL(db);
   url.pathname = `/${name}`;
   return { url: url.toString(), label: `PostgreSQL (${url.host})`, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/**
+ * Runs a benchmark on a fresh database: the children passed to `track` are stopped and the database is dropped at
+ * the end, when the run fails, and on Ctrl-C.
+ */
+export async function onFreshDatabase(db: string, run: (target: Target, track: (child: Child) => Child) => Promise<void>): Promise<void> {
+  const target = await freshDatabase(db);
+  const children: Child[] = [];
+  const cleanup = async () => {
+    await Promise.all(children.map((c) => c.stop().catch(() => undefined)));
+    await target.drop().catch((err) => log(`could not remove the benchmark database: ${err}`));
+  };
+  process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
+  try {
+    await run(target, (child) => {
+      children.push(child);
+      return child;
+    });
+  } finally {
+    await cleanup();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------- child servers

@@ -21,8 +21,9 @@
 import { parseArgs } from "node:util";
 import { openDatabase } from "../src/db/database.js";
 import {
-  fmt, freshDatabase, helloScenario, log, machineLine, measure, Measured, PATCH_OP, pick, positive, printHelp, Scenario, SCIM_JSON,
+  fmt, helloScenario, log, machineLine, measure, Measured, PATCH_OP, pick, positive, printHelp, Scenario, SCIM_JSON,
   measureSequential, send, SqlStat, sqlReport, startServer, table,
+  onFreshDatabase,
 } from "./common.js";
 import { seed, Seeded } from "./seed.js";
 
@@ -151,14 +152,7 @@ async function filterScenarios(seeded: Seeded, auth: Record<string, string>, por
 
 async function main() {
   const startedAt = new Date();
-  const target = await freshDatabase(options.db);
-  let app: Awaited<ReturnType<typeof startServer>> | undefined;
-  const cleanup = async () => {
-    await app?.stop().catch(() => undefined);
-    await target.drop().catch((err) => log(`could not remove the benchmark database: ${err}`));
-  };
-  process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
-  try {
+  await onFreshDatabase(options.db, async (target, track) => {
     log(`${target.label}; ${fmt(options.users)} users, one ${fmt(options.bigGroupSize)}-member group, 1,000 × 100; ${options.connections} connection(s), ${options.warmup} s + ${options.duration} s per scenario`);
     log(`machine: ${machineLine()}`);
     const seedStart = Date.now();
@@ -178,7 +172,7 @@ async function main() {
     results.push(hello);
     log(`hello-world: ${fmt(hello.rps)} req/s`);
 
-    app = await startServer("rollcall", { DATABASE_URL: target.url, BENCH_SQL_TIMING: options.sqlTiming ? "1" : "0" });
+    const app = track(await startServer("rollcall", { DATABASE_URL: target.url, BENCH_SQL_TIMING: options.sqlTiming ? "1" : "0" }));
     const auth = { Authorization: `Bearer ${seeded.token}`, Accept: SCIM_JSON };
     const list: Scenario[] = [];
     if (options.only !== "filters") list.push(...groupScenarios(seeded, auth));
@@ -197,7 +191,6 @@ async function main() {
       log(`  p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ${fmt(r.rps)} req/s, ${fmt(r.errors)} errors`);
     }
     await app.stop();
-    app = undefined;
 
     console.log("");
     console.log(`Rollcall scale benchmark — ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC, ${machineLine()}, ${target.label}`);
@@ -211,9 +204,7 @@ async function main() {
       console.log("Time in SQLite by statement (--sql-timing):");
       console.log(sqlReport(results));
     }
-  } finally {
-    await cleanup();
-  }
+  });
 }
 
 main().then(() => process.exit(0), (err) => {

@@ -19,8 +19,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../src/db/database.js";
 import {
-  Child, fmt, freshDatabase, helloScenario, log, machineLine, measure, Measured, PATCH_OP, pick, positive, printHelp, Scenario, SCIM_JSON,
-  sqlReport, startServer, table,
+  fmt, helloScenario, log, machineLine, measure, Measured, PATCH_OP, pick, positive, printHelp, Scenario, SCIM_JSON,
+  onFreshDatabase, sqlReport, startServer, table,
 } from "./common.js";
 import { summariseProfile } from "./profile-summary.js";
 import { oktaUserBody, personName, seed, Seeded } from "./seed.js";
@@ -139,15 +139,8 @@ function targets(results: Measured[]): { name: string; target: number; ratio: nu
 
 async function main() {
   const startedAt = new Date();
-  const target = await freshDatabase(options.db);
-  const children: Child[] = [];
   let profileDir: string | undefined;
-  const cleanup = async () => {
-    await Promise.all(children.map((c) => c.stop().catch(() => undefined)));
-    await target.drop().catch((err) => log(`could not remove the benchmark database: ${err}`));
-  };
-  process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
-  try {
+  await onFreshDatabase(options.db, async (target, track) => {
     log(`${target.label}; ${fmt(options.users)} users; ${options.connections} connections; ${options.warmup} s warm-up + ${options.duration} s per scenario`);
     log(`machine: ${machineLine()}`);
 
@@ -169,8 +162,7 @@ async function main() {
         profileDir = mkdtempSync(join(tmpdir(), "rollcall-profile-"));
         nodeFlags.push("--cpu-prof", `--cpu-prof-dir=${profileDir}`);
       }
-      const child = await startServer(mode, { DATABASE_URL: target.url, BENCH_SQL_TIMING: options.sqlTiming ? "1" : "0" }, nodeFlags);
-      children.push(child);
+      const child = track(await startServer(mode, { DATABASE_URL: target.url, BENCH_SQL_TIMING: options.sqlTiming ? "1" : "0" }, nodeFlags));
       for (const scenario of list) {
         log(`${scenario.name} …`);
         const r = await measure(child, scenario, options);
@@ -178,7 +170,6 @@ async function main() {
         log(`  ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ${fmt(r.errors)} errors`);
       }
       await child.stop();
-      children.splice(children.indexOf(child), 1);
     }
 
     const hello = results.find((r) => r.key === "hello")!;
@@ -241,9 +232,7 @@ async function main() {
         otherCpu: r.otherCpu === null ? null : Number(r.otherCpu.toFixed(2)) })),
       targets: checks,
     }));
-  } finally {
-    await cleanup();
-  }
+  });
 }
 
 main().then(() => process.exit(0), (err) => {

@@ -20,8 +20,9 @@ import { Agent } from "node:http";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../src/db/database.js";
 import {
-  fmt, freshDatabase, GROUP_URN, Latencies, log, machineLine, markdownTable, Measured, measureHello, PATCH_OP, peakRssMiB, percentile,
+  fmt, GROUP_URN, Latencies, log, machineLine, markdownTable, Measured, measureHello, PATCH_OP, peakRssMiB, percentile,
   positive, printHelp, Req, SCIM_JSON, send, SqlStat, sqlReport, startServer,
+  onFreshDatabase,
 } from "./common.js";
 import { oktaUserBody, personName, seedOrganization } from "./seed.js";
 
@@ -60,14 +61,7 @@ const KINDS: Kind[] = ["GET /Users?filter=userName eq", "POST /Users", "GET /Gro
 
 async function main() {
   const startedAt = new Date();
-  const target = await freshDatabase(options.db);
-  let app: Awaited<ReturnType<typeof startServer>> | undefined;
-  const cleanup = async () => {
-    await app?.stop().catch(() => undefined);
-    await target.drop().catch((err) => log(`could not remove the benchmark database: ${err}`));
-  };
-  process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
-  try {
+  await onFreshDatabase(options.db, async (target, track) => {
     log(`${target.label}; ${fmt(options.users)} users, ${fmt(options.groups)} groups of ${options.groupSize}, PATCH batches of ${options.batch}; ${options.clients} clients`);
     log(`machine: ${machineLine()}`);
     const db = await openDatabase({ url: target.url });
@@ -78,7 +72,7 @@ async function main() {
     const hello = await measureHello({ connections: options.clients, duration: options.hello, warmup: 1 });
     log(`  ${fmt(hello.rps)} req/s`);
 
-    app = await startServer("rollcall", { DATABASE_URL: target.url, BENCH_SQL_TIMING: options.sqlTiming ? "1" : "0" });
+    const app = track(await startServer("rollcall", { DATABASE_URL: target.url, BENCH_SQL_TIMING: options.sqlTiming ? "1" : "0" }));
     const port = app.port;
     const auth = { Authorization: `Bearer ${token}`, Accept: SCIM_JSON };
     const withBody = { ...auth, "Content-Type": SCIM_JSON };
@@ -112,7 +106,7 @@ async function main() {
           if (tenth > reported) {
             reported = tenth;
             const s = (Date.now() - started) / 1000;
-            log(`${label}: ${fmt(done)}/${fmt(count)} (${tenth * 10}%) in ${fmt(s, 1)} s, ${fmt(done / s)}/s, app RSS peak ${fmt(peakRssMiB(app!.process.pid) ?? NaN)} MiB`);
+            log(`${label}: ${fmt(done)}/${fmt(count)} (${tenth * 10}%) in ${fmt(s, 1)} s, ${fmt(done / s)}/s, app RSS peak ${fmt(peakRssMiB(app.process.pid) ?? NaN)} MiB`);
           }
         }
       }));
@@ -137,8 +131,8 @@ async function main() {
     const sqlStats: Measured[] = [];
     const takeSqlStats = async (name: string, requests: number) => {
       if (!options.sqlTiming) return;
-      const { stats } = await app!.command<{ stats: SqlStat[] }>("sql-stats");
-      await app!.command("sql-reset");
+      const { stats } = await app.command<{ stats: SqlStat[] }>("sql-stats");
+      await app.command("sql-reset");
       sqlStats.push({ key: name, name, requests, sql: stats, serverCpu: null } as Measured);
     };
     await takeSqlStats("users phase (per user: probe + POST)", options.users);
@@ -166,7 +160,6 @@ async function main() {
     await takeSqlStats("groups phase (per group: probe + POST + PATCH)", options.groups);
     const peakRss = peakRssMiB(app.process.pid);
     await app.stop();
-    app = undefined;
     for (const agent of agents) agent.destroy();
 
     const check = await openDatabase({ url: target.url });
@@ -206,9 +199,7 @@ async function main() {
       console.log("\nMISMATCH: the database does not hold every user, group and membership pushed.");
       process.exitCode = 1;
     }
-  } finally {
-    await cleanup();
-  }
+  });
 }
 
 main().then(() => process.exit(process.exitCode ?? 0), (err) => {
