@@ -91,7 +91,7 @@ function scenarios(seeded: Seeded): Scenario[] {
   return [
     helloScenario,
     {
-      key: "healthz", name: "GET /healthz (helmet, pino-http; no DB)", server: "rollcall", expect: 200,
+      key: "healthz", name: "GET /healthz (helmet, request log; no DB)", server: "rollcall", expect: 200,
       next: () => ({ method: "GET", path: "/healthz", headers: {} }),
     },
     {
