@@ -112,9 +112,32 @@ function changedFields(before: UserRecord, after: UserInput): Record<string, { f
  * new state, so a PATCH is computed from what is really stored. Activation changes go through here too: a user
  * whose `active` turns false is deactivated in the same transaction (later: sessions ended).
  */
+/** Thrown inside updateUser's transaction when the new state carries a password not hashed yet (see below). */
+class PasswordToHash {
+  constructor(readonly password: string) {}
+}
+
 export async function updateUser(
   db: Database, organizationId: string, id: string, change: (current: UserRecord) => UserInput | Promise<UserInput>,
   actor: Actor, options: WriteOptions = {},
+): Promise<UserRecord> {
+  // A password is hashed outside the transaction: scrypt takes ~90 ms, and on SQLite every other write would wait for
+  // it (Okta sends a password with every PUT). The attempt that meets an unhashed one writes nothing and is run
+  // again, with a fresh read, once the hash is ready.
+  const hashes = new Map<string, string>();
+  for (;;) {
+    try {
+      return await updateUserOnce(db, organizationId, id, change, actor, options, hashes);
+    } catch (err) {
+      if (!(err instanceof PasswordToHash) || hashes.size >= 3) throw err;
+      hashes.set(err.password, await hashPassword(err.password));
+    }
+  }
+}
+
+function updateUserOnce(
+  db: Database, organizationId: string, id: string, change: (current: UserRecord) => UserInput | Promise<UserInput>,
+  actor: Actor, options: WriteOptions, hashes: Map<string, string>,
 ): Promise<UserRecord> {
   let userName = "";
   return uniquely(() => `userName "${userName}" is already taken in this organization`, () => db.transaction(async (em) => {
@@ -123,9 +146,10 @@ export async function updateUser(
     const next = await change(current);
     checkUserInput(next);
     userName = next.userName;
+    const passwordHash = next.password ? hashes.get(next.password) : undefined;
+    if (next.password && !passwordHash) throw new PasswordToHash(next.password);
     if (foldCase(next.userName) !== foldCase(current.userName)) await assertUserNameFree(em, organizationId, next.userName, id);
     const fields = changedFields(current, next);
-    const passwordHash = next.password ? await hashPassword(next.password) : undefined;
     await em.update(User, { id, organizationId }, {
       ...userColumnsOf({ ...next, active: next.active ?? current.active }),
       ...(passwordHash ? { passwordHash } : {}),

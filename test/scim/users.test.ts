@@ -82,6 +82,12 @@ for (const target of await databaseTargets()) {
       assert.equal(put.body[ENTERPRISE], undefined);
       assert.notEqual(put.body.meta.version, created.meta.version);
       assert.deepEqual(put.body.schemas, [USER]);
+      // The new password replaced the stored digest (hashed outside the write transaction, see updateUser).
+      const users = h.db.dataSource.getRepository(User);
+      assert.match((await users.findOneByOrFail({ id: created.id })).passwordHash!, /^scrypt\$/);
+      const before = (await users.findOneByOrFail({ id: created.id })).passwordHash;
+      await h.as().put(`/scim/v2/Users/${created.id}`, { schemas: [USER], userName: "put@example.test", password: "a third one" }).expect(200);
+      assert.notEqual((await users.findOneByOrFail({ id: created.id })).passwordHash, before);
     });
 
     it("PUT with active:false deactivates but keeps the user readable and filterable", async () => {
