@@ -107,7 +107,7 @@ export function scimRouter(deps: ScimDeps): Router {
   // Bulk has its own, larger body limit, so it reads its body itself; it authenticates first so that nobody
   // without a token can make the server buffer that much.
   router.post("/Bulk", authenticate(deps), express.json({ limit: BULK_LIMITS.maxPayloadSize, type: JSON_TYPES }), normaliseIngress(deps.logger),
-    bulkHandler(deps, (err, context) => scimErrorOf(deps.logger, err, context)));
+    bulkHandler(deps, scimErrorOf));
   router.use(express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES }));
   // Once per request, before any handler reads the body: each IdP's dialect into what the handlers validate.
   router.use(normaliseIngress(deps.logger));

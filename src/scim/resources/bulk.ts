@@ -9,6 +9,7 @@
  * POST carries, to a POST that failed, or within a cycle (two new users naming each other as manager). RFC 7644
  * §3.7.1 lets a server answer a circular reference with 409 instead of creating and then patching.
  */
+import type { Logger } from "pino";
 import { RequestHandler } from "express";
 import { BulkOperation, Endpoint, readBulkRequest, substituteBulkIds } from "../bulk-request.js";
 import { Caller, callerOf, resourceUrl, ScimDeps } from "../context.js";
@@ -21,7 +22,7 @@ import { ResourceWrites, versionOf, Written } from "./writes.js";
 export const BULK_RESPONSE_URN = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 
 /** The door's one mapper from anything thrown to a SCIM Error (router.ts), given here so that Bulk uses it too. */
-export type ErrorMapper = (err: unknown, context: Record<string, unknown>) => ScimError;
+export type ErrorMapper = (log: Logger, err: unknown, context: Record<string, unknown>) => ScimError;
 
 interface BulkResult {
   method: string;
@@ -88,7 +89,7 @@ export function bulkHandler(deps: ScimDeps, errorOf: ErrorMapper): RequestHandle
         const written = await perform(writes[op.endpoint], caller, op, id, substituteBulkIds(op.data, resolve));
         return { id: id ?? (written.resource!.id as string), status: written.status, version: versionOf(written), response: written.resource };
       } catch (err) {
-        const error = errorOf(err, { method: req.method, url: req.originalUrl, bulkOperation: index });
+        const error = errorOf(req.log, err, { bulkOperation: index });
         return { id, status: error.status, response: error.toJSON() };
       }
     };
