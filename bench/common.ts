@@ -14,12 +14,11 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { PATCH_OP_URN as PATCH_OP, USER_URN, GROUP_URN } from "../src/scim/schemas.js";
+export { PATCH_OP, USER_URN, GROUP_URN };
 
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const SCIM_JSON = "application/scim+json";
-export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-export const USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User";
-export const GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 export const log = (line: string) => console.log(`[bench] ${line}`);
 export const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });

@@ -13,10 +13,8 @@ import pg from "pg";
 import { databaseTargets } from "../support/databases.js";
 import { Harness, startHarness } from "../support/harness.js";
 import { ServerProcess, startServer, stopServer } from "../support/server-process.js";
+import { USER_URN as USER, GROUP_URN as GROUP, PATCH_OP_URN as PATCH } from "../../src/scim/schemas.js";
 
-const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const SCIM_JSON = "application/scim+json";
 
 /** Generous: two cores, two tsx processes and 100 requests in flight; a request that hangs (deadlock) still fails. */

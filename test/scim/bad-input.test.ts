@@ -7,16 +7,13 @@ import { createScimToken, revokeScimToken } from "../../src/identity/scim-tokens
 import { ERROR_SCHEMA, ScimType } from "../../src/scim/errors.js";
 import { databaseTargets } from "../support/databases.js";
 import { Harness, SCIM_JSON, snapshot, startHarness } from "../support/harness.js";
+import { USER_URN as USER, GROUP_URN as GROUP, ENTERPRISE_URN as ENTERPRISE, PATCH_OP_URN as PATCH } from "../../src/scim/schemas.js";
 
 /**
  * RFC 7644 §3.12: every malformed or hostile request gets a SCIM Error (status as a string, the right scimType, a
  * detail without internals) as application/scim+json, and changes nothing: the database is byte-identical after.
  */
 
-const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 

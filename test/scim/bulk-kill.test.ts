@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Database, openDatabase } from "../../src/db/database.js";
 import { databaseTargets, DatabaseTarget } from "../support/databases.js";
 import { ServerProcess, startServer, stopServer } from "../support/server-process.js";
+import { USER_URN as USER, GROUP_URN as GROUP, PATCH_OP_URN as PATCH } from "../../src/scim/schemas.js";
 
 /**
  * Each Bulk operation is its own transaction, so a server killed in the middle of a Bulk request leaves whole
@@ -15,9 +16,6 @@ import { ServerProcess, startServer, stopServer } from "../support/server-proces
  * that every change that exists has all of its rows and exactly its audit event, and that the client's retry works.
  */
 
-const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 const USERS = 500;
 /** Every this many users, a PATCH adds them to the group, naming them by bulkId. */

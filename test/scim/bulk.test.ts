@@ -6,12 +6,10 @@ import { BULK_LIMITS } from "../../src/scim/bulk-request.js";
 import { ERROR_SCHEMA } from "../../src/scim/errors.js";
 import { databaseTargets } from "../support/databases.js";
 import { BASE_URL, Harness, SCIM_JSON, snapshot, startHarness } from "../support/harness.js";
+import { USER_URN as USER, GROUP_URN as GROUP, PATCH_OP_URN as PATCH } from "../../src/scim/schemas.js";
 
 /** RFC 7644 §3.7 Bulk: bulkId references, per-operation atomicity, failOnErrors, limits, malformed requests. */
 
-const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 const BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 

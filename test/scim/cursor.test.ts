@@ -3,9 +3,8 @@ import { after, before, describe, it, mock } from "node:test";
 import { CURSOR_TIMEOUT_SECONDS } from "../../src/scim/cursor.js";
 import { databaseTargets } from "../support/databases.js";
 import { Harness, startHarness, Tenant } from "../support/harness.js";
+import { USER_URN as USER, GROUP_URN as GROUP } from "../../src/scim/schemas.js";
 
-const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
 interface Page {

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { parseFilter, parsePatchPath, type FilterNode } from "../../src/scim/filter/parse.js";
 import { matchesElement } from "../../src/scim/filter/match.js";
 import { ScimError } from "../../src/scim/errors.js";
+import { ENTERPRISE_URN as ENTERPRISE } from "../../src/scim/schemas.js";
 
-const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const cmp = (name: string, op: string, value: unknown, sub?: string): FilterNode =>
   ({ kind: "compare", path: sub === undefined ? { name } : { name, sub }, op, value }) as FilterNode;
 const pr = (name: string): FilterNode => ({ kind: "present", path: { name } });

@@ -3,10 +3,8 @@ import { after, before, describe, it } from "node:test";
 import { listAuditEvents } from "../../src/identity/audit.js";
 import { databaseTargets } from "../support/databases.js";
 import { BASE_URL, Harness, startHarness } from "../support/harness.js";
+import { USER_URN as USER, GROUP_URN as GROUP, PATCH_OP_URN as PATCH } from "../../src/scim/schemas.js";
 
-const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 for (const target of await databaseTargets()) {
   describe(`RFC 7644 §3.3–3.6 Groups (${target.name})`, { skip: target.skip }, () => {

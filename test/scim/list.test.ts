@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { databaseTargets } from "../support/databases.js";
 import { Harness, startHarness } from "../support/harness.js";
+import { USER_URN as USER, ENTERPRISE_URN as ENTERPRISE } from "../../src/scim/schemas.js";
 
-const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
-const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const q = (filter: string) => `/scim/v2/Users?filter=${encodeURIComponent(filter)}`;
 
 for (const target of await databaseTargets()) {

@@ -7,12 +7,10 @@ import { createScimToken, listScimTokens, revokeScimToken } from "../../src/iden
 import { ERROR_SCHEMA } from "../../src/scim/errors.js";
 import { databaseTargets } from "../support/databases.js";
 import { Harness, startHarness, Tenant } from "../support/harness.js";
+import { USER_URN as USER, GROUP_URN as GROUP, PATCH_OP_URN as PATCH } from "../../src/scim/schemas.js";
 
 /** README: "A token reads and changes only its own organization", on every SCIM endpoint, whatever ids it names. */
 
-const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 const ops = (...operations: unknown[]) => ({ schemas: [PATCH], Operations: operations });
 

@@ -4,9 +4,8 @@ import { listAuditEvents } from "../../src/identity/audit.js";
 import { databaseTargets } from "../support/databases.js";
 import { BASE_URL, Harness, snapshot, startHarness } from "../support/harness.js";
 import { User } from "../../entities/index.js";
+import { USER_URN as USER, ENTERPRISE_URN as ENTERPRISE } from "../../src/scim/schemas.js";
 
-const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
-const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 const ada = {
   schemas: [USER, ENTERPRISE],
