@@ -1,10 +1,23 @@
 import { AuditEvent } from "./AuditEvent.js";
+import { Connection } from "./Connection.js";
+import { ExternalIdentity } from "./ExternalIdentity.js";
 import { Group } from "./Group.js";
 import { GroupMember } from "./GroupMember.js";
 import { Organization } from "./Organization.js";
 import { ScimToken } from "./ScimToken.js";
+import { Session } from "./Session.js";
+import { SsoTransaction } from "./SsoTransaction.js";
+import { Team } from "./Team.js";
+import { TeamMapping } from "./TeamMapping.js";
+import { TeamMembership } from "./TeamMembership.js";
 import { User } from "./User.js";
 import { UserValue } from "./UserValue.js";
 
-export { AuditEvent, Group, GroupMember, Organization, ScimToken, User, UserValue };
-export const entities = [Organization, ScimToken, User, UserValue, Group, GroupMember, AuditEvent];
+export {
+  AuditEvent, Connection, ExternalIdentity, Group, GroupMember, Organization, ScimToken, Session, SsoTransaction, Team,
+  TeamMapping, TeamMembership, User, UserValue,
+};
+export const entities = [
+  Organization, ScimToken, User, UserValue, Group, GroupMember, AuditEvent, Team, TeamMapping, TeamMembership,
+  Connection, ExternalIdentity, Session, SsoTransaction,
+];

@@ -1,17 +1,5 @@
-import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableForeignKey } from "typeorm";
-
-// Written with TypeORM's Table API rather than raw SQL so that one migration serves SQLite and PostgreSQL.
-const id = (name = "id"): TableColumnOptions => ({ name, type: "varchar", length: "36", isPrimary: true });
-const ref = (name: string): TableColumnOptions => ({ name, type: "varchar", length: "36" });
-const text = (name: string, length: number, isNullable = true): TableColumnOptions =>
-  ({ name, type: "varchar", length: String(length), isNullable });
-const at = (name: string, isNullable = false): TableColumnOptions => text(name, 30, isNullable);
-/** Free-form attribute values: unbounded here, capped on input (see resource-input.ts) so no request hits a limit. */
-const long = (name: string): TableColumnOptions => ({ name, type: "text", isNullable: true });
-const serial = (): TableColumnOptions =>
-  ({ name: "id", type: "integer", isPrimary: true, isGenerated: true, generationStrategy: "increment" });
-const cascade = (column: string, table: string): TableForeignKey =>
-  new TableForeignKey({ columnNames: [column], referencedTableName: table, referencedColumnNames: ["id"], onDelete: "CASCADE" });
+import { MigrationInterface, QueryRunner, Table } from "typeorm";
+import { at, cascade, id, long, ref, serial, text } from "./columns.js";
 
 export class Initial1764200000000 implements MigrationInterface {
   name = "Initial1764200000000";
