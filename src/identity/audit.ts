@@ -8,7 +8,7 @@ export interface AuditEntry {
   organizationId: string;
   actor: Actor;
   action: string;
-  targetType: "user" | "group" | "scim_token" | "organization";
+  targetType: "user" | "group" | "scim_token" | "organization" | "connection" | "team" | "session";
   targetId: string | null;
   summary: Record<string, unknown>;
 }

@@ -1,3 +1,13 @@
+import { randomUUID } from "node:crypto";
+import { EntityManager } from "typeorm";
+import { Connection } from "../../entities/index.js";
+import { Database } from "../db/database.js";
+import { recordAudit } from "./audit.js";
+import { conflict, invalid, notFound, uniquely, versionMismatch } from "./errors.js";
+import { Actor } from "./records.js";
+import { decryptSecret, encryptSecret } from "./secrets.js";
+import { timestamp } from "./text.js";
+
 /**
  * SSO connections: an organization's OIDC or SAML settings. At most one connection of an org is enabled at a time
  * (the built-in admin login always stays available). Client secrets are encrypted at rest and never leave the server
@@ -63,4 +73,187 @@ export interface ConnectionRecord {
   version: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/** What a caller gives to create a connection; the protocol's settings are complete (presets already applied). */
+export interface ConnectionInput {
+  type: ConnectionType;
+  name: string;
+  loginPath: string;
+  preset: string;
+  oidc?: OidcSettings;
+  saml?: SamlSettings;
+}
+
+/** A change: any top-level field, or a partial of the protocol's settings (a missing clientSecret keeps the old one). */
+export interface ConnectionChange {
+  name?: string;
+  loginPath?: string;
+  oidc?: Partial<OidcSettings>;
+  saml?: Partial<SamlSettings>;
+}
+
+const LOGIN_PATH = /^[A-Za-z0-9]{1,64}$/;
+const secretPurpose = (id: string) => `connection:${id}:client_secret`;
+
+function checkConnection(c: Omit<ConnectionInput, "preset"> & { preset?: string }) {
+  if (!LOGIN_PATH.test(c.loginPath)) throw invalid("loginPath must be 1 to 64 letters or digits (it becomes /login/<loginPath>)");
+  if (typeof c.name !== "string" || c.name.trim() === "" || c.name.length > 200) throw invalid("name must be 1 to 200 characters");
+  if (c.type === "oidc") {
+    const o = c.oidc;
+    if (!o) throw invalid("an oidc connection needs oidc settings (issuerUrl, clientId, clientSecret)");
+    if (!/^https?:\/\//.test(o.issuerUrl)) throw invalid("oidc.issuerUrl must be an http(s) URL");
+    if (!o.clientId) throw invalid("oidc.clientId is required");
+    if (!o.clientSecret) throw invalid("oidc.clientSecret is required");
+  } else if (c.type === "saml") {
+    const s = c.saml;
+    if (!s) throw invalid("a saml connection needs the IdP's metadata (URL or XML)");
+    if (!s.idpEntityId || !s.idpSsoUrl) throw invalid("the IdP metadata must name an entity ID and a single sign-on URL");
+    if (s.idpCertificates.length === 0) throw invalid("the IdP metadata must contain at least one signing certificate");
+    if (/transient/.test(s.nameIdFormat) && !s.attributes.userKey) {
+      throw invalid("a transient NameID changes at every login: set saml.attributes.userKey to the attribute that identifies the user");
+    }
+  } else {
+    throw invalid('type must be "oidc" or "saml"');
+  }
+}
+
+/** `openid` cannot be removed: without it there is no ID token. */
+const withOpenId = (scopes: string[]) => (scopes.includes("openid") ? scopes : ["openid", ...scopes]);
+
+function sealedSettings(key: Buffer, id: string, c: { oidc?: OidcSettings; saml?: SamlSettings }): string {
+  if (c.oidc) {
+    const { clientSecret, ...rest } = c.oidc;
+    return JSON.stringify({ ...rest, scopes: withOpenId(rest.scopes), clientSecret: encryptSecret(key, secretPurpose(id), clientSecret) });
+  }
+  return JSON.stringify(c.saml);
+}
+
+function recordOf(key: Buffer, row: Connection): ConnectionRecord {
+  const settings = JSON.parse(row.settings);
+  const type = row.type as ConnectionType;
+  return {
+    id: row.id, organizationId: row.organizationId, type, name: row.name, loginPath: row.loginPath,
+    enabled: Boolean(row.enabled), preset: row.preset, version: row.version, createdAt: row.createdAt, updatedAt: row.updatedAt,
+    oidc: type === "oidc" ? { ...settings, clientSecret: decryptSecret(key, secretPurpose(row.id), settings.clientSecret) } : null,
+    saml: type === "saml" ? settings : null,
+  };
+}
+
+const loginPathTaken = (path: string) => () => `the login path "${path}" is already used by another connection; choose another`;
+
+export async function createConnection(
+  db: Database, key: Buffer, organizationId: string, input: ConnectionInput, actor: Actor,
+): Promise<ConnectionRecord> {
+  checkConnection(input);
+  const id = randomUUID();
+  const now = timestamp();
+  const row: Connection = {
+    id, organizationId, type: input.type, name: input.name, loginPath: input.loginPath,
+    loginPathNorm: input.loginPath.toLowerCase(), enabled: false, preset: input.preset,
+    settings: sealedSettings(key, id, input), version: 1, createdAt: now, updatedAt: now,
+  };
+  await uniquely(loginPathTaken(input.loginPath), () => db.transaction(async (em) => {
+    await em.insert(Connection, row);
+    await recordAudit(em, {
+      organizationId, actor, action: "connection.created", targetType: "connection", targetId: id,
+      summary: { type: input.type, name: input.name, loginPath: input.loginPath, preset: input.preset },
+    });
+  }));
+  return recordOf(key, row);
+}
+
+async function lockedConnection(em: EntityManager, organizationId: string, id: string, expectedVersion?: number): Promise<Connection> {
+  const lock = em.connection.driver.options.type === "postgres" ? { mode: "pessimistic_write" as const } : {};
+  const row = await em.findOne(Connection, { where: { id, organizationId }, ...lock });
+  if (!row) throw notFound("Connection", id);
+  if (expectedVersion !== undefined && row.version !== expectedVersion) throw versionMismatch("Connection", id, row.version);
+  return row;
+}
+
+export async function updateConnection(
+  db: Database, key: Buffer, organizationId: string, id: string, change: ConnectionChange, actor: Actor,
+  options: { expectedVersion?: number } = {},
+): Promise<ConnectionRecord> {
+  return uniquely(loginPathTaken(change.loginPath ?? ""), () => db.transaction(async (em) => {
+    const before = recordOf(key, await lockedConnection(em, organizationId, id, options.expectedVersion));
+    const next = {
+      type: before.type, name: change.name ?? before.name, loginPath: change.loginPath ?? before.loginPath,
+      oidc: before.oidc ? { ...before.oidc, ...definedOnly(change.oidc) } : undefined,
+      saml: before.saml ? { ...before.saml, ...definedOnly(change.saml) } : undefined,
+    };
+    checkConnection(next);
+    const updated = {
+      name: next.name, loginPath: next.loginPath, loginPathNorm: next.loginPath.toLowerCase(),
+      settings: sealedSettings(key, id, next), version: before.version + 1, updatedAt: timestamp(),
+    };
+    await em.update(Connection, { id, organizationId }, updated);
+    await recordAudit(em, {
+      organizationId, actor, action: "connection.updated", targetType: "connection", targetId: id,
+      // Names of what changed, never values: a client secret must not reach the audit log.
+      summary: { changed: [...Object.keys(definedOnly(change)), ...Object.keys(definedOnly(change.oidc ?? change.saml ?? {}))] },
+    });
+    return recordOf(key, (await em.findOneBy(Connection, { id }))!);
+  }));
+}
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Enables or disables a connection. One SSO connection per organization may be enabled at a time, so that which IdP
+ * a login goes to is never ambiguous; enabling a second one is refused until the first is disabled.
+ */
+export async function setConnectionEnabled(
+  db: Database, key: Buffer, organizationId: string, id: string, enabled: boolean, actor: Actor,
+): Promise<ConnectionRecord> {
+  return db.transaction(async (em) => {
+    const row = await lockedConnection(em, organizationId, id);
+    if (enabled) {
+      const other = await em.findOneBy(Connection, { organizationId, enabled: true });
+      if (other && other.id !== id) {
+        throw conflict(`connection "${other.name}" (${other.type}) is enabled; disable it first: one SSO connection may be enabled at a time`);
+      }
+    }
+    if (Boolean(row.enabled) !== enabled) {
+      await em.update(Connection, { id, organizationId }, { enabled, version: row.version + 1, updatedAt: timestamp() });
+      await recordAudit(em, {
+        organizationId, actor, action: enabled ? "connection.enabled" : "connection.disabled", targetType: "connection",
+        targetId: id, summary: { name: row.name },
+      });
+    }
+    return recordOf(key, (await em.findOneBy(Connection, { id }))!);
+  });
+}
+
+export async function deleteConnection(db: Database, organizationId: string, id: string, actor: Actor): Promise<void> {
+  await db.transaction(async (em) => {
+    const row = await lockedConnection(em, organizationId, id);
+    await em.delete(Connection, { id, organizationId });
+    await recordAudit(em, {
+      organizationId, actor, action: "connection.deleted", targetType: "connection", targetId: id,
+      summary: { name: row.name, loginPath: row.loginPath },
+    });
+  });
+}
+
+export async function getConnection(db: Database, key: Buffer, organizationId: string, id: string): Promise<ConnectionRecord | null> {
+  const row = await db.dataSource.getRepository(Connection).findOneBy({ id, organizationId });
+  return row ? recordOf(key, row) : null;
+}
+
+export async function listConnections(db: Database, key: Buffer, organizationId: string): Promise<ConnectionRecord[]> {
+  const rows = await db.dataSource.getRepository(Connection).find({ where: { organizationId }, order: { createdAt: "ASC" } });
+  return rows.map((row) => recordOf(key, row));
+}
+
+/** The SSO routes carry a connection id or login path, never an organization: the connection names its own. */
+export async function findConnection(
+  db: Database, key: Buffer, by: { id: string } | { loginPath: string },
+): Promise<ConnectionRecord | null> {
+  const where = "id" in by ? { id: by.id } : { loginPathNorm: by.loginPath.toLowerCase() };
+  if ("id" in by && !/^[0-9a-f-]{36}$/i.test(by.id)) return null;
+  const row = await db.dataSource.getRepository(Connection).findOneBy(where);
+  return row ? recordOf(key, row) : null;
 }

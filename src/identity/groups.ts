@@ -9,6 +9,7 @@ import { conflict, invalid, uniquely } from "./errors.js";
 import { inOrder, ListQuery, pageOfIds } from "./listing.js";
 import { lockForWrite, WriteOptions } from "./locking.js";
 import { Actor, GroupChange, GroupRecord, MembershipChange } from "./records.js";
+import { recomputeDerivedTeams, switchGroupSource } from "./teams.js";
 import { foldCase, MAX_KEY_LENGTH, timestamp, unstorableText } from "./text.js";
 
 /** How many member ids an audit event lists before it only counts them. */
@@ -166,6 +167,9 @@ export async function createGroup(
       externalId: input.externalId ?? null, version: 1, createdAt: now, updatedAt: now,
     });
     const membership = await applyMembership(em, organizationId, id, [{ op: "add", userIds: input.memberIds ?? [] }]);
+    // An IdP that pushes groups over SCIM is the source of truth for them from now on (see teams.ts).
+    await switchGroupSource(em, organizationId, "scim", actor);
+    await recomputeDerivedTeams(em, organizationId, membership.added, actor);
     await recordAudit(em, {
       organizationId, actor, action: "group.created", targetType: "group", targetId: id,
       summary: { displayName: input.displayName, externalId: input.externalId ?? null, ...membershipSummary(membership) },
@@ -199,6 +203,10 @@ export async function updateGroup(
     };
     await sql(em, `UPDATE groups SET display_name = :displayName, display_name_norm = :displayNameNorm, external_id = :externalId,
       version = :version, updated_at = :updatedAt WHERE id = :id AND organization_id = :organizationId`, { ...after, id, organizationId });
+    // Mappings match a group by name or externalId, so a rename or re-key can move every member between teams.
+    const rekeyed = renamed || (change.externalId !== undefined && change.externalId !== before.externalId);
+    await recomputeDerivedTeams(em, organizationId,
+      [...membership.added, ...membership.removed, ...(rekeyed ? await currentMemberIds(em, id) : [])], actor);
     const changes = {
       ...(renamed ? { displayName: { from: before.displayName, to: change.displayName } } : {}),
       ...(change.externalId !== undefined && change.externalId !== before.externalId ? { externalId: { from: before.externalId, to: change.externalId } } : {}),
@@ -220,12 +228,13 @@ export async function deleteGroup(db: Database, organizationId: string, id: stri
   await db.transaction(async (em) => {
     await lockForWrite(em, "groups", organizationId, id, options);
     const group = await em.findOneByOrFail(Group, { id, organizationId });
-    const [{ n }] = await sql<{ n: number | string }>(em, "SELECT COUNT(*) AS n FROM group_members WHERE group_id = :id", { id });
+    const members = [...await currentMemberIds(em, id)];
     await em.delete(GroupMember, { groupId: id, organizationId });
     await em.delete(Group, { id, organizationId });
+    await recomputeDerivedTeams(em, organizationId, members, actor);
     await recordAudit(em, {
       organizationId, actor, action: "group.deleted", targetType: "group", targetId: id,
-      summary: { displayName: group.displayName, memberCount: Number(n) },
+      summary: { displayName: group.displayName, memberCount: members.length },
     });
   });
 }

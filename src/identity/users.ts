@@ -9,6 +9,7 @@ import { conflict, invalid, uniquely } from "./errors.js";
 import { inOrder, ListQuery, pageOfIds } from "./listing.js";
 import { lockForWrite, WriteOptions } from "./locking.js";
 import { hashPassword } from "./passwords.js";
+import { endSessionsOfUser } from "./sessions.js";
 import { Actor, UserInput, UserRecord } from "./records.js";
 import { foldCase, groupBy, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, timestamp, unstorableText } from "./text.js";
 import { userColumnsOf, userRecordOf, userValuesOf } from "./user-rows.js";
@@ -107,16 +108,16 @@ function changedFields(before: UserRecord, after: UserInput): Record<string, { f
   return changes;
 }
 
-/**
- * The one way to change a user. `change` receives the current state (read under a row lock) and returns the full
- * new state, so a PATCH is computed from what is really stored. Activation changes go through here too: a user
- * whose `active` turns false is deactivated in the same transaction (later: sessions ended).
- */
 /** Thrown inside updateUser's transaction when the new state carries a password not hashed yet (see below). */
 class PasswordToHash {
   constructor(readonly password: string) {}
 }
 
+/**
+ * The one way to change a user. `change` receives the current state (read under a row lock) and returns the full
+ * new state, so a PATCH is computed from what is really stored. Activation changes go through here too: a user
+ * whose `active` turns false loses its sessions in the same transaction.
+ */
 export async function updateUser(
   db: Database, organizationId: string, id: string, change: (current: UserRecord) => UserInput | Promise<UserInput>,
   actor: Actor, options: WriteOptions = {},
@@ -159,7 +160,12 @@ function updateUserOnce(
     await writeValues(em, organizationId, id, next);
     const active = next.active ?? current.active;
     const action = current.active && !active ? "user.deactivated" : !current.active && active ? "user.reactivated" : "user.updated";
-    await recordAudit(em, { organizationId, actor, action, targetType: "user", targetId: id, summary: { userName: next.userName, changes: fields } });
+    // A deactivated user loses its sessions in this transaction: its very next request is refused.
+    const sessionsEnded = action === "user.deactivated" ? await endSessionsOfUser(em, organizationId, id) : 0;
+    await recordAudit(em, {
+      organizationId, actor, action, targetType: "user", targetId: id,
+      summary: { userName: next.userName, changes: fields, ...(sessionsEnded ? { sessionsEnded } : {}) },
+    });
     // Read under the lock: the answer (and its ETag) is the state this write made, not a later replica's.
     const [user] = await loadUsers(em, organizationId, [id]);
     return user;
@@ -184,8 +190,15 @@ export async function deleteUser(db: Database, organizationId: string, id: strin
       WHERE organization_id = :organizationId AND id IN (SELECT group_id FROM group_members WHERE user_id = :id)`,
     { now: timestamp(), organizationId, id });
     await sql(em, "DELETE FROM group_members WHERE user_id = :id AND organization_id = :organizationId", { id, organizationId });
+    for (const table of ["team_memberships", "external_identities"]) {
+      await sql(em, `DELETE FROM ${table} WHERE user_id = :id AND organization_id = :organizationId`, { id, organizationId });
+    }
+    const sessionsEnded = await endSessionsOfUser(em, organizationId, id);
     await em.delete(UserValue, { userId: id });
     await em.delete(User, { id, organizationId });
-    await recordAudit(em, { organizationId, actor, action: "user.deleted", targetType: "user", targetId: id, summary: { userName: user.userName } });
+    await recordAudit(em, {
+      organizationId, actor, action: "user.deleted", targetType: "user", targetId: id,
+      summary: { userName: user.userName, ...(sessionsEnded ? { sessionsEnded } : {}) },
+    });
   });
 }
