@@ -76,21 +76,38 @@ export async function createUser(
 ): Promise<UserRecord> {
   checkUserInput(input);
   const passwordHash = input.password ? await hashPassword(input.password) : null;
+  return uniquely(() => `userName "${input.userName}" is already taken in this organization`,
+    () => db.transaction((em) => insertUser(em, organizationId, input, actor, source, passwordHash)));
+}
+
+/** Creates a user in the caller's transaction (createUser, and just-in-time provisioning at an SSO login). */
+export async function insertUser(
+  em: EntityManager, organizationId: string, input: UserInput, actor: Actor, source: "scim" | "jit" | "manual", passwordHash: string | null = null,
+): Promise<UserRecord> {
+  checkUserInput(input);
+  await assertUserNameFree(em, organizationId, input.userName);
   const id = randomUUID();
-  let created: UserRecord | undefined;
-  await uniquely(() => `userName "${input.userName}" is already taken in this organization`, () => db.transaction(async (em) => {
-    await assertUserNameFree(em, organizationId, input.userName);
-    const now = timestamp();
-    const row = { ...userColumnsOf(input), id, organizationId, source, passwordHash, version: 1, createdAt: now, updatedAt: now };
-    await insertRow(em, User, row);
-    const values = await writeValues(em, organizationId, id, input, true);
-    created = userRecordOf(row as User, values as UserValue[], []);
-    await recordAudit(em, {
-      organizationId, actor, action: "user.created", targetType: "user", targetId: id,
-      summary: { userName: input.userName, externalId: input.externalId ?? null, active: input.active ?? true, source },
-    });
-  }));
-  return created!;
+  const now = timestamp();
+  const row = { ...userColumnsOf(input), id, organizationId, source, passwordHash, version: 1, createdAt: now, updatedAt: now };
+  await insertRow(em, User, row);
+  const values = await writeValues(em, organizationId, id, input, true);
+  await recordAudit(em, {
+    organizationId, actor, action: "user.created", targetType: "user", targetId: id,
+    summary: { userName: input.userName, externalId: input.externalId ?? null, active: input.active ?? true, source },
+  });
+  return userRecordOf(row as User, values as UserValue[], []);
+}
+
+/**
+ * Deactivates a user in the caller's transaction for a reason of the identity core's own (an SSO login that maps to
+ * no team): the same outcome as `active: false` through updateUser, sessions ended with it.
+ */
+export async function deactivateInTransaction(em: EntityManager, organizationId: string, id: string, actor: Actor, reason: string): Promise<void> {
+  const version = await lockForWrite(em, "users", organizationId, id, {});
+  await sql(em, "UPDATE users SET active = :active, version = :version, updated_at = :now WHERE id = :id AND organization_id = :organizationId",
+    { active: false, version: version + 1, now: timestamp(), id, organizationId });
+  const sessionsEnded = await endSessionsOfUser(em, organizationId, id);
+  await recordAudit(em, { organizationId, actor, action: "user.deactivated", targetType: "user", targetId: id, summary: { reason, sessionsEnded } });
 }
 
 /** The top-level fields whose before/after the audit log records (multi-valued ones are noted by name only). */

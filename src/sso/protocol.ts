@@ -12,7 +12,10 @@ import type { IdpProfile } from "../identity/sign-in.js";
 export interface SsoProtocol {
   /** Redirects the browser to the IdP. The intent must come back to `finishLogin` unchanged, bound to this browser. */
   start(req: Request, res: Response, connection: ConnectionRecord, intent: LoginIntent): Promise<void>;
-  /** Mounts the protocol's routes on a router that is itself mounted at `/sso/:connectionId/<type>`. */
+  /**
+   * Mounts the protocol's routes on a router that is itself mounted at `/sso/:connectionId/<type>`. Before any of
+   * them runs, the SSO router has loaded that connection (see `connectionOf`); an unknown id never reaches them.
+   */
   mount(router: Router, finishLogin: FinishLogin): void;
 }
 
@@ -26,6 +29,9 @@ export interface LoginIntent {
 export type FinishLogin = (
   req: Request, res: Response, connection: ConnectionRecord, intent: LoginIntent, profile: IdpProfile,
 ) => Promise<void>;
+
+/** The connection named by the route's `:connectionId`, loaded by the SSO router (src/sso/router.ts). */
+export const connectionOf = (res: Response): ConnectionRecord => res.locals.connection as ConnectionRecord;
 
 /** Routes of one connection, relative to BASE_URL; also what an admin pastes into the IdP. */
 export const ssoPaths = (connectionId: string) => ({
