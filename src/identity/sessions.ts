@@ -12,7 +12,10 @@ import { timestamp } from "./text.js";
 /** Who a logged-in session belongs to. Anonymous sessions (an SSO login in progress) have none. */
 export type SessionPrincipal =
   | { type: "user"; userId: string; organizationId: string }
-  | { type: "admin"; adminId: string; organizationId: string | null };
+  /** A built-in admin account; `organizationId` null for an instance operator. */
+  | { type: "admin"; adminId: string; organizationId: string | null }
+  /** A customer's IT admin who opened a self-serve setup link: that organization's SSO and SCIM setup only. */
+  | { type: "setup"; linkId: string; organizationId: string };
 
 export interface StoredSession {
   data: string;
@@ -45,7 +48,7 @@ export async function saveSession(db: Database, sid: string, data: string, expir
 
 /** Creates the row of a session that has just logged in (its id was regenerated, so it is new). */
 export async function openSession(db: Database, sid: string, data: string, expiresAt: Date, principal: SessionPrincipal): Promise<void> {
-  const userId = principal.type === "user" ? principal.userId : principal.adminId;
+  const userId = principal.type === "user" ? principal.userId : principal.type === "admin" ? principal.adminId : principal.linkId;
   await sql(db.dataSource.manager, `INSERT INTO sessions (sid, organization_id, user_id, principal_type, expires_at, created_at, data)
     VALUES (:sid, :organizationId, :userId, :type, :expiresAt, :now, :data)`,
   { sid, organizationId: principal.organizationId, userId, type: principal.type, expiresAt: timestamp(expiresAt), now: timestamp(), data });

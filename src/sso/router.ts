@@ -1,0 +1,131 @@
+import express, { NextFunction, Request, Response, Router } from "express";
+import { ConnectionRecord, ConnectionType, findConnection } from "../identity/connections.js";
+import { IdpProfile, signIn, SignInOutcome, SignInRefused } from "../identity/sign-in.js";
+import { html, Html, page } from "../web/html.js";
+import { logIn, logOut } from "../web-session.js";
+import { SsoError } from "./errors.js";
+import { FinishLogin, LoginIntent, SsoDeps, SsoProtocol } from "./protocol.js";
+import { safeReturnTo } from "./return-to.js";
+
+export interface SsoRouterDeps extends SsoDeps {
+  secretKey: Buffer;
+  protocols: Record<ConnectionType, SsoProtocol>;
+  /** Called once per finished login attempt (metrics). */
+  onLoginOutcome?: (protocol: string, outcome: "success" | "refused" | "error" | "dry_run", reason: string) => void;
+}
+
+/**
+ * The SSO door: `GET /login/<loginPath>` starts a login with the organization's enabled connection; the protocol
+ * modules own `/sso/<connectionId>/<type>/…` (callbacks, ACS, SP metadata); every verified response ends in
+ * `finishLogin`, which hands the profile to the identity core and opens the session. Failures of any step become
+ * one friendly page here, with the precise reason in the log.
+ */
+export function ssoRouter(deps: SsoRouterDeps): Router {
+  const router = Router();
+  const finishLogin = finisher(deps);
+
+  router.get("/login/:loginPath", async (req, res) => {
+    const connection = await findConnection(deps.db, deps.secretKey, { loginPath: String(req.params.loginPath) });
+    const dryRun = req.query.test === "1";
+    if (!connection || (!connection.enabled && !dryRun)) {
+      throw new SsoError("unknown_login_path", "There is no single sign-on at this address. Check the login link with your administrator.", 404);
+    }
+    if (dryRun && !mayTest(req, connection)) {
+      throw new SsoError("test_forbidden", "Testing a connection needs an administrator session of its organization. Log in to the console first.", 403);
+    }
+    const intent: LoginIntent = { returnTo: safeReturnTo(req.query.return_to, deps.baseUrl), dryRun };
+    await deps.protocols[connection.type].start(req, res, connection, intent);
+  });
+
+  for (const type of ["oidc", "saml"] as const) {
+    const protocolRoutes = Router({ mergeParams: true });
+    protocolRoutes.use(async (req, res, next) => {
+      const connection = await findConnection(deps.db, deps.secretKey, { id: String(req.params.connectionId) });
+      if (!connection || connection.type !== type) throw new SsoError("unknown_connection", "This sign-in link is not valid any more. Start again from your application's login page.", 404);
+      res.locals.connection = connection;
+      next();
+    });
+    deps.protocols[type].mount(protocolRoutes, finishLogin);
+    router.use(`/sso/:connectionId/${type}`, protocolRoutes);
+  }
+
+  router.post("/logout", express.urlencoded({ extended: false, limit: "1kb" }), async (req, res) => {
+    if (req.session) await logOut(req);
+    res.redirect(303, safeReturnTo(req.body?.return_to, deps.baseUrl));
+  });
+
+  router.use(loginErrorPage(deps));
+  return router;
+}
+
+/** A dry run shows what an IdP sent: only an admin of the connection's organization (or an operator) may run one. */
+function mayTest(req: Request, connection: ConnectionRecord): boolean {
+  const principal = req.session?.principal;
+  return principal?.type === "admin" && (principal.organizationId === null || principal.organizationId === connection.organizationId);
+}
+
+function finisher(deps: SsoRouterDeps): FinishLogin {
+  return async (req, res, connection, intent, profile) => {
+    if (intent.dryRun && !mayTest(req, connection)) {
+      throw new SsoError("test_forbidden", "Testing a connection needs an administrator session of its organization.", 403);
+    }
+    if (!connection.enabled && !intent.dryRun) {
+      throw new SsoError("connection_disabled", "Single sign-on for this organization is switched off. Ask your administrator.", 403);
+    }
+    const outcome = await signIn(deps.db, connection, profile, { dryRun: intent.dryRun });
+    if (intent.dryRun) {
+      deps.onLoginOutcome?.(connection.type, "dry_run", outcome.refused?.reason ?? "ok");
+      res.status(200).type("html").send(testReport(connection, profile, outcome));
+      return;
+    }
+    if (outcome.refused) throw outcome.refused;
+    await logIn(req, deps.db, { type: "user", userId: outcome.user!.id, organizationId: connection.organizationId });
+    req.log.info({ connectionId: connection.id, userId: outcome.user!.id, created: outcome.created, linked: outcome.linked }, "sso login");
+    deps.onLoginOutcome?.(connection.type, "success", "ok");
+    res.redirect(303, intent.returnTo);
+  };
+}
+
+/** The "test connection" page: the claims received, the groups, and the teams and roles this login would get. */
+function testReport(connection: ConnectionRecord, profile: IdpProfile, outcome: SignInOutcome): string {
+  const verdict = outcome.refused
+    ? html`<div class="error"><p><strong>This login would be refused</strong> (<code>${outcome.refused.reason}</code>): ${outcome.refused.message}</p></div>`
+    : html`<div class="ok"><p><strong>This login would succeed</strong>${outcome.created ? " and create the account" : outcome.linked ? " and link an existing account" : ""}.</p></div>`;
+  const rows = (pairs: [string, unknown][]) => pairs.map(([k, v]) => html`<tr><th>${k}</th><td><code>${typeof v === "string" ? v : JSON.stringify(v)}</code></td></tr>`);
+  return page("Test connection", html`<h1>Test of ${connection.name} (${connection.type.toUpperCase()})</h1>${verdict}
+<h2>User</h2><table>${rows([["issuer", profile.issuer], ["subject", profile.subject], ["email", profile.email],
+    ["email verified", profile.emailVerified], ["name", profile.name]])}</table>
+<h2>Groups (${profile.groups.length})</h2><p>${profile.groups.length ? profile.groups.join(", ") : "none received"}${profile.groupsOverage ? " — group overage: the IdP sent a link instead of the groups" : ""}</p>
+<h2>Teams this login would get</h2>${outcome.teams.length
+    ? html`<table><tr><th>team</th><th>roles</th><th>source</th></tr>${outcome.teams.map((t) => html`<tr><td>${t.name}</td><td>${t.roles.join(", ")}</td><td>${t.source}</td></tr>`)}</table>`
+    : html`<p>none</p>`}
+<h2>Everything the IdP sent</h2><table>${rows(Object.entries(profile.raw))}</table>
+<p class="muted">Nothing was saved: no account, session or team change was made by this test.</p>`);
+}
+
+/** The one place where a failed login becomes a page: the person gets what to do, the log gets why. */
+function loginErrorPage(deps: SsoRouterDeps) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const requestId = res.getHeader("X-Request-Id");
+    const protocol = (res.locals.connection as ConnectionRecord | undefined)?.type ?? "unknown";
+    let status = 500;
+    let reason = "internal";
+    let message: string | Html = "Something went wrong on our side while signing you in. Try again; if it keeps failing, give your administrator the reference below.";
+    if (err instanceof SsoError) {
+      ({ status, reason } = err);
+      message = err.userMessage;
+      req.log.warn({ reason, ...err.detail }, "sso login refused");
+    } else if (err instanceof SignInRefused) {
+      status = 403;
+      reason = err.reason;
+      message = err.message;
+      req.log.info({ reason }, "sso login refused by policy");
+    } else {
+      req.log.error({ err }, "sso login failed");
+    }
+    deps.onLoginOutcome?.(protocol, status === 500 ? "error" : "refused", reason);
+    if (res.headersSent) return;
+    res.status(status).type("html").send(page("Sign-in failed", html`<h1>Sign-in failed</h1><div class="error"><p>${message}</p></div>
+<p class="muted">Reason: <code>${reason}</code> · reference: <code>${String(requestId ?? "")}</code></p>`));
+  };
+}

@@ -1,0 +1,85 @@
+import { createHmac } from "node:crypto";
+import { NextFunction, Request, RequestHandler, Response } from "express";
+import session, { SessionData, Store } from "express-session";
+import { Database } from "./db/database.js";
+import { destroySession, openSession, readSession, saveSession, SessionPrincipal, touchSession } from "./identity/sessions.js";
+
+declare module "express-session" {
+  interface SessionData {
+    /** Set at login; absent while an SSO login is in progress. */
+    principal: SessionPrincipal;
+    /** When the login happened (ms): sessions end 12 h after it however active they are. */
+    openedAt: number;
+  }
+}
+
+export interface SessionLimits {
+  idleMinutes: number;
+  absoluteHours: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMinutes: 60, absoluteHours: 12 };
+export const SESSION_COOKIE = "rc_session";
+
+/** express-session's store on the shared database (src/identity/sessions.ts), so every replica sees every session. */
+class DatabaseStore extends Store {
+  constructor(private readonly db: Database) {
+    super();
+  }
+
+  get(sid: string, done: (err: unknown, data?: SessionData | null) => void) {
+    readSession(this.db, sid).then((row) => done(null, row ? JSON.parse(row.data) : null), done);
+  }
+
+  set(sid: string, data: SessionData, done?: (err?: unknown) => void) {
+    saveSession(this.db, sid, JSON.stringify(data), expiry(data), data.principal ?? null).then(() => done?.(), done);
+  }
+
+  override touch(sid: string, data: SessionData, done?: (err?: unknown) => void) {
+    touchSession(this.db, sid, expiry(data)).then(() => done?.(), done);
+  }
+
+  destroy(sid: string, done?: (err?: unknown) => void) {
+    destroySession(this.db, sid).then(() => done?.(), done);
+  }
+}
+
+const expiry = (data: { cookie: SessionData["cookie"] }) => new Date(data.cookie.expires ?? Date.now() + 3_600_000);
+
+/**
+ * Browser sessions: an HttpOnly, SameSite=Lax cookie (Secure when the request came over HTTPS — set TRUST_PROXY
+ * behind a TLS proxy), 60 minutes idle (every request renews it) and 12 hours absolute by default.
+ */
+export function webSession(db: Database, secretKey: Buffer, limits: SessionLimits = DEFAULT_SESSION_LIMITS): RequestHandler[] {
+  const sessions = session({
+    name: SESSION_COOKIE,
+    // A key of its own, derived from the instance key, so a leaked cookie secret reveals nothing else.
+    secret: createHmac("sha256", secretKey).update("rollcall session cookie").digest("base64url"),
+    store: new DatabaseStore(db),
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: "lax", secure: "auto", maxAge: limits.idleMinutes * 60_000, path: "/" },
+  });
+  const absoluteLimit = (req: Request, _res: Response, next: NextFunction) => {
+    const opened = req.session?.openedAt;
+    if (opened !== undefined && Date.now() - opened > limits.absoluteHours * 3_600_000) return req.session.destroy(() => next());
+    next();
+  };
+  return [sessions, absoluteLimit];
+}
+
+/**
+ * Turns the current (anonymous) session into a logged-in one. The session id is regenerated (no fixation) and the
+ * row is created here, at login; the store only ever updates logged-in rows afterwards (see saveSession).
+ */
+export async function logIn(req: Request, db: Database, principal: SessionPrincipal): Promise<void> {
+  await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+  req.session.principal = principal;
+  req.session.openedAt = Date.now();
+  await openSession(db, req.sessionID, JSON.stringify(req.session), expiry(req.session), principal);
+}
+
+export function logOut(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+}
