@@ -333,7 +333,7 @@ const rows: Row[] = [
   { name: "path below a resource", method: "GET", path: "/Users/{alice}/groups", status: 404, scimType: null },
   { name: "unknown schema", method: "GET", path: "/Schemas/urn:example:params:scim:schemas:2.0:Custom", status: 404, scimType: null },
   { name: "unknown resource type", method: "GET", path: "/ResourceTypes/Widget", status: 404, scimType: null },
-  { name: "/Me", method: "GET", path: "/Me", status: 501, scimType: null },
+  { name: "/Me without a session", method: "GET", path: "/Me", status: 401, scimType: null },
   { name: "/Me", method: "PATCH", path: "/Me", body: ops({ op: "replace", path: "title", value: "x" }), status: 501, scimType: null },
   { name: "/Bulk with an unknown method", method: "POST", path: "/Bulk", body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations: [{ method: "DELETE", path: "/Users/{alice}" }, { method: "GET", path: "/Users/{alice}" }] }, status: 400, scimType: "invalidSyntax" },
   { name: "/Bulk", method: "GET", path: "/Bulk", status: 405, scimType: null },
