@@ -1,0 +1,26 @@
+import { existsSync } from "node:fs";
+import { Browser, chromium } from "playwright-core";
+
+/** Debian's Chromium (apt install chromium): playwright-core drives it; no browser is downloaded. */
+export const CHROMIUM = process.env.ROLLCALL_CHROMIUM ?? "/usr/bin/chromium";
+
+/**
+ * Why browser tests cannot run here, or undefined when they can. CI installs Chromium and sets
+ * ROLLCALL_REQUIRE_BROWSER=1, so a missing browser fails the run there instead of skipping.
+ */
+export function browserSkip(): string | undefined {
+  if (existsSync(CHROMIUM)) return undefined;
+  const why = `Chromium not found at ${CHROMIUM}: install it with \`apt-get install chromium\` (or set ROLLCALL_CHROMIUM)`;
+  if (process.env.ROLLCALL_REQUIRE_BROWSER === "1") throw new Error(why);
+  return why;
+}
+
+/** Headless, sandbox off (CI runs as root), and no background traffic: this machine's network is closed. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+}
