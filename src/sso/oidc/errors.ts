@@ -1,4 +1,5 @@
 import * as client from "openid-client";
+import type { ConnectionRecord } from "../../identity/connections.js";
 import { rejectedResponse, SsoError } from "../errors.js";
 
 /** Where in a login an openid-client call failed: the same library error means different things at each step. */
@@ -9,12 +10,12 @@ export type OidcStage = "discovery" | "callback" | "userinfo";
  * `oidc_discovery`, `oidc_state`, `oidc_issuer`, `oidc_nonce`, `oidc_id_token`, `oidc_pkce`, `oidc_idp_error`,
  * `oidc_token_exchange` and `oidc_userinfo`. The detail names the failed check for the log, never a token.
  */
-export function oidcError(err: unknown, stage: OidcStage, issuerUrl: string): SsoError {
+export function oidcError(err: unknown, stage: OidcStage, connection: ConnectionRecord): SsoError {
   if (err instanceof SsoError) return err;
-  const detail = { issuerUrl, ...describe(err) };
+  const detail = { ...about(connection), ...describe(err) };
   switch (stage) {
     case "discovery":
-      return new SsoError("oidc_discovery", `The issuer URL ${issuerUrl} could not be reached or is not an OpenID ` +
+      return new SsoError("oidc_discovery", `The issuer URL ${connection.oidc?.issuerUrl} could not be reached or is not an OpenID ` +
         "Connect issuer. Ask your administrator to check the SSO connection's issuer URL.", 502, detail);
     case "userinfo":
       return new SsoError("oidc_userinfo", "The identity provider did not return your profile. Try logging in " +
@@ -24,11 +25,17 @@ export function oidcError(err: unknown, stage: OidcStage, issuerUrl: string): Ss
   }
 }
 
-/** The IdP redirected back with `error=` (the person cancelled, or the IdP refused them): show what it said. */
+/**
+ * The IdP redirected back with `error=` (the person cancelled, or the IdP refused them): show what it said, cut
+ * short. The library reports it only after the state check, so it is this browser's own login.
+ */
 export function idpRefused(error: string, description: string | undefined, detail: Record<string, unknown>): SsoError {
-  return new SsoError("oidc_idp_error", `Your identity provider did not complete the login: ${description || error}`,
+  return new SsoError("oidc_idp_error", `Your identity provider did not complete the login: ${(description || error).slice(0, 300)}`,
     401, { ...detail, error, error_description: description });
 }
+
+/** Which connection and issuer a refusal is about, for the log. */
+export const about = (connection: ConnectionRecord) => ({ connectionId: connection.id, issuerUrl: connection.oidc?.issuerUrl });
 
 /** A callback that no login in this browser is waiting for: another browser, a replay, or an expired session. */
 export const noTransaction = (detail?: Record<string, unknown>) => new SsoError("oidc_state",

@@ -2,9 +2,9 @@ import type { Request, Response } from "express";
 import type { ConnectionRecord } from "../../identity/connections.js";
 import type { IdpProfile } from "../../identity/sign-in.js";
 import type { LoginIntent, SsoDeps, SsoProtocol } from "../protocol.js";
-import { idpRefused, noTransaction, oidcError } from "./errors.js";
+import { about, idpRefused, noTransaction, oidcError } from "./errors.js";
 import { verifyProfile } from "./profile.js";
-import { connectionStrategies, oidcSettings, type OidcAuthenticateOptions } from "./strategy.js";
+import { connectionStrategies, type OidcAuthenticateOptions } from "./strategy.js";
 
 declare module "express-session" {
   interface SessionData {
@@ -25,20 +25,20 @@ export function oidcProtocol(deps: SsoDeps): SsoProtocol {
   const { authenticator, strategyFor } = connectionStrategies(deps, verifyProfile);
 
   /** Resolves once the Strategy has redirected the browser (express-session has saved the transaction by then). */
-  const redirectToIdp = (req: Request, res: Response, name: string, issuerUrl: string) =>
+  const redirectToIdp = (req: Request, res: Response, name: string, connection: ConnectionRecord) =>
     new Promise<void>((resolve, reject) => {
       const options: OidcAuthenticateOptions = { session: false, initiate: true };
       res.once("close", resolve);
-      authenticator.authenticate(name, options, (err: unknown) => reject(oidcError(err, "discovery", issuerUrl)))(req, res, reject);
+      authenticator.authenticate(name, options, (err: unknown) => reject(oidcError(err, "discovery", connection)))(req, res, reject);
     });
 
   /** Resolves with the verified profile; rejects with the SsoError naming the failed check. */
-  const verifiedProfile = (req: Request, res: Response, name: string, issuerUrl: string) =>
+  const verifiedProfile = (req: Request, res: Response, name: string, connection: ConnectionRecord) =>
     new Promise<IdpProfile>((resolve, reject) => {
       authenticator.authenticate(name, { session: false }, (err: unknown, user?: Express.User | false, info?: unknown) => {
-        if (err) reject(oidcError(err, "callback", issuerUrl));
+        if (err) reject(oidcError(err, "callback", connection));
         else if (user) resolve(user as IdpProfile);
-        else reject(strategyFailure(info));
+        else reject(strategyFailure(info, about(connection)));
       })(req, res, reject);
     });
 
@@ -46,16 +46,15 @@ export function oidcProtocol(deps: SsoDeps): SsoProtocol {
     async start(req, res, connection, intent) {
       const name = await strategyFor(connection);
       sessionOf(req).oidcIntents = { ...req.session.oidcIntents, [connection.id]: intent };
-      await redirectToIdp(req, res, name, oidcSettings(connection).issuerUrl);
+      await redirectToIdp(req, res, name, connection);
     },
 
     mount(router, finishLogin) {
       router.get("/callback", async (req, res) => {
         const connection = res.locals.connection as ConnectionRecord;
         const intent = takeIntent(req, connection.id);
-        if (!intent) throw noTransaction({ connectionId: connection.id });
-        const name = await strategyFor(connection);
-        const profile = await verifiedProfile(req, res, name, oidcSettings(connection).issuerUrl);
+        if (!intent) throw noTransaction({ ...about(connection), check: "no login in progress in this session" });
+        const profile = await verifiedProfile(req, res, await strategyFor(connection), connection);
         await finishLogin(req, res, connection, intent, profile);
       });
     },
@@ -78,7 +77,7 @@ function takeIntent(req: Request, connectionId: string): LoginIntent | undefined
  * The Strategy fails (rather than errs) in two cases: the IdP answered `error=access_denied`, whose parameters it
  * passes on, and a callback with no transaction in this session.
  */
-function strategyFailure(info: unknown): Error {
+function strategyFailure(info: unknown, detail: Record<string, unknown>): Error {
   const { error, error_description } = (info ?? {}) as { error?: string; error_description?: string };
-  return error ? idpRefused(error, error_description, {}) : noTransaction();
+  return error ? idpRefused(error, error_description, detail) : noTransaction(detail);
 }

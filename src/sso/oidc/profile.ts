@@ -4,7 +4,7 @@ import type { ConnectionRecord } from "../../identity/connections.js";
 import type { IdpProfile } from "../../identity/sign-in.js";
 import { claimList, claimString, claimValue } from "../claims.js";
 import { rejectedResponse } from "../errors.js";
-import { oidcError } from "./errors.js";
+import { about, oidcError } from "./errors.js";
 import { oidcSettings } from "./strategy.js";
 
 /**
@@ -14,7 +14,7 @@ import { oidcSettings } from "./strategy.js";
 export const verifyProfile = (connection: ConnectionRecord, config: client.Configuration): VerifyFunction =>
   async (tokens, verified) => {
     const idToken = tokens.claims();
-    if (!idToken) throw rejectedResponse("oidc_id_token", { connectionId: connection.id, problem: "no ID token" });
+    if (!idToken) throw rejectedResponse("oidc_id_token", { ...about(connection), check: "no ID token" });
     const claims = await withUserinfo(connection, config, tokens.access_token, idToken);
     verified(null, profileFromClaims(connection, claims));
   };
@@ -22,14 +22,14 @@ export const verifyProfile = (connection: ConnectionRecord, config: client.Confi
 async function withUserinfo(
   connection: ConnectionRecord, config: client.Configuration, accessToken: string, idToken: client.IDToken,
 ): Promise<Record<string, unknown>> {
-  const { claimMappings, issuerUrl } = oidcSettings(connection);
+  const { claimMappings } = oidcSettings(connection);
   const missing = Object.values(claimMappings).some((name) => claimValue(idToken, name) === undefined);
   if (!missing || !config.serverMetadata().userinfo_endpoint) return idToken;
   try {
     // fetchUserInfo refuses a response about another `sub`; the signed ID token wins where both have a claim.
     return { ...await client.fetchUserInfo(config, accessToken, idToken.sub), ...idToken };
   } catch (err) {
-    throw oidcError(err, "userinfo", issuerUrl);
+    throw oidcError(err, "userinfo", connection);
   }
 }
 

@@ -41,7 +41,7 @@ export function connectionStrategies(deps: SsoDeps, verifier: ProfileVerifier) {
   const registered = new Map<string, { version: number; name: Promise<string> }>();
 
   async function register(connection: ConnectionRecord, settings: OidcSettings): Promise<string> {
-    const config = await discover(settings, deps.allowInsecureIdp);
+    const config = await discover(connection, settings, deps.allowInsecureIdp);
     const name = `oidc:${connection.id}`;
     authenticator.use(name, new ConnectionStrategy({
       name,
@@ -78,13 +78,13 @@ export function oidcSettings(connection: ConnectionRecord): OidcSettings {
  * The issuer's metadata and keys. ID token signatures are checked against its JWKS only with
  * enableNonRepudiationChecks (openid-client otherwise trusts the TLS channel to the token endpoint).
  */
-async function discover(settings: OidcSettings, allowInsecure: boolean): Promise<client.Configuration> {
+async function discover(connection: ConnectionRecord, settings: OidcSettings, allowInsecure: boolean): Promise<client.Configuration> {
   const execute = [client.enableNonRepudiationChecks];
   if (allowInsecure) execute.push(client.allowInsecureRequests);
   try {
     return await client.discovery(new URL(settings.issuerUrl), settings.clientId, settings.clientSecret, undefined,
       { execute, timeout: 10 });
   } catch (err) {
-    throw oidcError(err, "discovery", settings.issuerUrl);
+    throw oidcError(err, "discovery", connection);
   }
 }
