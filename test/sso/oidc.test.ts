@@ -97,6 +97,17 @@ describe("OIDC login against a real OpenID Provider (oidc-provider)", () => {
     assert.deepEqual(session.oidcIntents, {});
   });
 
+  it("the intent of a dry run comes back unchanged; the next login in the browser has its own", async () => {
+    op.setAccount("alice");
+    const browser = new Browser();
+    const dry = await browser.get(`${rp.url}/login/conn-a?return_to=/admin/connections&test=1`);
+    const toDry = await browser.followTo(dry.headers.get("location")!, callbackOf("conn-a"));
+    assert.equal((await open(browser, toDry)).status, 200);
+    assert.deepEqual(rp.logins.at(-1)!.intent, { returnTo: "/admin/connections", dryRun: true });
+    assert.equal((await open(browser, await callbackUrl(browser, "conn-a"))).status, 200);
+    assert.deepEqual(rp.logins.at(-1)!.intent, { returnTo: "/home", dryRun: false });
+  });
+
   it("a single group arrives as a string and becomes a list; email_verified false stays false", async () => {
     op.setAccount("bob");
     const browser = new Browser();

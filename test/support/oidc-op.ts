@@ -283,8 +283,8 @@ export function oidcConnection(
 }
 
 /**
- * The app as the SSO router will build it: express-session (MemoryStore, SameSite=Lax), `/login/:connectionId`
- * calling `start`, the protocol's routes under `/sso/:connectionId/oidc` with the connection in res.locals, a
+ * The app as the SSO router builds it: express-session (MemoryStore, SameSite=Lax), `/login/:connectionId`
+ * calling `start` (`return_to` and `test=1` make the intent), the protocol's routes under `/sso/:connectionId/oidc` with the connection in res.locals, a
  * finishLogin that records the profile, and an error handler answering `{ reason }`.
  */
 export async function startRelyingParty(options: { allowInsecureIdp?: boolean } = {}): Promise<RelyingParty> {
@@ -304,7 +304,7 @@ export async function startRelyingParty(options: { allowInsecureIdp?: boolean } 
     else { res.locals.connection = connection; next(); }
   };
   app.get("/login/:connectionId", connectionOf, async (req, res) => {
-    await protocol.start(req, res, res.locals.connection, { returnTo: String(req.query.return_to ?? "/"), dryRun: false });
+    await protocol.start(req, res, res.locals.connection, { returnTo: String(req.query.return_to ?? "/"), dryRun: req.query.test === "1" });
   });
   const router = express.Router({ mergeParams: true });
   protocol.mount(router, async (_req, res, connection, intent, profile) => {
