@@ -1,0 +1,225 @@
+import { randomBytes } from "node:crypto";
+import express, { Request, Response, Router } from "express";
+import passport from "passport";
+import {
+  MultiSamlStrategy, ValidateInResponseTo, type PassportSamlConfig, type Profile, type VerifiedCallback,
+} from "@node-saml/passport-saml";
+import type { ConnectionRecord, SamlSettings } from "../../identity/connections.js";
+import { rejectedResponse, SsoError } from "../errors.js";
+import { ssoPaths, type FinishLogin, type LoginIntent, type SsoDeps, type SsoProtocol } from "../protocol.js";
+import { rememberLogin, takeLogin, type PendingLogin } from "./pending.js";
+import { idpProfileOf } from "./profile.js";
+import { checkAssertion, inspectResponse, samlRefusal, type Expected } from "./response.js";
+import { recordAssertion, REQUEST_TTL_MS, requestIdCache, stashPostedResponse, takePostedResponse, type PostedResponse } from "./transactions.js";
+
+/**
+ * SAML 2.0 through @node-saml/passport-saml, with what node-saml leaves to its caller (note §2, §7):
+ *
+ * - `start` sends an AuthnRequest whose id is kept in `sso_transactions` (single use, shared by replicas) and in
+ *   this browser's session, under a RelayState nonce.
+ * - The IdP posts to `/acs` cross-site, so the SameSite=Lax session cookie is not sent: the ACS only stashes the
+ *   post and answers 303 to `/complete`, a top-level GET that carries the cookie. There the response is validated
+ *   against the login this browser started (RelayState nonce, InResponseTo), and passed to `finishLogin`.
+ * - `/metadata` serves the SP metadata an admin gives the IdP.
+ *
+ * The SSO router mounts `mount`'s routes under `/sso/:connectionId/saml` and puts the connection of
+ * `:connectionId` in `res.locals.connection` before they run. The app must run express-session with
+ * `saveUninitialized: false`: a fresh session cookie set on the cross-site ACS post would replace the browser's.
+ */
+
+export interface SamlProtocolOptions {
+  /** Allowed difference between our clock and the IdP's when checking NotBefore / NotOnOrAfter. */
+  clockSkewMs?: number;
+}
+
+export const DEFAULT_CLOCK_SKEW_MS = 120_000;
+/** Entra caps groups at 150 per assertion; with attributes and certificates a real response stays far below this. */
+const MAX_ACS_BODY = "256kb";
+const STRATEGY = "rollcall-saml";
+
+/** This SP's URLs for one connection: the entity ID is the metadata URL, as IdPs suggest. */
+export function spUrls(baseUrl: string, connectionId: string) {
+  const paths = ssoPaths(connectionId);
+  return {
+    entityId: baseUrl + paths.samlMetadata,
+    acs: baseUrl + paths.samlAcs,
+    complete: `${baseUrl}/sso/${connectionId}/saml/complete`,
+  };
+}
+
+type SamlConnection = ConnectionRecord & { saml: SamlSettings };
+
+function samlConnection(connection: ConnectionRecord | undefined): SamlConnection {
+  if (connection?.type !== "saml" || !connection.saml) {
+    throw new Error("a SAML connection is required: the SSO router puts the connection of :connectionId in res.locals.connection");
+  }
+  return connection as SamlConnection;
+}
+
+/** One use of the strategy: which connection, and for a login start the request id to send. */
+interface SamlCall {
+  connection: SamlConnection;
+  validateInResponseTo: ValidateInResponseTo;
+  requestId?: string;
+}
+
+export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): SsoProtocol {
+  const clockSkewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+  // MultiSamlStrategy asks for the options of every request; they come from the connection the request is for.
+  const calls = new WeakMap<object, SamlCall>();
+
+  const samlConfig = ({ connection, validateInResponseTo, requestId }: SamlCall): PassportSamlConfig => {
+    const { saml } = connection;
+    const urls = spUrls(deps.baseUrl, connection.id);
+    return {
+      issuer: urls.entityId,
+      audience: urls.entityId,
+      callbackUrl: urls.acs,
+      entryPoint: saml.idpSsoUrl,
+      // The connection's certificates only, never one from the response's KeyInfo; several during a rollover.
+      idpCert: saml.idpCertificates,
+      identifierFormat: saml.nameIdFormat,
+      disableRequestedAuthnContext: saml.disableRequestedAuthnContext,
+      wantAuthnResponseSigned: saml.wantResponseSigned,
+      // A signed Response covers its assertion; without one, the assertion must carry its own signature.
+      wantAssertionsSigned: !saml.wantResponseSigned,
+      signatureAlgorithm: "sha256",
+      digestAlgorithm: "sha256",
+      acceptedClockSkewMs: clockSkewMs,
+      validateInResponseTo,
+      requestIdExpirationPeriodMs: REQUEST_TTL_MS,
+      cacheProvider: requestIdCache(deps.db, connection.id),
+      ...(requestId ? { generateUniqueId: () => requestId } : {}),
+    };
+  };
+
+  const strategy = new MultiSamlStrategy(
+    {
+      name: STRATEGY,
+      getSamlOptions: (req, done) => {
+        const call = calls.get(req);
+        return call ? done(null, samlConfig(call)) : done(new Error("SAML strategy used outside the SAML routes"));
+      },
+    },
+    (profile: Profile | null, done: VerifiedCallback) => done(null, profile ?? undefined),
+    // IdP-initiated logout is not offered: our routes never hand the strategy a LogoutRequest.
+    (_profile: Profile | null, done: VerifiedCallback) => done(new Error("SAML single logout is not supported")),
+  );
+  const authenticator = new passport.Passport();
+  // passport-saml is typed against Express 4's Request; at runtime it is the same object.
+  authenticator.use(STRATEGY, strategy as unknown as passport.Strategy);
+
+  /**
+   * Runs the strategy for one request. Sessions are opened by `finishLogin`, not by passport. Resolves with the
+   * verified profile, or with null once the strategy has answered itself (the redirect to the IdP).
+   */
+  const authenticate = (req: Request, res: Response, call: SamlCall, additionalParams?: Record<string, string>) =>
+    new Promise<Profile | null>((resolve, reject) => {
+      calls.set(req, call);
+      res.once("finish", () => resolve(null));
+      const options = { session: false, additionalParams } as passport.AuthenticateOptions;
+      authenticator.authenticate(STRATEGY, options, (err: unknown, user: Profile | false) => {
+        if (err) reject(err);
+        else if (user) resolve(user);
+        else reject(rejectedResponse("saml_invalid", { check: "the strategy returned no profile" }));
+      })(req, res, reject);
+    });
+
+  const expectedOf = (connection: SamlConnection): Expected => ({
+    idpEntityId: connection.saml.idpEntityId,
+    acsUrl: spUrls(deps.baseUrl, connection.id).acs,
+    wantResponseSigned: connection.saml.wantResponseSigned,
+  });
+
+  return {
+    async start(req, res, record, intent) {
+      const connection = samlConnection(record);
+      const requestId = `_${randomBytes(20).toString("hex")}`;
+      const relayNonce = randomBytes(24).toString("base64url");
+      rememberLogin(req, relayNonce, { connectionId: connection.id, requestId, returnTo: intent.returnTo, dryRun: intent.dryRun });
+      await authenticate(req, res, { connection, requestId, validateInResponseTo: ValidateInResponseTo.always }, { RelayState: relayNonce });
+    },
+
+    mount(router: Router, finishLogin: FinishLogin) {
+      router.post("/acs", express.urlencoded({ extended: false, limit: MAX_ACS_BODY }), route(async (req, res, connection) => {
+        const { SAMLResponse, RelayState } = (req.body ?? {}) as Record<string, unknown>;
+        if (typeof SAMLResponse !== "string") throw rejectedResponse("saml_malformed", { check: "a SAMLResponse form field" });
+        // Cheap refusals now, so that nothing unacceptable is stored; the signature is checked in /complete.
+        const { inResponseTo } = inspectResponse(SAMLResponse, expectedOf(connection));
+        const relayState = typeof RelayState === "string" ? RelayState : null;
+        const handle = await stashPostedResponse(deps.db, connection.id, { samlResponse: SAMLResponse, relayState, inResponseTo });
+        res.redirect(303, `${spUrls(deps.baseUrl, connection.id).complete}?k=${handle}`);
+      }));
+
+      router.get("/complete", route(async (req, res, connection) => {
+        const handle = typeof req.query.k === "string" ? req.query.k : "";
+        const posted = await takePostedResponse(deps.db, connection.id, handle);
+        if (!posted) throw notThisBrowser("saml_post_missing", { check: "a response posted to this connection's ACS in the last two minutes, used once" });
+        const login = takeLogin(req, posted.relayState, connection.id);
+        answeredLogin(login, posted, connection.saml);
+
+        // The strategy reads a posted response from the body; here it comes from the stash.
+        req.body = { SAMLResponse: posted.samlResponse };
+        const validateInResponseTo = login ? ValidateInResponseTo.always : ValidateInResponseTo.never;
+        const profile = await authenticate(req, res, { connection, validateInResponseTo }).catch((err) => {
+          throw samlRefusal(err);
+        });
+        if (!profile?.getAssertionXml) throw rejectedResponse("saml_invalid", { check: "node-saml returned the verified assertion" });
+        const assertion = checkAssertion(profile.getAssertionXml(), {
+          ...expectedOf(connection), inResponseTo: login?.requestId ?? null, clockSkewMs,
+        });
+        if (!(await recordAssertion(deps.db, connection.id, assertion.id, assertion.replayableUntil))) {
+          throw rejectedResponse("saml_replay", { assertionId: assertion.id });
+        }
+        // An IdP-initiated login lands on the home page: its RelayState is the IdP's to choose, not a checked path.
+        const intent: LoginIntent = login ? { returnTo: login.returnTo, dryRun: login.dryRun } : { returnTo: "/", dryRun: false };
+        await finishLogin(req, res, connection, intent, idpProfileOf(profile, connection.saml));
+      }));
+
+      router.get("/metadata", (req, res, next) => {
+        const connection = samlConnection(res.locals.connection);
+        calls.set(req, { connection, validateInResponseTo: ValidateInResponseTo.never });
+        strategy.generateServiceProviderMetadata(req as never, null, null, (err, xml) => {
+          if (err) next(err);
+          else res.type("application/xml").send(xml);
+        });
+      });
+    },
+  };
+}
+
+/** A route of one connection, whose refusals name the connection and its IdP in the log. */
+function route(handler: (req: Request, res: Response, connection: SamlConnection) => Promise<void>) {
+  return async (req: Request, res: Response) => {
+    const connection = samlConnection(res.locals.connection);
+    try {
+      await handler(req, res, connection);
+    } catch (err) {
+      if (!(err instanceof SsoError)) throw err;
+      throw new SsoError(err.reason, err.userMessage, err.status, { connectionId: connection.id, idpEntityId: connection.saml.idpEntityId, ...err.detail });
+    }
+  };
+}
+
+/** A response this browser has no login waiting for: the fix is to start again, with cookies allowed. */
+const notThisBrowser = (reason: string, detail: Record<string, unknown>) => new SsoError(reason,
+  "This login was not started in this browser, or it took too long. Start the login again from your " +
+  "organization's login page (and allow cookies for this site).", 400, detail);
+
+/**
+ * Decides whether a posted response answers a login this browser started (then its InResponseTo must be that
+ * login's request) or is IdP-initiated (no InResponseTo, and only where the connection allows it).
+ */
+function answeredLogin(login: PendingLogin | null, posted: PostedResponse, saml: SamlSettings): void {
+  if (login) {
+    if (posted.inResponseTo !== login.requestId) {
+      throw rejectedResponse("saml_in_response_to", { check: "the Response answers this browser's AuthnRequest", inResponseTo: posted.inResponseTo });
+    }
+  } else if (posted.inResponseTo !== null) {
+    // An answer to some AuthnRequest, but not one this browser sent for this connection: another browser's
+    // response (login CSRF), another connection's, or one already used.
+    throw notThisBrowser("saml_relay_state", { check: "the RelayState names a login this browser started for this connection" });
+  } else if (!saml.allowIdpInitiated) {
+    throw rejectedResponse("saml_unsolicited", { check: "IdP-initiated login is off for this connection" });
+  }
+}

@@ -1,0 +1,141 @@
+import { rejectedResponse, SsoError } from "../errors.js";
+import { attributeOf, childElement, childElements, descendants, NS, parseXml, textOf, XmlDtdError } from "./xml.js";
+
+/**
+ * The checks on a SAML Response that node-saml 5.1 does not make (note §2), and node-saml's own refusals turned
+ * into stable reasons. `inspectResponse` runs on the posted, unsigned document and only ever refuses; the facts a
+ * login relies on come from `checkAssertion`, which reads the assertion node-saml verified.
+ */
+
+export interface Expected {
+  /** The IdP's entity ID from its metadata: the assertion Issuer must equal it. */
+  idpEntityId: string;
+  /** This connection's ACS URL: the Recipient, and the Destination when present. */
+  acsUrl: string;
+  wantResponseSigned: boolean;
+}
+
+/** What xml-crypto implements minus SHA-1 (collisions) and HMAC (a key the IdP would have to share). */
+const SIGNATURE_ALGORITHMS = new Set([
+  "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+  "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+]);
+const DIGEST_ALGORITHMS = new Set(["http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2001/04/xmlenc#sha512"]);
+const SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success";
+const BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+
+/** Refuses a posted Response that no signature could make acceptable; returns its (unsigned) InResponseTo. */
+export function inspectResponse(samlResponse: string, expected: Expected): { inResponseTo: string | null } {
+  const response = responseElement(samlResponse);
+  const status = childElement(response, NS.protocol, "Status");
+  if (!status) throw rejectedResponse("saml_malformed", { check: "a Status in the Response" });
+  const code = childElement(status, NS.protocol, "StatusCode");
+  if (attributeOf(code, "Value") !== SUCCESS) {
+    // IdPs send these unsigned (user not assigned to the app, MFA failed): worth logging exactly, never accepting.
+    throw rejectedResponse("saml_status", {
+      status: attributeOf(code, "Value"),
+      subStatus: attributeOf(code && childElement(code, NS.protocol, "StatusCode"), "Value"),
+      message: textOf(childElement(status, NS.protocol, "StatusMessage")),
+    });
+  }
+  if (descendants(response, NS.assertion, "EncryptedAssertion").length) {
+    throw rejectedResponse("saml_encrypted", { check: "encrypted assertions are not supported: turn off assertion encryption at the IdP" });
+  }
+  // Exactly one assertion, directly under the Response: anything else is how signature wrapping (XSW) begins.
+  const assertions = descendants(response, NS.assertion, "Assertion");
+  const assertion = childElement(response, NS.assertion, "Assertion");
+  if (assertions.length !== 1 || assertion !== assertions[0]) {
+    throw rejectedResponse("saml_malformed", { check: "one Assertion, a child of the Response", found: assertions.length });
+  }
+  const responseSigned = childElement(response, NS.dsig, "Signature") !== null;
+  const assertionSigned = childElement(assertion, NS.dsig, "Signature") !== null;
+  if (expected.wantResponseSigned ? !responseSigned : !assertionSigned) {
+    throw rejectedResponse("saml_unsigned", { check: expected.wantResponseSigned ? "the Response must be signed" : "the Assertion must be signed", responseSigned, assertionSigned });
+  }
+  for (const [element, allowed] of [["SignatureMethod", SIGNATURE_ALGORITHMS], ["DigestMethod", DIGEST_ALGORITHMS]] as const) {
+    for (const method of descendants(response, NS.dsig, element)) {
+      const algorithm = attributeOf(method, "Algorithm");
+      if (!algorithm || !allowed.has(algorithm)) throw rejectedResponse("saml_weak_algorithm", { element, algorithm });
+    }
+  }
+  const destination = attributeOf(response, "Destination");
+  if (destination !== null && destination !== expected.acsUrl) {
+    throw rejectedResponse("saml_destination", { destination, expected: expected.acsUrl });
+  }
+  const issuer = textOf(childElement(response, NS.assertion, "Issuer"));
+  if (issuer !== null && issuer !== expected.idpEntityId) throw rejectedResponse("saml_issuer", { issuer, expected: expected.idpEntityId });
+  return { inResponseTo: attributeOf(response, "InResponseTo") };
+}
+
+function responseElement(samlResponse: string): Element {
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(samlResponse)) throw rejectedResponse("saml_malformed", { check: "SAMLResponse is base64" });
+  let doc: Document;
+  try {
+    doc = parseXml(Buffer.from(samlResponse, "base64").toString("utf8"));
+  } catch (err) {
+    if (err instanceof XmlDtdError) throw rejectedResponse("saml_dtd", { check: err.message });
+    throw rejectedResponse("saml_malformed", { check: "well-formed XML", error: (err as Error).message });
+  }
+  const root = doc.documentElement;
+  if (root.namespaceURI !== NS.protocol || root.localName !== "Response") {
+    throw rejectedResponse("saml_malformed", { check: "a samlp:Response", root: root.nodeName });
+  }
+  return root;
+}
+
+/** What a verified assertion says that the login needs beyond the profile. */
+export interface AssertionFacts {
+  id: string;
+  /** Until when the assertion could be replayed: its bearer confirmation's NotOnOrAfter plus the clock skew. */
+  replayableUntil: Date;
+}
+
+/**
+ * Checks a verified assertion (node-saml's `getAssertionXml()`, the signed bytes): Issuer, Recipient, and that
+ * its signed InResponseTo is `inResponseTo` (null for an IdP-initiated login: then it must have none).
+ */
+export function checkAssertion(assertionXml: string, expected: Expected & { inResponseTo: string | null; clockSkewMs: number }): AssertionFacts {
+  const assertion = parseXml(assertionXml).documentElement;
+  const issuer = textOf(childElement(assertion, NS.assertion, "Issuer"));
+  if (issuer !== expected.idpEntityId) throw rejectedResponse("saml_issuer", { issuer, expected: expected.idpEntityId });
+
+  const subject = childElement(assertion, NS.assertion, "Subject");
+  const bearer = (subject ? childElements(subject, NS.assertion, "SubjectConfirmation") : [])
+    .filter((c) => attributeOf(c, "Method") === BEARER)
+    .map((c) => childElement(c, NS.assertion, "SubjectConfirmationData"));
+  const data = bearer.find((d) => attributeOf(d, "Recipient") === expected.acsUrl);
+  if (!data) {
+    throw rejectedResponse("saml_recipient", { recipients: bearer.map((d) => attributeOf(d, "Recipient")), expected: expected.acsUrl });
+  }
+  const inResponseTo = attributeOf(data, "InResponseTo");
+  if (inResponseTo !== expected.inResponseTo) {
+    throw rejectedResponse("saml_in_response_to", { check: "the assertion's SubjectConfirmationData InResponseTo", inResponseTo, expected: expected.inResponseTo });
+  }
+  const id = attributeOf(assertion, "ID");
+  const notOnOrAfter = Date.parse(attributeOf(data, "NotOnOrAfter") ?? "");
+  if (!id || Number.isNaN(notOnOrAfter)) {
+    // The Web Browser SSO profile requires both; without a NotOnOrAfter an assertion could be replayed forever.
+    throw rejectedResponse("saml_malformed", { check: "an Assertion ID and a bearer NotOnOrAfter", id });
+  }
+  return { id, replayableUntil: new Date(notOnOrAfter + expected.clockSkewMs) };
+}
+
+/**
+ * node-saml reports a refusal as a plain Error with a message (5.1.0; the suite has a case for each pattern). Status
+ * errors and missing assertions never reach it (inspectResponse refused them), and errors of any other class (the
+ * database, a bug) are not refusals: they pass on unchanged.
+ */
+const NODE_SAML_REFUSALS: [RegExp, string][] = [
+  [/InResponseTo/, "saml_in_response_to"],
+  [/expired|No valid subject confirmation/, "saml_expired"],
+  [/not yet valid/, "saml_not_yet_valid"],
+  [/Audience/i, "saml_audience"],
+  [/signature|signed|ref URI/i, "saml_signature"],
+  [/multiple conditions/, "saml_malformed"],
+];
+
+export function samlRefusal(err: unknown): unknown {
+  if (err instanceof SsoError || !(err instanceof Error) || err.constructor !== Error) return err;
+  const reason = NODE_SAML_REFUSALS.find(([pattern]) => pattern.test(err.message))?.[1] ?? "saml_invalid";
+  return rejectedResponse(reason, { check: err.message });
+}
