@@ -48,7 +48,7 @@ export function connectionStrategies(deps: SsoDeps, verifier: ProfileVerifier) {
       sessionKey: name,
       config,
       callbackURL: `${deps.baseUrl}${ssoPaths(connection.id).oidcCallback}`,
-      scope: [...new Set(["openid", ...settings.scopes])].join(" "),
+      scope: settings.scopes.join(" "),
     }, verifier(connection, config)));
     deps.logger.info({ connectionId: connection.id, issuer: config.serverMetadata().issuer }, "OIDC issuer discovered");
     return name;
