@@ -1,6 +1,7 @@
 import express, { NextFunction, Request, Response, Router } from "express";
 import { ConnectionRecord, ConnectionType, findConnection } from "../identity/connections.js";
 import { IdpProfile, signIn, SignInOutcome, SignInRefused } from "../identity/sign-in.js";
+import { recordLoginOutcome } from "../metrics.js";
 import { html, Html, page } from "../web/html.js";
 import { logIn, logOut } from "../web-session.js";
 import { SsoError } from "./errors.js";
@@ -10,8 +11,6 @@ import { safeReturnTo } from "./return-to.js";
 export interface SsoRouterDeps extends SsoDeps {
   secretKey: Buffer;
   protocols: Record<ConnectionType, SsoProtocol>;
-  /** Called once per finished login attempt (metrics). */
-  onLoginOutcome?: (protocol: string, outcome: "success" | "refused" | "error" | "dry_run", reason: string) => void;
 }
 
 /**
@@ -54,7 +53,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
     res.redirect(303, safeReturnTo(req.body?.return_to, deps.baseUrl));
   });
 
-  router.use(loginErrorPage(deps));
+  router.use(loginErrorPage());
   return router;
 }
 
@@ -74,14 +73,13 @@ function finisher(deps: SsoRouterDeps): FinishLogin {
     }
     const outcome = await signIn(deps.db, connection, profile, { dryRun: intent.dryRun });
     if (intent.dryRun) {
-      deps.onLoginOutcome?.(connection.type, "dry_run", outcome.refused?.reason ?? "ok");
       res.status(200).type("html").send(testReport(connection, profile, outcome));
       return;
     }
     if (outcome.refused) throw outcome.refused;
     await logIn(req, deps.db, { type: "user", userId: outcome.user!.id, organizationId: connection.organizationId });
     req.log.info({ connectionId: connection.id, userId: outcome.user!.id, created: outcome.created, linked: outcome.linked }, "sso login");
-    deps.onLoginOutcome?.(connection.type, "success", "ok");
+    recordLoginOutcome(connection.type, "success", "ok");
     res.redirect(303, intent.returnTo);
   };
 }
@@ -104,10 +102,10 @@ function testReport(connection: ConnectionRecord, profile: IdpProfile, outcome: 
 }
 
 /** The one place where a failed login becomes a page: the person gets what to do, the log gets why. */
-function loginErrorPage(deps: SsoRouterDeps) {
+function loginErrorPage() {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = res.getHeader("X-Request-Id");
-    const protocol = (res.locals.connection as ConnectionRecord | undefined)?.type ?? "unknown";
+    const protocol = (res.locals.connection as ConnectionRecord | undefined)?.type;
     let status = 500;
     let reason = "internal";
     let message: string | Html = "Something went wrong on our side while signing you in. Try again; if it keeps failing, give your administrator the reference below.";
@@ -123,7 +121,7 @@ function loginErrorPage(deps: SsoRouterDeps) {
     } else {
       req.log.error({ err }, "sso login failed");
     }
-    deps.onLoginOutcome?.(protocol, status === 500 ? "error" : "refused", reason);
+    if (protocol) recordLoginOutcome(protocol, "failure", reason);
     if (res.headersSent) return;
     res.status(status).type("html").send(page("Sign-in failed", html`<h1>Sign-in failed</h1><div class="error"><p>${message}</p></div>
 <p class="muted">Reason: <code>${reason}</code> · reference: <code>${String(requestId ?? "")}</code></p>`));

@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createServer, Server } from "node:http";
+import { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { pino } from "pino";
+import { createApp } from "../../src/app.js";
+import { Database, openDatabase } from "../../src/db/database.js";
+import { ConnectionRecord, createConnection, setConnectionEnabled, updateConnection } from "../../src/identity/connections.js";
+import { createOrganization } from "../../src/identity/organizations.js";
+import { createScimToken } from "../../src/identity/scim-tokens.js";
+import { createTeam, replaceTeamMappings } from "../../src/identity/teams.js";
+import { SessionLimits } from "../../src/web-session.js";
+import { databaseTargets } from "../support/databases.js";
+import { Browser, OpenIdProvider, startOpenIdProvider } from "../support/oidc-op.js";
+
+/**
+ * The SSO door end to end, through the real app and a real OpenID Provider: login, just-in-time account, teams,
+ * the sidecar endpoints, /Me, and a SCIM deactivation that ends the session at once.
+ */
+const system = { type: "system" as const, id: null };
+const key = randomBytes(32);
+const CLIENT = { clientId: "rollcall", clientSecret: randomBytes(16).toString("hex") };
+
+interface RunningApp { origin: string; server: Server }
+
+async function startApp(db: Database, sessionLimits?: SessionLimits): Promise<RunningApp> {
+  let handler: ReturnType<typeof createApp> | undefined;
+  const server = createServer((req, res) => handler!(req, res));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  handler = createApp({ db, baseUrl: origin, logger: pino({ level: "silent" }), secretKey: key, allowInsecureIdp: true, sessionLimits });
+  return { origin, server };
+}
+
+const cookieHeader = (browser: Browser) => [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+
+for (const target of await databaseTargets()) {
+  describe(`SSO login through the app (${target.name})`, { skip: target.skip }, () => {
+    let db: Database;
+    let drop: () => Promise<void>;
+    let app: RunningApp;
+    /** Apps on the same database with short session limits: idle 1.2 s; absolute 3.6 s. */
+    let shortIdle: RunningApp;
+    let shortAbsolute: RunningApp;
+    let op: OpenIdProvider;
+    let connection: ConnectionRecord;
+    let scimToken: string;
+
+    before(async () => {
+      const created = await target.create();
+      drop = created.drop;
+      db = await openDatabase({ url: created.url });
+      app = await startApp(db);
+      shortIdle = await startApp(db, { idleMinutes: 0.02, absoluteHours: 12 });
+      shortAbsolute = await startApp(db, { idleMinutes: 60, absoluteHours: 0.001 });
+      const org = await createOrganization(db, { slug: "acme", name: "Acme" }, system);
+      scimToken = (await createScimToken(db, org.id, { name: "idp" }, system)).token;
+      connection = await createConnection(db, key, org.id, {
+        type: "oidc", name: "Acme OP", loginPath: "acme", preset: "generic",
+        oidc: { issuerUrl: "http://127.0.0.1:9/", ...CLIENT, scopes: ["openid", "email", "profile", "groups"], claimMappings: { name: "name", email: "email", groups: "groups" } },
+      }, system);
+      op = await startOpenIdProvider({
+        clients: [{ client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, redirect_uris: [app, shortIdle, shortAbsolute].map((a) => `${a.origin}/sso/${connection.id}/oidc/callback`) }],
+        accounts: {
+          ada: { email: "ada@acme.test", email_verified: true, name: "Ada Lovelace", groups: ["eng"] },
+          bob: { email: "bob@acme.test", email_verified: true, name: "Bob", groups: ["sales"] },
+        },
+      });
+      connection = await updateConnection(db, key, org.id, connection.id, { oidc: { issuerUrl: op.issuer } }, system);
+      connection = await setConnectionEnabled(db, key, org.id, connection.id, true, system);
+      const team = await createTeam(db, org.id, { name: "Engineering", roles: ["developer", "viewer"] }, system);
+      await replaceTeamMappings(db, org.id, team.id, [{ idpGroup: "eng" }], system);
+    });
+    after(async () => {
+      for (const a of [app, shortIdle, shortAbsolute]) {
+        a.server.closeAllConnections();
+        a.server.close();
+      }
+      await op.close();
+      await db.close();
+      await drop();
+    });
+
+    /** Runs a login as `account` to the app's callback; returns the callback's answer. */
+    async function logInAs(browser: Browser, account: string, returnTo = "/dashboard", through = app) {
+      op.setAccount(account);
+      const callback = await browser.followTo(`${through.origin}/login/acme?return_to=${encodeURIComponent(returnTo)}`, `${through.origin}/sso/`);
+      return browser.get(callback);
+    }
+
+    it("logs a new user in: JIT account, teams from groups, identity headers, /session and /Me", async () => {
+      const browser = new Browser();
+      const res = await logInAs(browser, "ada");
+      assert.equal(res.status, 303);
+      assert.equal(res.headers.get("location"), "/dashboard");
+      assert.ok(browser.cookies.has("rc_session"));
+
+      const verify = await fetch(`${app.origin}/auth/verify`, { headers: { cookie: cookieHeader(browser) } });
+      assert.equal(verify.status, 200);
+      assert.equal(verify.headers.get("x-rollcall-email"), "ada@acme.test");
+      assert.equal(verify.headers.get("x-rollcall-organization"), "acme");
+      assert.equal(verify.headers.get("x-rollcall-teams"), "Engineering");
+      assert.equal(verify.headers.get("x-rollcall-roles"), "developer,viewer");
+
+      const session = await (await fetch(`${app.origin}/session`, { headers: { cookie: cookieHeader(browser) } })).json();
+      assert.equal(session.user.userName, "ada@acme.test");
+      assert.deepEqual(session.roles, ["developer", "viewer"]);
+
+      const me = await fetch(`${app.origin}/scim/v2/Me`, { headers: { cookie: cookieHeader(browser) } });
+      assert.equal(me.status, 200);
+      assert.equal((await me.json()).userName, "ada@acme.test");
+    });
+
+    it("a SCIM deactivation ends the session at once and later logins are refused with a clear page", async () => {
+      const browser = new Browser();
+      await logInAs(browser, "ada");
+      const cookie = cookieHeader(browser);
+      const session = await (await fetch(`${app.origin}/session`, { headers: { cookie } })).json();
+      const patch = await fetch(`${app.origin}/scim/v2/Users/${session.user.id}`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${scimToken}`, "content-type": "application/scim+json" },
+        body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "active", value: false }] }),
+      });
+      assert.equal(patch.status, 200);
+      assert.equal((await fetch(`${app.origin}/auth/verify`, { headers: { cookie } })).status, 401);
+      assert.equal((await fetch(`${app.origin}/scim/v2/Me`, { headers: { cookie } })).status, 401);
+      const rows = await db.dataSource.query(`SELECT sid FROM sessions WHERE user_id = '${session.user.id}'`);
+      assert.equal(rows.length, 0);
+
+      const again = await logInAs(new Browser(), "ada");
+      assert.equal(again.status, 403);
+      const page = await again.text();
+      assert.match(page, /deactivated/);
+      assert.match(page, /user_inactive/);
+      const users = await db.dataSource.query("SELECT id FROM users WHERE user_name_norm = 'ada@acme.test'");
+      assert.equal(users.length, 1, "not re-created");
+    });
+
+    it("refuses a user whose groups map to no team, without creating an account", async () => {
+      const res = await logInAs(new Browser(), "bob");
+      assert.equal(res.status, 403);
+      assert.match(await res.text(), /not in any group/);
+      assert.equal((await db.dataSource.query("SELECT id FROM users WHERE user_name_norm = 'bob@acme.test'")).length, 0);
+    });
+
+    it("never redirects off-site after login (return_to must be a same-origin path)", async () => {
+      op.accounts.set("cy", { email: "cy@acme.test", email_verified: true, name: "Cy", groups: ["eng"] });
+      for (const evil of ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"]) {
+        const res = await logInAs(new Browser(), "cy", evil);
+        assert.equal(res.status, 303);
+        assert.equal(res.headers.get("location"), "/", evil);
+      }
+    });
+
+    it("forward auth: 401 without a session, or a redirect to the login that returns to the page asked for", async () => {
+      assert.equal((await fetch(`${app.origin}/auth/verify`)).status, 401);
+      const res = await fetch(`${app.origin}/auth/verify?login=acme`, { redirect: "manual", headers: { "x-forwarded-uri": "/reports?q=1" } });
+      assert.equal(res.status, 302);
+      assert.equal(res.headers.get("location"), `${app.origin}/login/acme?return_to=%2Freports%3Fq%3D1`);
+      assert.equal((await fetch(`${app.origin}/session`)).status, 401);
+    });
+
+    it("logout ends the session", async () => {
+      const browser = new Browser();
+      op.accounts.set("dee", { email: "dee@acme.test", email_verified: true, name: "Dee", groups: ["eng"] });
+      await logInAs(browser, "dee");
+      const cookie = cookieHeader(browser);
+      const out = await fetch(`${app.origin}/logout`, { method: "POST", redirect: "manual", headers: { cookie, "content-type": "application/x-www-form-urlencoded" }, body: "" });
+      assert.equal(out.status, 303);
+      assert.equal((await fetch(`${app.origin}/auth/verify`, { headers: { cookie } })).status, 401);
+    });
+
+    it("an unknown or disabled login path is a 404 page", async () => {
+      const res = await fetch(`${app.origin}/login/nosuch`);
+      assert.equal(res.status, 404);
+      assert.match(await res.text(), /no single sign-on at this address/);
+    });
+
+    it("sessions end after the idle limit and after the absolute limit", async () => {
+      op.accounts.set("eve", { email: "eve@acme.test", email_verified: true, name: "Eve", groups: ["eng"] });
+      const idle = new Browser();
+      await logInAs(idle, "eve", "/", shortIdle);
+      const absolute = new Browser();
+      await logInAs(absolute, "eve", "/", shortAbsolute);
+      const verify = (through: RunningApp, browser: Browser) =>
+        fetch(`${through.origin}/auth/verify`, { headers: { cookie: cookieHeader(browser) } }).then((r) => r.status);
+      // Activity keeps the absolute-limited session alive until its limit; idleness ends the other.
+      assert.equal(await verify(shortIdle, idle), 200);
+      const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      for (const at of [300, 600]) {
+        await pause(300);
+        assert.equal(await verify(shortAbsolute, absolute), 200, `within the absolute limit (${at} ms)`);
+      }
+      await pause(3300);
+      assert.equal(await verify(shortAbsolute, absolute), 401, "absolute limit");
+      assert.equal(await verify(shortIdle, idle), 401, "idle limit");
+    });
+  });
+}
