@@ -105,7 +105,7 @@ export async function startOpenIdProvider(options: { clients: OpClient[]; accoun
     claims: {
       openid: ["sub"],
       email: ["email", "email_verified"],
-      profile: ["name", "given_name", "family_name", "updated_at"],
+      profile: ["name", "given_name", "family_name"],
       groups: ["groups"],
     },
     features: { devInteractions: { enabled: false } },
