@@ -131,7 +131,7 @@ const NODE_SAML_REFUSALS: [RegExp, string][] = [
   [/not yet valid/, "saml_not_yet_valid"],
   [/Audience/i, "saml_audience"],
   [/signature|signed|ref URI/i, "saml_signature"],
-  [/multiple conditions/, "saml_malformed"],
+  [/multiple conditions|Error parsing/, "saml_malformed"],
 ];
 
 export function samlRefusal(err: unknown): unknown {
