@@ -6,7 +6,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 @Index("idx_audit_events_target", ["organizationId", "targetType", "targetId"])
 export class AuditEvent {
   @PrimaryGeneratedColumn("increment") id: number;
-  @Column("varchar", { name: "organization_id", length: 36 }) organizationId: string;
+  /** Null for instance-level events (operator accounts and their tokens), which belong to no organization. */
+  @Column("varchar", { name: "organization_id", length: 36, nullable: true }) organizationId: string | null;
   @Column("varchar", { length: 30 }) at: string;
   /** scim_token, admin, system or sso */
   @Column("varchar", { name: "actor_type", length: 32 }) actorType: string;

@@ -1,3 +1,5 @@
+import { AdminAccount } from "./AdminAccount.js";
+import { ApiToken } from "./ApiToken.js";
 import { AuditEvent } from "./AuditEvent.js";
 import { Connection } from "./Connection.js";
 import { ExternalIdentity } from "./ExternalIdentity.js";
@@ -6,6 +8,7 @@ import { GroupMember } from "./GroupMember.js";
 import { Organization } from "./Organization.js";
 import { ScimToken } from "./ScimToken.js";
 import { Session } from "./Session.js";
+import { SetupLink } from "./SetupLink.js";
 import { SsoTransaction } from "./SsoTransaction.js";
 import { Team } from "./Team.js";
 import { TeamMapping } from "./TeamMapping.js";
@@ -14,10 +17,10 @@ import { User } from "./User.js";
 import { UserValue } from "./UserValue.js";
 
 export {
-  AuditEvent, Connection, ExternalIdentity, Group, GroupMember, Organization, ScimToken, Session, SsoTransaction, Team,
-  TeamMapping, TeamMembership, User, UserValue,
+  AdminAccount, ApiToken, AuditEvent, Connection, ExternalIdentity, Group, GroupMember, Organization, ScimToken, Session,
+  SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership, User, UserValue,
 };
 export const entities = [
   Organization, ScimToken, User, UserValue, Group, GroupMember, AuditEvent, Team, TeamMapping, TeamMembership,
-  Connection, ExternalIdentity, Session, SsoTransaction,
+  Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink,
 ];

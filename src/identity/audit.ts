@@ -5,10 +5,12 @@ import { timestamp } from "./text.js";
 import { sql } from "../db/sql.js";
 
 export interface AuditEntry {
-  organizationId: string;
+  /** Null only for instance-level events: operator accounts and their API tokens belong to no organization. */
+  organizationId: string | null;
   actor: Actor;
   action: string;
-  targetType: "user" | "group" | "scim_token" | "organization" | "connection" | "team" | "session";
+  targetType: "user" | "group" | "scim_token" | "organization" | "connection" | "team" | "session" | "admin_account"
+    | "api_token" | "setup_link";
   targetId: string | null;
   summary: Record<string, unknown>;
 }
@@ -32,6 +34,12 @@ export interface AuditQuery {
   targetType?: string;
   targetId?: string;
   action?: string;
+  actorType?: string;
+  actorId?: string;
+  /** ISO-8601 bounds on `at`: from `since` (inclusive) to `until` (exclusive). */
+  since?: string;
+  until?: string;
+  offset?: number;
   limit?: number;
 }
 
@@ -40,6 +48,10 @@ export async function listAuditEvents(em: EntityManager, organizationId: string,
   if (query.targetType) qb.andWhere("a.targetType = :targetType", { targetType: query.targetType });
   if (query.targetId) qb.andWhere("a.targetId = :targetId", { targetId: query.targetId });
   if (query.action) qb.andWhere("a.action = :action", { action: query.action });
-  const rows = await qb.orderBy("a.id", "ASC").take(query.limit ?? 100).getMany();
+  if (query.actorType) qb.andWhere("a.actorType = :actorType", { actorType: query.actorType });
+  if (query.actorId) qb.andWhere("a.actorId = :actorId", { actorId: query.actorId });
+  if (query.since) qb.andWhere("a.at >= :since", { since: query.since });
+  if (query.until) qb.andWhere("a.at < :until", { until: query.until });
+  const rows = await qb.orderBy("a.id", "ASC").skip(query.offset ?? 0).take(query.limit ?? 100).getMany();
   return rows.map((row) => ({ ...row, summary: JSON.parse(row.summary) as Record<string, unknown> }));
 }

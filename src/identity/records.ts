@@ -122,6 +122,10 @@ export interface GroupChange {
 }
 
 export interface Actor {
-  type: "scim_token" | "admin" | "system" | "sso";
+  /**
+   * `admin`: an admin account (or the CLI, id `cli`); `user`: an SSO user whose team grants the admin role;
+   * `setup_link`: a customer's IT admin through a setup link; `sso`: a login through the connection of that id.
+   */
+  type: "scim_token" | "admin" | "user" | "setup_link" | "system" | "sso";
   id: string | null;
 }

@@ -1,18 +1,14 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { ScimToken } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { sql } from "../db/sql.js";
 import { recordAudit } from "./audit.js";
+import { displayPrefix, lastUseDue, matchingSecret, newSecret, secretDigest } from "./bearer-secrets.js";
 import { invalid, notFound } from "./errors.js";
 import { Actor } from "./records.js";
 import { timestamp } from "./text.js";
 
 const TOKEN_PREFIX = "rcs_";
-const PREFIX_LENGTH = 12;
-/** last_used_at is written at most this often per token, so authentication is not a write on every request. */
-const LAST_USED_RESOLUTION_MS = 60_000;
-
-const digest = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
 
 export interface ScimTokenInfo {
   id: string;
@@ -36,11 +32,11 @@ export async function createScimToken(
   options: { name: string; value?: string },
   actor: Actor,
 ): Promise<{ token: string; info: ScimTokenInfo }> {
-  const token = options.value ?? TOKEN_PREFIX + randomBytes(32).toString("base64url");
+  const token = options.value ?? newSecret(TOKEN_PREFIX);
   if (token.length < 24) throw invalid("a SCIM token must be at least 24 characters long");
   return db.transaction(async (em) => {
     const row = em.create(ScimToken, {
-      id: randomUUID(), organizationId, name: options.name, prefix: token.slice(0, PREFIX_LENGTH), hash: digest(token),
+      id: randomUUID(), organizationId, name: options.name, prefix: displayPrefix(token), hash: secretDigest(token),
       createdAt: timestamp(), lastUsedAt: null, revokedAt: null,
     });
     await em.insert(ScimToken, row);
@@ -52,20 +48,16 @@ export async function createScimToken(
   });
 }
 
-/**
- * Finds the organization a presented bearer token belongs to, or null. The row is found by its prefix and the
- * digests are compared in constant time, so response timing says nothing about how much of a guess was right.
- */
+/** Finds the organization a presented bearer token belongs to, or null (see matchingSecret). */
 export async function authenticateScimToken(db: Database, presented: string): Promise<ScimTokenInfo | null> {
   const repo = db.dataSource.getRepository(ScimToken);
   const candidates = await sql<ScimToken>(db.dataSource.manager,
     `SELECT id, organization_id AS "organizationId", name, prefix, hash, created_at AS "createdAt", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"
-     FROM scim_tokens WHERE prefix = :prefix AND revoked_at IS NULL`, { prefix: presented.slice(0, PREFIX_LENGTH) });
-  const wanted = Buffer.from(digest(presented), "hex");
-  const match = candidates.find((row) => timingSafeEqual(Buffer.from(row.hash, "hex"), wanted));
+     FROM scim_tokens WHERE prefix = :prefix AND revoked_at IS NULL`, { prefix: displayPrefix(presented) });
+  const match = matchingSecret(candidates, presented);
   if (!match) return null;
   const now = Date.now();
-  if (!match.lastUsedAt || now - Date.parse(match.lastUsedAt) > LAST_USED_RESOLUTION_MS) {
+  if (lastUseDue(match.lastUsedAt, now)) {
     match.lastUsedAt = timestamp(new Date(now));
     await repo.update({ id: match.id }, { lastUsedAt: match.lastUsedAt });
   }

@@ -1,0 +1,21 @@
+import { Column, Entity, Index, PrimaryColumn } from "typeorm";
+
+/**
+ * A self-serve setup link: lets a customer's IT admin, who has no account, configure one organization's SSO
+ * connection and SCIM token until it expires or is revoked. Stored as a SHA-256 digest like every bearer secret.
+ */
+@Entity("setup_links")
+@Index("idx_setup_links_prefix", ["prefix"])
+@Index("idx_setup_links_org", ["organizationId"])
+export class SetupLink {
+  @PrimaryColumn("varchar", { length: 36 }) id: string;
+  @Column("varchar", { name: "organization_id", length: 36 }) organizationId: string;
+  @Column("varchar", { length: 200 }) name: string;
+  @Column("varchar", { length: 16 }) prefix: string;
+  @Column("varchar", { length: 64 }) hash: string;
+  /** The actor id of whoever created it (an admin account id, or `cli`). */
+  @Column("varchar", { name: "created_by", length: 64, nullable: true }) createdBy: string | null;
+  @Column("varchar", { name: "created_at", length: 30 }) createdAt: string;
+  @Column("varchar", { name: "expires_at", length: 30 }) expiresAt: string;
+  @Column("varchar", { name: "revoked_at", length: 30, nullable: true }) revokedAt: string | null;
+}

@@ -1,0 +1,27 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+/**
+ * Bearer secrets we hand out (SCIM tokens, personal API tokens, setup links): shown once, stored as a SHA-256
+ * digest with a short prefix that finds the row and is safe to display. A kind's own prefix (`rcs_`, `rca_`,
+ * `rcl_`) tells a leaked secret's reader, and secret scanners, what it is.
+ */
+
+export const PREFIX_LENGTH = 12;
+/** last_used_at is written at most this often per secret, so authentication is not a write on every request. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+export const secretDigest = (secret: string) => createHash("sha256").update(secret, "utf8").digest("hex");
+export const displayPrefix = (secret: string) => secret.slice(0, PREFIX_LENGTH);
+export const newSecret = (kindPrefix: string) => kindPrefix + randomBytes(32).toString("base64url");
+
+/**
+ * The row (found by its prefix) whose digest is the presented secret's. Digests are compared in constant time, so
+ * response timing says nothing about how much of a guess was right.
+ */
+export function matchingSecret<T extends { hash: string }>(candidates: T[], presented: string): T | undefined {
+  const wanted = Buffer.from(secretDigest(presented), "hex");
+  return candidates.find((row) => timingSafeEqual(Buffer.from(row.hash, "hex"), wanted));
+}
+
+/** Whether last_used_at is old enough to be written again. */
+export const lastUseDue = (lastUsedAt: string | null, now: number) => !lastUsedAt || now - Date.parse(lastUsedAt) > LAST_USED_RESOLUTION_MS;
