@@ -165,11 +165,8 @@ for (const [net, bits] of [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], 
   ["172.16.0.0", 12], ["192.168.0.0", 16]] as const) internal.addSubnet(net, bits, "ipv4");
 for (const [net, bits] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10]] as const) internal.addSubnet(net, bits, "ipv6");
 
-function isInternal(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return internal.check(mapped[1], "ipv4");
-  return internal.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
-}
+// BlockList checks an IPv4-mapped IPv6 address (::ffff:10.0.0.1) against the IPv4 ranges.
+const isInternal = (address: string) => internal.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
 
 /**
  * https only, and only to public addresses, unless insecure IdPs are allowed. The name is resolved here and fetch
