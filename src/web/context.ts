@@ -1,0 +1,102 @@
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { Logger } from "pino";
+import { Organization } from "../../entities/index.js";
+import type { Database } from "../db/database.js";
+import { IdentityError } from "../identity/errors.js";
+import type { Actor } from "../identity/records.js";
+
+/** What the console's pages need from the app. */
+export interface WebDeps {
+  db: Database;
+  /** Public origin (no trailing slash): the URLs shown to paste into an IdP and the origin POSTs must come from. */
+  baseUrl: string;
+  logger: Logger;
+  secretKey: Buffer;
+  /** Lets a connection point at an http:// or loopback IdP (tests, local development). */
+  allowInsecureIdp?: boolean;
+}
+
+/**
+ * Who is looking at the console. An operator sees every organization; an org admin only its own; a setup link
+ * (a customer's IT admin without an account) only its organization's connection wizard and SCIM token page.
+ */
+export interface Viewer {
+  kind: "operator" | "org_admin" | "setup_link";
+  /** The admin account or setup link id. */
+  id: string;
+  organizationId: string | null;
+  /** What audit events name as the actor of this viewer's changes. */
+  actor: Actor;
+}
+
+/** The console's page areas, one module each. */
+export type Section = "overview" | "connections" | "teams" | "users" | "groups" | "tokens" | "audit" | "setup-links";
+
+/** The only areas a setup-link session may open. */
+export const SETUP_LINK_SECTIONS: readonly Section[] = ["connections", "tokens"];
+
+/** A refusal or miss the console shows as a page with this status. */
+export class WebError extends Error {
+  constructor(readonly status: 400 | 403 | 404 | 409, message: string) {
+    super(message);
+    this.name = "WebError";
+  }
+}
+
+export const viewerOf = (res: Response): Viewer => res.locals.viewer as Viewer;
+export const orgOf = (res: Response): Organization => res.locals.organization as Organization;
+
+/** `/console/orgs/<id>/<rest>`: every organization-scoped page lives under its organization's id. */
+export const orgPath = (organizationId: string, ...rest: string[]) =>
+  ["/console/orgs", encodeURIComponent(organizationId), ...rest.map(encodeURIComponent)].join("/");
+
+/** A form field as one string (a repeated field keeps its last value). */
+export function one(value: unknown): string {
+  if (Array.isArray(value)) return one(value.at(-1));
+  return typeof value === "string" ? value : "";
+}
+
+/** A form field as a list of strings (a field that may repeat: one row of a table per value). */
+export function many(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(one);
+  return typeof value === "string" ? [value] : [];
+}
+
+/**
+ * Cross-site request forgery: a POST authenticated by the session cookie must come from one of our own pages. The
+ * browser's `Origin` must be BASE_URL's origin, or its `Sec-Fetch-Site` must say same-origin; a request with neither
+ * (not sent by a current browser) is refused too.
+ */
+export function sameOriginPosts(baseUrl: string): RequestHandler {
+  const origin = new URL(baseUrl).origin;
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (req.method === "GET" || req.method === "HEAD") return next();
+    if (req.get("origin") === origin || req.get("sec-fetch-site") === "same-origin") return next();
+    next(new WebError(403, "This form was not sent from one of this server's pages, so it was refused. Reload the page and try again."));
+  };
+}
+
+/**
+ * Runs a form's change: on success it redirects (303) to `then`; when the identity core refuses the input it
+ * renders the form again with the reason, so nothing the admin typed is lost.
+ */
+export async function submit(
+  res: Response, change: () => Promise<unknown>, then: string, again: (error: string, status: number) => Promise<void>,
+): Promise<void> {
+  try {
+    await change();
+  } catch (err) {
+    const refused = refusal(err);
+    if (!refused) throw err;
+    await again(refused.message, refused.status);
+    return;
+  }
+  res.redirect(303, then);
+}
+
+/** An error the admin can fix by changing the form (as opposed to a bug or an outage). */
+export function refusal(err: unknown): { status: number; message: string } | null {
+  if (err instanceof IdentityError && err.reason !== "notFound") return { status: err.reason === "invalid" ? 400 : 409, message: err.message };
+  if (err instanceof WebError && (err.status === 400 || err.status === 409)) return { status: err.status, message: err.message };
+  return null;
+}

@@ -1,0 +1,93 @@
+import { Request, Response, Router } from "express";
+import { findConnection } from "../identity/connections.js";
+import { verifyAdminPassword } from "../identity/admins.js";
+import { redeemSetupLink } from "../identity/setup-links.js";
+import { safeReturnTo } from "../sso/return-to.js";
+import { logIn } from "../web-session.js";
+import { one, orgPath, WebDeps } from "./context.js";
+import { field, html } from "./html.js";
+import { errorBox, sendPage } from "./layout.js";
+
+/**
+ * The ways in: `/login` sends a person to their organization's SSO (`/login/<loginPath>`), `/console/login` is the
+ * built-in admin login, and `/setup/<secret>` opens a setup link's session. Signing out is the SSO router's
+ * `POST /logout`.
+ */
+
+/**
+ * The login path a person typed, or the one their email names: the first label of the email's domain
+ * (`alice@acme.example` → `acme`). Login paths are letters and digits only, so anything else matches nothing.
+ */
+export function loginPathOf(input: string): string | null {
+  const text = input.trim();
+  const candidate = text.includes("@") ? (text.split("@").pop() ?? "").split(".")[0] : text;
+  return /^[A-Za-z0-9]{1,64}$/.test(candidate) ? candidate : null;
+}
+
+export function loginRouter(deps: WebDeps): Router {
+  const router = Router();
+
+  function ssoForm(req: Request, res: Response, entered = "", error?: string) {
+    sendPage(req, res, {
+      title: "Sign in", status: error ? 404 : 200,
+      body: html`<h1>Sign in</h1>${errorBox(error)}
+<form method="post" action="/login">${field("Work email or organization login path", "identifier", entered, { attrs: 'required autocomplete="username" autofocus' })}
+<p class="muted">With an email, you are sent to the single sign-on whose login path is the first part of its domain
+(<code>alice@acme.example</code> → <code>acme</code>). Your administrator can also give you the direct link, <code>${deps.baseUrl}/login/&lt;login path&gt;</code>.</p>
+<p><button type="submit">Continue</button></p></form>
+<p class="muted">Administrators: <a href="/console/login">sign in with a password</a>.</p>`,
+    });
+  }
+
+  router.get("/login", (req, res) => ssoForm(req, res));
+
+  router.post("/login", async (req, res) => {
+    const entered = one(req.body.identifier);
+    const path = loginPathOf(entered);
+    const connection = path ? await findConnection(deps.db, deps.secretKey, { loginPath: path }) : null;
+    if (!connection?.enabled) {
+      return ssoForm(req, res, entered, `No single sign-on is set up for "${path ?? entered}". Check the spelling, or ask your administrator for your login link.`);
+    }
+    res.redirect(303, `/login/${encodeURIComponent(connection.loginPath)}`);
+  });
+
+  function adminForm(req: Request, res: Response, email = "", error?: string) {
+    const returnTo = safeReturnTo(req.body?.return_to ?? req.query.return_to, deps.baseUrl);
+    sendPage(req, res, {
+      title: "Administrator sign-in", status: error ? 401 : 200,
+      body: html`<h1>Administrator sign-in</h1>${errorBox(error)}
+<form method="post" action="/console/login"><input type="hidden" name="return_to" value="${returnTo === "/" ? "/console" : returnTo}">
+${field("Email", "email", email, { type: "email", attrs: 'required autocomplete="username" autofocus' })}
+${field("Password", "password", "", { type: "password", attrs: 'required autocomplete="current-password"' })}
+<p><button type="submit">Sign in</button></p></form>
+<p class="muted">People of an organization with single sign-on <a href="/login">sign in here</a>.</p>`,
+    });
+  }
+
+  router.get("/console/login", (req, res) => adminForm(req, res));
+
+  router.post("/console/login", async (req, res) => {
+    const email = one(req.body.email);
+    const account = email ? await verifyAdminPassword(deps.db, email, one(req.body.password)) : null;
+    if (!account) return adminForm(req, res, email, "That email and password do not match an active administrator account.");
+    await logIn(req, deps.db, { type: "admin", adminId: account.id, organizationId: account.organizationId });
+    const returnTo = safeReturnTo(req.body.return_to, deps.baseUrl);
+    res.redirect(303, returnTo === "/" ? "/console" : returnTo);
+  });
+
+  router.get("/setup/:secret", async (req, res) => {
+    // The secret is a credential: keep it out of the request log, which records the URL when the response ends.
+    req.originalUrl = "/setup/[redacted]";
+    const link = await redeemSetupLink(deps.db, req.params.secret);
+    if (!link) {
+      return sendPage(req, res, {
+        title: "Setup link", status: 404,
+        body: html`<h1>This setup link does not work</h1><div class="error"><p>It has expired, was revoked, or was copied incompletely. Ask the person who sent it for a new one.</p></div>`,
+      });
+    }
+    await logIn(req, deps.db, { type: "setup", linkId: link.id, organizationId: link.organizationId });
+    res.redirect(303, orgPath(link.organizationId, "connections"));
+  });
+
+  return router;
+}
