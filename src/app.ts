@@ -1,7 +1,10 @@
 import express, { Express } from "express";
 import helmet from "helmet";
 import { Logger } from "pino";
+import { TrustProxy } from "./config.js";
 import { Database, migrationsApplied } from "./db/database.js";
+import { httpMetrics, metricsEndpoint } from "./metrics.js";
+import { LOGIN_PATHS, loginRateLimit, RateLimits } from "./rate-limit.js";
 import { SCIM_PREFIX } from "./scim/context.js";
 import { scimRouter } from "./scim/router.js";
 import { requestLog } from "./request-log.js";
@@ -11,6 +14,15 @@ export interface AppDeps {
   baseUrl: string;
   logger: Logger;
   secretKey: Buffer;
+  /**
+   * Requests a minute per SCIM token and per client IP on the sign-in paths. server.ts always passes config's; left
+   * out, nothing is rate-limited, so that suites and benchmarks measuring something else never meet a 429.
+   */
+  rateLimits?: RateLimits;
+  /** METRICS_TOKEN: the bearer token /metrics asks for; left out, /metrics answers loopback clients only. */
+  metricsToken?: string;
+  /** TRUST_PROXY, for Express's `trust proxy`: whose X-Forwarded-For sets req.ip (the login rate limit's key). */
+  trustProxy?: TrustProxy;
 }
 
 /** Wires the doors onto one Express app. Start-up, config and the database live in server.ts. */
@@ -20,10 +32,15 @@ export function createApp(deps: AppDeps): Express {
   // Express's body-hash ETags would clash with the resource versions the SCIM door sends as ETags.
   app.set("etag", false);
   app.set("query parser", "extended");
+  app.set("trust proxy", deps.trustProxy ?? false);
+  app.use(httpMetrics());
   app.use(helmet());
   app.use(requestLog(deps.logger));
+  // Before every router, so that any route under these paths is covered by the one per-IP count.
+  if (deps.rateLimits) app.use(LOGIN_PATHS, loginRateLimit(deps.rateLimits.loginPerMinute, deps.logger));
 
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
+  app.get("/metrics", metricsEndpoint(deps.metricsToken));
   app.get("/readyz", async (_req, res) => {
     try {
       await deps.db.dataSource.query("SELECT 1");

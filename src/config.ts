@@ -1,7 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { dirname } from "node:path";
 import { z } from "zod";
+import type { RateLimits } from "./rate-limit.js";
+
+/** Express's `trust proxy`: off, the number of proxies in front, or their addresses (proxy-addr syntax). */
+export type TrustProxy = false | number | string;
+const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+const isProxyAddress = (s: string) => PROXY_NAMES.has(s) || isIP(s.replace(/\/\d+$/, "")) !== 0;
+const perMinute = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+/** Generous for an IdP's sync (20 requests a second per token), tight for guessing passwords. */
+const DEFAULT_RATE_LIMITS: RateLimits = { scimPerMinute: 1200, loginPerMinute: 30 };
 
 /**
  * Configuration comes from the environment only, validated at start-up: a bad value stops the server with a
@@ -21,6 +31,16 @@ const schema = z.object({
   ROLLCALL_BOOTSTRAP_SCIM_TOKEN: z.string()
     .min(24, "ROLLCALL_BOOTSTRAP_SCIM_TOKEN must be at least 24 characters: generate one with `openssl rand -base64 32`")
     .optional(),
+  METRICS_TOKEN: z.string()
+    .min(16, "METRICS_TOKEN must be at least 16 characters: generate one with `openssl rand -base64 32`")
+    .optional(),
+  RATE_LIMIT_SCIM_PER_MINUTE: perMinute(DEFAULT_RATE_LIMITS.scimPerMinute),
+  RATE_LIMIT_LOGIN_PER_MINUTE: perMinute(DEFAULT_RATE_LIMITS.loginPerMinute),
+  TRUST_PROXY: z.string().trim().default("false")
+    .refine((v) => v === "false" || /^\d+$/.test(v) || v.split(",").every((s) => isProxyAddress(s.trim())),
+      "TRUST_PROXY must be false, the number of proxies in front (e.g. 1) or their addresses (e.g. loopback, 10.0.0.0/8); " +
+      "not true, which would let any client choose its IP address through X-Forwarded-For")
+    .transform((v): TrustProxy => (v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v)),
 });
 
 export interface Config {
@@ -32,6 +52,10 @@ export interface Config {
   /** 32-byte key for encrypting secrets at rest and signing values we hand out. */
   secretKey: Buffer;
   bootstrapScimToken?: string;
+  /** Bearer token for /metrics; unset, it answers loopback clients only. */
+  metricsToken?: string;
+  rateLimits: RateLimits;
+  trustProxy: TrustProxy;
 }
 
 export class ConfigError extends Error {}
@@ -72,6 +96,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
       logLevel: e.LOG_LEVEL,
       secretKey: key,
       bootstrapScimToken: e.ROLLCALL_BOOTSTRAP_SCIM_TOKEN,
+      metricsToken: e.METRICS_TOKEN,
+      rateLimits: { scimPerMinute: e.RATE_LIMIT_SCIM_PER_MINUTE, loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE },
+      trustProxy: e.TRUST_PROXY,
     },
     notes,
   };

@@ -26,7 +26,10 @@ async function main() {
   logger.info({ dialect: db.dialect }, "database ready, migrations applied");
   const { organization, token } = await bootstrapDefaultOrganization(db, config.bootstrapScimToken);
 
-  const app = createApp({ db, baseUrl: config.baseUrl, logger, secretKey: config.secretKey });
+  const app = createApp({
+    db, baseUrl: config.baseUrl, logger, secretKey: config.secretKey,
+    rateLimits: config.rateLimits, metricsToken: config.metricsToken, trustProxy: config.trustProxy,
+  });
   const server = app.listen(config.port, config.host);
   await once(server, "listening");
   if (token) {
@@ -54,6 +57,10 @@ async function main() {
       process.exit(0);
     });
     server.closeIdleConnections();
+    // Kept-alive connections would otherwise carry new requests, or hold the exit back until their keep-alive timeout
+    // once their in-flight request is answered: requests arriving now close their connection, idle ones are closed.
+    server.prependListener("request", (_req, res) => res.setHeader("Connection", "close"));
+    setInterval(() => server.closeIdleConnections(), 100).unref();
     setTimeout(() => process.exit(1), 10_000).unref();
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));

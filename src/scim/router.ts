@@ -2,6 +2,8 @@ import { Logger } from "pino";
 import express, { NextFunction, Request, Response, Router } from "express";
 import { IdentityError } from "../identity/errors.js";
 import { authenticateScimToken } from "../identity/scim-tokens.js";
+import { scimOperationMetrics } from "../metrics.js";
+import { RateLimits, scimRateLimit } from "../rate-limit.js";
 import { BULK_LIMITS } from "./bulk-request.js";
 import { ScimDeps } from "./context.js";
 import { normaliseIngress } from "./dialects/index.js";
@@ -99,20 +101,23 @@ function refuseNul(req: Request, _res: Response, next: NextFunction) {
   next();
 }
 
-export function scimRouter(deps: ScimDeps): Router {
+/** With `rateLimits` (server.ts passes config's), each token's requests are limited once it is authenticated. */
+export function scimRouter(deps: ScimDeps & { rateLimits?: RateLimits }): Router {
   const router = Router();
+  router.use(scimOperationMetrics());
   router.use((_req, res, next) => { res.type(SCIM_CONTENT_TYPE); next(); });
   router.use(refuseNul);
   router.use(requireJson);
+  const authenticated = [authenticate(deps), ...(deps.rateLimits ? [scimRateLimit(deps.rateLimits.scimPerMinute, deps.logger)] : [])];
   // Bulk has its own, larger body limit, so it reads its body itself; it authenticates first so that nobody
   // without a token can make the server buffer that much.
-  router.post("/Bulk", authenticate(deps), express.json({ limit: BULK_LIMITS.maxPayloadSize, type: JSON_TYPES }), normaliseIngress(deps.logger),
+  router.post("/Bulk", authenticated, express.json({ limit: BULK_LIMITS.maxPayloadSize, type: JSON_TYPES }), normaliseIngress(deps.logger),
     bulkHandler(deps, scimErrorOf));
   router.use(express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES }));
   // Once per request, before any handler reads the body: each IdP's dialect into what the handlers validate.
   router.use(normaliseIngress(deps.logger));
   router.use(discoveryRouter(deps));
-  router.use(authenticate(deps));
+  router.use(authenticated);
   router.use("/Users", usersRouter(deps));
   router.use("/Groups", groupsRouter(deps));
   router.post("/.search", rootSearch(deps));

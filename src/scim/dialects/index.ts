@@ -43,14 +43,16 @@ export function normaliseRequest(req: RequestInfo): Normalised {
 
 /**
  * Normalises the request body and logs `{dialect, notes}` at debug level through the request's logger. The level is
- * checked on `logger` first: building req.log's child logger costs more than the rest of a cheap request.
+ * checked on `logger` first: building req.log's child logger costs more than the rest of a cheap request. The dialect
+ * is kept in res.locals.dialect, the `idp` of scim_operations_total (src/metrics.ts).
  */
 export function normaliseIngress(logger: Logger): RequestHandler {
-  return (req, _res, next) => {
+  return (req, res, next) => {
     const { dialect, body, notes } = normaliseRequest({
       method: req.method, path: req.path, query: req.query as Record<string, unknown>, headers: req.headers, body: req.body,
     });
     req.body = body;
+    res.locals.dialect = dialect;
     if (logger.isLevelEnabled("debug")) req.log.debug({ dialect, notes }, "SCIM dialect");
     next();
   };

@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { startServer, stopServer } from "../support/server-process.js";
+import { bearer } from "./app.js";
+
+describe("the real server takes the operations settings from its environment", () => {
+  it("RATE_LIMIT_SCIM_PER_MINUTE, RATE_LIMIT_LOGIN_PER_MINUTE, TRUST_PROXY and METRICS_TOKEN reach the app", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rollcall-ops-"));
+    const token = "ops-bootstrap-token-0123456789abcdef";
+    const metricsToken = "ops-metrics-token-0123456789";
+    const server = await startServer({
+      DATABASE_URL: `sqlite:${join(dir, "db.sqlite")}`, ROLLCALL_BOOTSTRAP_SCIM_TOKEN: token,
+      RATE_LIMIT_SCIM_PER_MINUTE: "2", RATE_LIMIT_LOGIN_PER_MINUTE: "1", TRUST_PROXY: "loopback", METRICS_TOKEN: metricsToken,
+    });
+    const base = `http://127.0.0.1:${server.port}`;
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${base}/scim/v2/Users`, { headers: bearer(token) })).status);
+      assert.deepEqual(statuses, [200, 200, 429]);
+
+      const login = (ip: string) => fetch(`${base}/login/acme`, { headers: { "X-Forwarded-For": ip } }).then((r) => r.status);
+      assert.deepEqual([await login("203.0.113.1"), await login("203.0.113.1"), await login("203.0.113.2")], [404, 429, 404],
+        "one sign-in request a minute per client behind the trusted proxy");
+
+      assert.equal((await fetch(`${base}/metrics`)).status, 401, "even from loopback, once a token is set");
+      const metrics = await fetch(`${base}/metrics`, { headers: bearer(metricsToken) });
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /^scim_operations_total\{idp="generic",operation="Users\.list",status="429"\} 1$/m);
+      assert.equal(await stopServer(server.child), 0);
+      assert.deepEqual(server.errors, []);
+    } finally {
+      await stopServer(server.child);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
