@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Database, openDatabase } from "../../src/db/database.js";
 import type { ConnectionRecord } from "../../src/identity/connections.js";
+import { SsoError } from "../../src/sso/errors.js";
+import { samlRefusal } from "../../src/sso/saml/response.js";
 import { databaseTargets } from "../support/databases.js";
 import {
   CookieJarClient, NAMEID, readAuthnRequest, ResponseOptions, SamlSp, signingKey, startSamlSp, TestIdp,
@@ -225,8 +227,10 @@ for (const target of await databaseTargets()) {
     });
 
     describe("conditions and recipients", () => {
-      it("refuses an expired assertion", async () => {
+      it("refuses an expired assertion, or one whose Conditions alone have expired", async () => {
         refused(await attempt({ notOnOrAfter: -600 }), "saml_expired");
+        const past = new Date(Date.now() - 600_000).toISOString();
+        refused(await attempt({ editAssertion: (xml) => xml.replace(/(<saml:Conditions [^>]*NotOnOrAfter=")[^"]*/, `$1${past}`) }), "saml_expired");
       });
 
       it("refuses an assertion that is not valid yet", async () => {
@@ -428,6 +432,10 @@ for (const target of await databaseTargets()) {
         refused(await attempt({ nameIdFormat: NAMEID.transient, nameId: "_transient-3" }), "saml_transient_name_id");
       });
 
+      it("refuses an assertion without a NameID when no user-key attribute is configured", async () => {
+        refused(await attempt({ editAssertion: (xml) => xml.replace(/<saml:NameID[^>]*>[^<]*<\/saml:NameID>/, "") }), "saml_name_id");
+      });
+
       it("takes the email from an emailAddress NameID when no email attribute is sent", async () => {
         const profile = accepted(await attempt({ nameIdFormat: NAMEID.email, nameId: "erin@example.com" }));
         assert.equal(profile.email, "erin@example.com");
@@ -448,6 +456,22 @@ for (const target of await databaseTargets()) {
     });
   });
 }
+
+describe("samlRefusal", () => {
+  it("maps a node-saml refusal it does not know to saml_invalid, keeping the message for the log", () => {
+    const refusal = samlRefusal(new Error("Some check node-saml adds one day"));
+    assert.ok(refusal instanceof SsoError);
+    assert.equal(refusal.reason, "saml_invalid");
+    assert.equal(refusal.detail?.check, "Some check node-saml adds one day");
+  });
+
+  it("passes on what is not a refusal: other error classes (the database, bugs) and SsoErrors", () => {
+    const bug = new TypeError("x is undefined");
+    assert.equal(samlRefusal(bug), bug);
+    const ours = new SsoError("saml_replay", "m");
+    assert.equal(samlRefusal(ours), ours);
+  });
+});
 
 /** An unsigned assertion naming an administrator: what a wrapping attack hopes the SP reads. */
 function evilAssertion(issuer: string): string {
