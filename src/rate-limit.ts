@@ -19,10 +19,11 @@ export interface RateLimits {
 }
 
 /**
- * Where people sign in. app.ts mounts one loginRateLimit on all of them, before any router; a new sign-in path
- * belongs in this list rather than under a second limiter, which would keep a separate count.
+ * Where people sign in (`/console/login` is the console's administrator password form). app.ts mounts one
+ * loginRateLimit on all of them, before any router; a new sign-in path belongs in this list rather than under a second
+ * limiter, which would keep a separate count.
  */
-export const LOGIN_PATHS = ["/login", "/sso", "/api/v1/auth", "/admin/login"];
+export const LOGIN_PATHS = ["/login", "/sso", "/api/v1/auth", "/admin/login", "/console/login"];
 
 const limiter = (perMinute: number, logger: Logger) => ({
   windowMs: 60_000,
