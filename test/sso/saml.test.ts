@@ -99,6 +99,14 @@ for (const target of await databaseTargets()) {
         assert.ok(ttl > 9 * 60_000 && ttl <= 10 * 60_000, `expires in about ten minutes, not ${ttl} ms`);
       });
 
+      it("ignores a SAMLRequest or SAMLResponse in the login URL's query (passport-saml would act on it)", async () => {
+        const browser = new CookieJarClient();
+        const res = await browser.get(`${sp.baseUrl}/login/${connection.id}?SAMLRequest=PHg%2B&SAMLResponse=PHg%2B`);
+        assert.equal(res.status, 302);
+        const request = readAuthnRequest(res.headers.get("location")!);
+        accepted(await deliver(browser, idp.response(answer(connection, request.id)), request.relayState));
+      });
+
       it("leaves out RequestedAuthnContext when the connection says so (Entra MFA and passwordless users)", async () => {
         const relaxed = sp.connect(idp, { disableRequestedAuthnContext: true });
         const request = await start(new CookieJarClient(), relaxed);
@@ -318,6 +326,15 @@ for (const target of await databaseTargets()) {
         const response = idp.response(answer(connection, request.id));
         accepted(await deliver(browser, response, request.relayState));
         refused(await deliver(browser, response, request.relayState), "saml_relay_state", 400);
+      });
+
+      it("validates the stashed post, not a SAMLResponse added to the /complete URL", async () => {
+        const browser = new CookieJarClient();
+        const request = await start(browser);
+        const posted = await browser.crossSitePost(sp.urls(connection).acs, { SAMLResponse: idp.response(answer(connection, request.id)), RelayState: request.relayState! });
+        const forged = idp.response({ ...answer(connection, request.id), key: signingKey("attacker") });
+        const completed = await browser.get(`${posted.headers.get("location")}&SAMLResponse=${encodeURIComponent(forged)}`);
+        accepted({ status: completed.status, body: await completed.json() });
       });
 
       it("refuses a stashed post fetched twice, or from another connection", async () => {

@@ -32,7 +32,7 @@ export interface SamlProtocolOptions {
   clockSkewMs?: number;
 }
 
-export const DEFAULT_CLOCK_SKEW_MS = 120_000;
+const DEFAULT_CLOCK_SKEW_MS = 120_000;
 /** Entra caps groups at 150 per assertion; with attributes and certificates a real response stays far below this. */
 const MAX_ACS_BODY = "256kb";
 const STRATEGY = "rollcall-saml";
@@ -115,14 +115,17 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
    */
   const authenticate = (req: Request, res: Response, call: SamlCall, additionalParams?: Record<string, string>) =>
     new Promise<Profile | null>((resolve, reject) => {
-      calls.set(req, call);
+      // The strategy would act on a SAMLRequest or SAMLResponse in the query string before anything else (a
+      // Redirect-binding logout): it gets a view of the request without one, so only our routes decide its input.
+      const view = Object.create(req, { query: { value: {} } }) as Request;
+      calls.set(view, call);
       res.once("finish", () => resolve(null));
       const options = { session: false, additionalParams } as passport.AuthenticateOptions;
       authenticator.authenticate(STRATEGY, options, (err: unknown, user: Profile | false) => {
         if (err) reject(err);
         else if (user) resolve(user);
         else reject(rejectedResponse("saml_invalid", { check: "the strategy returned no profile" }));
-      })(req, res, reject);
+      })(view, res, reject);
     });
 
   const expectedOf = (connection: SamlConnection): Expected => ({
