@@ -3,11 +3,17 @@ import helmet from "helmet";
 import { Logger } from "pino";
 import { TrustProxy } from "./config.js";
 import { Database, migrationsApplied } from "./db/database.js";
-import { httpMetrics, metricsEndpoint } from "./metrics.js";
+import { countActiveSessions } from "./identity/sessions.js";
+import { httpMetrics, metricsEndpoint, setActiveSessionsCollector } from "./metrics.js";
 import { LOGIN_PATHS, loginRateLimit, RateLimits } from "./rate-limit.js";
 import { SCIM_PREFIX } from "./scim/context.js";
 import { scimRouter } from "./scim/router.js";
 import { requestLog } from "./request-log.js";
+import { oidcProtocol } from "./sso/oidc/index.js";
+import { ssoRouter } from "./sso/router.js";
+import { samlProtocol } from "./sso/saml/index.js";
+import { sidecarRouter } from "./sso/sidecar.js";
+import { SessionLimits, webSession } from "./web-session.js";
 
 export interface AppDeps {
   db: Database;
@@ -21,6 +27,10 @@ export interface AppDeps {
   rateLimits?: RateLimits;
   /** METRICS_TOKEN: the bearer token /metrics asks for; left out, /metrics answers loopback clients only. */
   metricsToken?: string;
+  /** ROLLCALL_ALLOW_INSECURE_IDP: lets SSO connections use http:// and loopback IdPs (tests, local development). */
+  allowInsecureIdp?: boolean;
+  /** Idle and absolute session lifetimes; 60 minutes and 12 hours unless set. */
+  sessionLimits?: SessionLimits;
   /** TRUST_PROXY, for Express's `trust proxy`: whose X-Forwarded-For sets req.ip (the login rate limit's key). */
   trustProxy?: TrustProxy;
 }
@@ -40,6 +50,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.rateLimits) app.use(LOGIN_PATHS, loginRateLimit(deps.rateLimits.loginPerMinute, deps.logger));
 
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
+  setActiveSessionsCollector(() => countActiveSessions(deps.db));
   app.get("/metrics", metricsEndpoint(deps.metricsToken));
   app.get("/readyz", async (_req, res) => {
     try {
@@ -52,6 +63,11 @@ export function createApp(deps: AppDeps): Express {
     }
   });
 
+  // Sessions read the store only for requests that carry the cookie: IdPs' SCIM calls never do.
+  app.use(webSession(deps.db, deps.secretKey, deps.sessionLimits));
+  app.use(sidecarRouter(deps));
+  const sso = { ...deps, allowInsecureIdp: deps.allowInsecureIdp ?? false };
+  app.use(ssoRouter({ ...sso, protocols: { oidc: oidcProtocol(sso), saml: samlProtocol(sso) } }));
   app.use(SCIM_PREFIX, scimRouter(deps));
   return app;
 }

@@ -11,6 +11,7 @@ import { ScimError } from "./errors.js";
 import { bulkHandler } from "./resources/bulk.js";
 import { discoveryRouter } from "./resources/discovery.js";
 import { groupsRouter } from "./resources/groups.js";
+import { me } from "./resources/me.js";
 import { rootSearch } from "./resources/root-search.js";
 import { usersRouter } from "./resources/users.js";
 
@@ -117,12 +118,13 @@ export function scimRouter(deps: ScimDeps & { rateLimits?: RateLimits }): Router
   // Once per request, before any handler reads the body: each IdP's dialect into what the handlers validate.
   router.use(normaliseIngress(deps.logger));
   router.use(discoveryRouter(deps));
+  router.get("/Me", me(deps));
   router.use(authenticated);
   router.use("/Users", usersRouter(deps));
   router.use("/Groups", groupsRouter(deps));
   router.post("/.search", rootSearch(deps));
   router.all("/Me", (req) => {
-    throw new ScimError(501, null, `${req.path} is not supported yet.`);
+    throw new ScimError(501, null, `${req.method} ${req.path} is not supported: users are changed by their IdP.`);
   });
   router.all(["/ServiceProviderConfig", "/Schemas", "/Schemas/:id", "/ResourceTypes", "/ResourceTypes/:id",
     "/Users", "/Users/:id", "/Groups", "/Groups/:id", "/Bulk", "/.search"], (req) => {
