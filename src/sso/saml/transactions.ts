@@ -29,7 +29,10 @@ async function putOnce(db: Database, key: string, connectionId: string, data: st
   return rows.length === 1;
 }
 
-/** Reads and deletes an unexpired entry in one transaction, so that of two replicas taking it only one gets it. */
+/**
+ * Reads and deletes an entry in one transaction (null when there is none or it has expired): of two replicas taking
+ * the same key, only one gets it.
+ */
 async function take(db: Database, key: string): Promise<{ connectionId: string | null; data: string } | null> {
   return db.transaction(async (em) => {
     const forUpdate = em.connection.driver.options.type === "postgres" ? " FOR UPDATE" : "";
