@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { isIP } from "node:net";
 import { dirname } from "node:path";
 import { z } from "zod";
+import type { SessionLimits } from "./web-session.js";
 import type { RateLimits } from "./rate-limit.js";
 
 /** Express's `trust proxy`: off, the number of proxies in front, or their addresses (proxy-addr syntax). */
@@ -36,6 +37,9 @@ const schema = z.object({
     .optional(),
   RATE_LIMIT_SCIM_PER_MINUTE: perMinute(DEFAULT_RATE_LIMITS.scimPerMinute),
   RATE_LIMIT_LOGIN_PER_MINUTE: perMinute(DEFAULT_RATE_LIMITS.loginPerMinute),
+  ROLLCALL_ALLOW_INSECURE_IDP: z.enum(["0", "1"], { error: "ROLLCALL_ALLOW_INSECURE_IDP must be 0 or 1" }).default("0"),
+  SESSION_IDLE_MINUTES: z.coerce.number().positive("SESSION_IDLE_MINUTES must be a positive number of minutes").default(60),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().positive("SESSION_ABSOLUTE_HOURS must be a positive number of hours").default(12),
   TRUST_PROXY: z.string().trim().default("false")
     .refine((v) => v === "false" || /^\d+$/.test(v) || v.split(",").every((s) => isProxyAddress(s.trim())),
       "TRUST_PROXY must be false, the number of proxies in front (e.g. 1) or their addresses (e.g. loopback, 10.0.0.0/8); " +
@@ -56,6 +60,9 @@ export interface Config {
   metricsToken?: string;
   rateLimits: RateLimits;
   trustProxy: TrustProxy;
+  /** SSO connections may use http:// and private-network IdP URLs (tests, local development only). */
+  allowInsecureIdp: boolean;
+  sessionLimits: SessionLimits;
 }
 
 export class ConfigError extends Error {}
@@ -99,6 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
       metricsToken: e.METRICS_TOKEN,
       rateLimits: { scimPerMinute: e.RATE_LIMIT_SCIM_PER_MINUTE, loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE },
       trustProxy: e.TRUST_PROXY,
+      allowInsecureIdp: e.ROLLCALL_ALLOW_INSECURE_IDP === "1",
+      sessionLimits: { idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS },
     },
     notes,
   };

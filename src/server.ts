@@ -4,6 +4,7 @@ import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { bootstrapDefaultOrganization } from "./identity/organizations.js";
+import { purgeExpiredSessions } from "./identity/sessions.js";
 import { createLogger } from "./logger.js";
 import { SCIM_PREFIX } from "./scim/context.js";
 
@@ -29,7 +30,11 @@ async function main() {
   const app = createApp({
     db, baseUrl: config.baseUrl, logger, secretKey: config.secretKey,
     rateLimits: config.rateLimits, metricsToken: config.metricsToken, trustProxy: config.trustProxy,
+    allowInsecureIdp: config.allowInsecureIdp, sessionLimits: config.sessionLimits,
   });
+  // Expired sessions and SSO transactions are refused when read; this only keeps the tables small.
+  const purge = setInterval(() => purgeExpiredSessions(db).catch((err) => logger.warn({ err }, "session purge failed")), 15 * 60_000);
+  purge.unref();
   const server = app.listen(config.port, config.host);
   await once(server, "listening");
   if (token) {
@@ -52,6 +57,7 @@ async function main() {
   // Graceful shutdown: stop accepting, let in-flight requests finish, then close the database.
   const shutdown = (signal: string) => {
     logger.info({ signal }, "shutting down");
+    clearInterval(purge);
     server.close(async () => {
       await db.close();
       process.exit(0);
