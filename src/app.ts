@@ -1,6 +1,8 @@
 import express, { Express } from "express";
 import helmet from "helmet";
 import { Logger } from "pino";
+import { API_PREFIX } from "./admin/openapi.js";
+import { adminRouter } from "./admin/router.js";
 import { TrustProxy } from "./config.js";
 import { Database, migrationsApplied } from "./db/database.js";
 import { countActiveSessions } from "./identity/sessions.js";
@@ -68,6 +70,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(sidecarRouter(deps));
   const sso = { ...deps, allowInsecureIdp: deps.allowInsecureIdp ?? false };
   app.use(ssoRouter({ ...sso, protocols: { oidc: oidcProtocol(sso), saml: samlProtocol(sso) } }));
+  app.use(API_PREFIX, adminRouter(sso));
   app.use(SCIM_PREFIX, scimRouter(deps));
   return app;
 }

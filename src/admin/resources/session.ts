@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { Organization } from "../../../entities/index.js";
+import { changeAdminPassword, getAdminAccount, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyAdminPassword } from "../../identity/admins.js";
+import { logIn, logOut } from "../../web-session.js";
+import { AdminContext, accountContext } from "../auth.js";
+import { ApiProblem } from "../problems.js";
+import { AdminDeps, publicRoute, Route, route } from "../routing.js";
+
+/** Logging in and out with an admin account, and who the caller is. */
+
+export const meSchema = z.object({
+  kind: z.enum(["operator", "org_admin", "setup_link"]),
+  adminId: z.string().nullable(),
+  userId: z.string().nullable(),
+  organizationId: z.string().nullable(),
+  organization: z.object({ id: z.string(), slug: z.string(), name: z.string() }).nullable(),
+  account: z.object({ email: z.string(), name: z.string(), lastLoginAt: z.string().nullable() }).nullable(),
+}).meta({ id: "Me" });
+
+/** The caller as `GET /auth/me` shows it (also the answer of a login or a setup-link redemption). */
+export async function meOf(deps: AdminDeps, caller: AdminContext): Promise<z.input<typeof meSchema>> {
+  const organization = caller.organizationId
+    ? await deps.db.dataSource.getRepository(Organization).findOneBy({ id: caller.organizationId })
+    : null;
+  const account = caller.adminId ? await getAdminAccount(deps.db, caller.adminId) : null;
+  return { ...caller, organization, account };
+}
+
+const TAG = "Session";
+const password = z.string().min(1).max(MAX_PASSWORD_LENGTH);
+
+export function sessionRoutes(deps: AdminDeps): Route[] {
+  return [
+    publicRoute({
+      method: "post", path: "/auth/login", tag: TAG, summary: "Log in with an admin account's email and password (opens a session cookie)",
+      body: z.strictObject({ email: z.string().trim().min(1).max(320), password }),
+      response: meSchema,
+      async handle({ body, req }) {
+        const account = await verifyAdminPassword(deps.db, body.email, body.password);
+        // One answer for an unknown email, a wrong password and a disabled account: no way to learn which exist.
+        if (!account) throw new ApiProblem("unauthenticated", "The email or password is not right.");
+        await logIn(req, deps.db, { type: "admin", adminId: account.id, organizationId: account.organizationId });
+        return meOf(deps, accountContext(account));
+      },
+    }),
+    publicRoute({
+      method: "post", path: "/auth/logout", tag: TAG, summary: "End the browser session", response: null,
+      async handle({ req }) {
+        if (req.session?.principal) await logOut(req);
+      },
+    }),
+    route("caller", {
+      method: "get", path: "/auth/me", tag: TAG, summary: "Who the caller is", response: meSchema,
+      handle: ({ caller }) => meOf(deps, caller),
+    }),
+    route("account", {
+      method: "post", path: "/auth/password", tag: TAG, summary: "Change the caller's own password", response: null,
+      body: z.strictObject({ currentPassword: password, newPassword: z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH) }),
+      async handle({ body, caller }) {
+        await changeAdminPassword(deps.db, caller.adminId!, body.currentPassword, body.newPassword, caller.actor);
+      },
+    }),
+  ];
+}

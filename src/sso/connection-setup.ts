@@ -1,0 +1,205 @@
+import { X509Certificate } from "node:crypto";
+import { z } from "zod";
+import type { ConnectionChange, ConnectionInput, ConnectionRecord, SamlSettings } from "../identity/connections.js";
+import { oidcPreset, presetNames, samlPreset } from "./presets.js";
+import { ssoPaths } from "./protocol.js";
+import { spUrls } from "./saml/index.js";
+import { fetchIdpMetadata, metadataSettings, MetadataSettings, parseIdpMetadata, SamlMetadataError } from "./saml/metadata.js";
+
+/**
+ * The one place where what an admin types (the admin API's body, the CLI's options, the console's wizard) becomes
+ * the identity core's ConnectionInput or ConnectionChange: the form's schema, the IdP preset's defaults for
+ * everything left out, and the SAML metadata fetched or parsed. `publicConnection` is the other direction: what an
+ * admin is shown of a connection, with the URLs to paste into the IdP and never the client secret.
+ */
+
+const name = z.string().trim().min(1).max(200);
+const loginPath = z.string().regex(/^[A-Za-z0-9]{1,64}$/, "must be 1 to 64 letters or digits (it becomes /login/<loginPath>)");
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+const attributeName = z.string().trim().min(1).max(512);
+const preset = z.enum(presetNames);
+
+const oidcFields = {
+  issuerUrl: httpUrl.meta({ description: "Discovery base; Okta needs the authorization server's URL (…/oauth2/default)" }),
+  clientId: z.string().trim().min(1).max(512),
+  clientSecret: z.string().min(1).max(4096).meta({ description: "Write-only: never returned" }),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, "must be a scope name")).max(50)
+    .meta({ description: "openid is always added" }),
+  claimMappings: z.strictObject({ name: attributeName, email: attributeName, groups: attributeName }).partial()
+    .meta({ description: "Claim names; the preset's for those left out" }),
+};
+
+const samlFields = {
+  idpMetadataUrl: httpUrl.meta({ description: "Fetched now and again daily, so certificate rollovers arrive by themselves" }),
+  idpMetadataXml: z.string().min(1).max(1024 * 1024),
+  wantResponseSigned: z.boolean(),
+  allowIdpInitiated: z.boolean(),
+  nameIdFormat: z.string().trim().min(1).max(256),
+  disableRequestedAuthnContext: z.boolean(),
+  attributes: z.strictObject({
+    email: attributeName, name: attributeName, firstName: attributeName, lastName: attributeName, groups: attributeName,
+    userKey: attributeName.nullable(),
+  }).partial().meta({ description: "Attribute names; the preset's for those left out" }),
+};
+
+const oneMetadataSource = (s: { idpMetadataUrl?: string; idpMetadataXml?: string }) => !(s.idpMetadataUrl && s.idpMetadataXml);
+const bothSources = { message: "give the IdP metadata as idpMetadataUrl or as idpMetadataXml, not both", path: ["idpMetadataXml"] };
+
+/** A new connection, as an admin gives it. Everything but the IdP's own values may be left to the preset. */
+export const connectionFormSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("oidc"), name, loginPath, preset: preset.default("generic"),
+    oidc: z.strictObject({ ...oidcFields, scopes: oidcFields.scopes.optional(), claimMappings: oidcFields.claimMappings.optional() }),
+  }),
+  z.strictObject({
+    type: z.literal("saml"), name, loginPath, preset: preset.default("generic"),
+    saml: z.strictObject(samlFields).partial().refine(oneMetadataSource, bothSources)
+      .refine((s) => s.idpMetadataUrl || s.idpMetadataXml, { message: "the IdP metadata is required: give idpMetadataUrl or idpMetadataXml", path: ["idpMetadataUrl"] }),
+  }),
+]);
+export type ConnectionForm = z.output<typeof connectionFormSchema>;
+
+/** A change: any field; a left-out clientSecret keeps the stored one, new IdP metadata replaces the old. */
+export const connectionChangeSchema = z.strictObject({
+  name, loginPath,
+  oidc: z.strictObject(oidcFields).partial(),
+  saml: z.strictObject(samlFields).partial().refine(oneMetadataSource, bothSources),
+}).partial();
+export type ConnectionChangeForm = z.output<typeof connectionChangeSchema>;
+
+export interface SetupOptions {
+  /** See SsoDeps.allowInsecureIdp. */
+  allowInsecureIdp: boolean;
+}
+
+/** A refusal of one field of the form that no schema could know (metadata that cannot be fetched or read). */
+const fieldError = (path: string[], message: string) => new z.ZodError([{ code: "custom", path, message, input: undefined }]);
+
+/** The IdP's entity ID, SSO URL and certificates, from the metadata URL (fetched now) or XML given. */
+async function metadataOf(source: { idpMetadataUrl?: string; idpMetadataXml?: string }, options: SetupOptions): Promise<MetadataSettings> {
+  const field = source.idpMetadataUrl ? "idpMetadataUrl" : "idpMetadataXml";
+  try {
+    if (source.idpMetadataUrl) {
+      const { metadata } = await fetchIdpMetadata(source.idpMetadataUrl, { allowInsecureIdp: options.allowInsecureIdp });
+      return metadataSettings(metadata, new Date().toISOString());
+    }
+    return metadataSettings(parseIdpMetadata(source.idpMetadataXml!), null);
+  } catch (err) {
+    if (err instanceof SamlMetadataError) throw fieldError(["saml", field], err.message);
+    throw err;
+  }
+}
+
+/** The form's metadata source, and what was read from it, as stored settings (a new source replaces the old one). */
+async function metadataSource(saml: { idpMetadataUrl?: string; idpMetadataXml?: string }, options: SetupOptions) {
+  return {
+    idpMetadataUrl: saml.idpMetadataUrl ?? null,
+    idpMetadataXml: saml.idpMetadataXml ?? null,
+    ...await metadataOf(saml, options),
+  };
+}
+
+/** A validated form (parse it with connectionFormSchema) as a complete ConnectionInput. */
+export async function connectionInputFrom(form: ConnectionForm, options: SetupOptions): Promise<ConnectionInput> {
+  const common = { type: form.type, name: form.name, loginPath: form.loginPath, preset: form.preset };
+  if (form.type === "oidc") {
+    const defaults = oidcPreset(form.preset);
+    const { scopes, claimMappings, ...given } = form.oidc;
+    return { ...common, oidc: { ...given, scopes: scopes ?? defaults.scopes, claimMappings: { ...defaults.claimMappings, ...claimMappings } } };
+  }
+  const defaults = samlPreset(form.preset);
+  const { idpMetadataUrl, idpMetadataXml, attributes, ...given } = form.saml;
+  const saml: SamlSettings = {
+    ...defaults, allowIdpInitiated: false, ...given,
+    ...await metadataSource({ idpMetadataUrl, idpMetadataXml }, options),
+    attributes: { ...defaults.attributes, ...attributes },
+  };
+  return { ...common, saml };
+}
+
+/** A validated change (connectionChangeSchema) of an existing connection as a ConnectionChange. */
+export async function connectionChangeFrom(change: ConnectionChangeForm, current: ConnectionRecord, options: SetupOptions): Promise<ConnectionChange> {
+  const other = current.type === "oidc" ? "saml" : "oidc";
+  if (change[other]) throw fieldError([other], `this is an ${current.type.toUpperCase()} connection: change its ${current.type} settings`);
+  const { oidc, saml, ...top } = change;
+  if (oidc && current.oidc) {
+    const { claimMappings, ...given } = oidc;
+    return { ...top, oidc: { ...given, ...(claimMappings ? { claimMappings: { ...current.oidc.claimMappings, ...claimMappings } } : {}) } };
+  }
+  if (saml && current.saml) {
+    const { idpMetadataUrl, idpMetadataXml, attributes, ...given } = saml;
+    return {
+      ...top,
+      saml: {
+        ...given,
+        ...(idpMetadataUrl || idpMetadataXml ? await metadataSource({ idpMetadataUrl, idpMetadataXml }, options) : {}),
+        ...(attributes ? { attributes: { ...current.saml.attributes, ...attributes } } : {}),
+      },
+    };
+  }
+  return top;
+}
+
+const certificateSchema = z.object({ subject: z.string(), notAfter: z.string(), fingerprintSha256: z.string() });
+
+/** What an admin sees of a connection. The client secret is never part of it, only whether one is set. */
+export const publicConnectionSchema = z.object({
+  id: z.string(),
+  organizationId: z.string(),
+  type: z.enum(["oidc", "saml"]),
+  name: z.string(),
+  loginPath: z.string(),
+  enabled: z.boolean(),
+  preset: z.string(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  loginUrl: z.string().meta({ description: "Generated: where users start signing in" }),
+  callbackUrl: z.string().meta({ description: "Generated: the OIDC redirect URI or the SAML ACS URL to register at the IdP" }),
+  spEntityId: z.string().nullable().meta({ description: "Generated (SAML): the SP entity ID / audience to register at the IdP" }),
+  spMetadataUrl: z.string().nullable().meta({ description: "Generated (SAML): this SP's metadata, which some IdPs import" }),
+  oidc: z.object({
+    issuerUrl: z.string(), clientId: z.string(), clientSecretSet: z.boolean(), scopes: z.array(z.string()),
+    claimMappings: z.object({ name: z.string(), email: z.string(), groups: z.string() }),
+  }).nullable(),
+  saml: z.object({
+    idpMetadataUrl: z.string().nullable(), idpEntityId: z.string(), idpSsoUrl: z.string(),
+    idpCertificates: z.array(certificateSchema), metadataFetchedAt: z.string().nullable(), wantResponseSigned: z.boolean(),
+    allowIdpInitiated: z.boolean(), nameIdFormat: z.string(), disableRequestedAuthnContext: z.boolean(),
+    attributes: z.object({
+      email: z.string(), name: z.string(), firstName: z.string(), lastName: z.string(), groups: z.string(), userKey: z.string().nullable(),
+    }),
+  }).nullable(),
+}).meta({ id: "Connection" });
+export type PublicConnection = z.infer<typeof publicConnectionSchema>;
+
+function certificateSummary(body: string): z.infer<typeof certificateSchema> {
+  const cert = new X509Certificate(Buffer.from(body, "base64"));
+  return { subject: cert.subject, notAfter: new Date(cert.validTo).toISOString(), fingerprintSha256: cert.fingerprint256 };
+}
+
+export function publicConnection(c: ConnectionRecord, baseUrl: string): PublicConnection {
+  const paths = ssoPaths(c.id);
+  const sp = c.type === "saml" ? spUrls(baseUrl, c.id) : null;
+  return {
+    id: c.id, organizationId: c.organizationId, type: c.type, name: c.name, loginPath: c.loginPath, enabled: c.enabled,
+    preset: c.preset, version: c.version, createdAt: c.createdAt, updatedAt: c.updatedAt,
+    loginUrl: `${baseUrl}/login/${c.loginPath}`,
+    callbackUrl: sp ? sp.acs : baseUrl + paths.oidcCallback,
+    spEntityId: sp?.entityId ?? null,
+    spMetadataUrl: sp ? baseUrl + paths.samlMetadata : null,
+    oidc: c.oidc && {
+      issuerUrl: c.oidc.issuerUrl, clientId: c.oidc.clientId, clientSecretSet: c.oidc.clientSecret !== "",
+      scopes: c.oidc.scopes, claimMappings: c.oidc.claimMappings,
+    },
+    saml: c.saml && {
+      idpMetadataUrl: c.saml.idpMetadataUrl, idpEntityId: c.saml.idpEntityId, idpSsoUrl: c.saml.idpSsoUrl,
+      idpCertificates: c.saml.idpCertificates.map(certificateSummary), metadataFetchedAt: c.saml.metadataFetchedAt,
+      wantResponseSigned: c.saml.wantResponseSigned, allowIdpInitiated: c.saml.allowIdpInitiated, nameIdFormat: c.saml.nameIdFormat,
+      disableRequestedAuthnContext: c.saml.disableRequestedAuthnContext, attributes: c.saml.attributes,
+    },
+  };
+}
+
+/** The address that runs a "test connection" dry run: opened in a browser by an admin of the organization. */
+export const testLoginUrl = (c: ConnectionRecord, baseUrl: string) => `${baseUrl}/login/${c.loginPath}?test=1`;
