@@ -3,6 +3,7 @@ import passport from "passport";
 import * as client from "openid-client";
 import { type AuthenticateOptions, Strategy, type VerifyFunction } from "openid-client/passport";
 import type { ConnectionRecord, OidcSettings } from "../../identity/connections.js";
+import { publicFetch } from "../outbound.js";
 import { ssoPaths, type SsoDeps } from "../protocol.js";
 import { oidcError } from "./errors.js";
 
@@ -83,7 +84,7 @@ async function discover(connection: ConnectionRecord, settings: OidcSettings, al
   if (allowInsecure) execute.push(client.allowInsecureRequests);
   try {
     return await client.discovery(new URL(settings.issuerUrl), settings.clientId, settings.clientSecret, undefined,
-      { execute, timeout: 10 });
+      { execute, timeout: 10, [client.customFetch]: publicFetch(allowInsecure) });
   } catch (err) {
     throw oidcError(err, "discovery", connection);
   }

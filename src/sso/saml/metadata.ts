@@ -1,7 +1,6 @@
 import { X509Certificate } from "node:crypto";
-import { lookup } from "node:dns/promises";
-import { BlockList, isIP } from "node:net";
 import type { SamlSettings } from "../../identity/connections.js";
+import { assertPublicUrl } from "../outbound.js";
 import { attributeOf, childElement, childElements, NS, parseXml, textOf, XmlDtdError } from "./xml.js";
 
 /**
@@ -128,7 +127,9 @@ export async function fetchIdpMetadata(url: string, options: FetchOptions): Prom
   let target = url;
   try {
     for (let hops = 0; ; hops++) {
-      await assertFetchable(target, options.allowInsecureIdp);
+      await assertPublicUrl(target, options.allowInsecureIdp).catch((err: Error) => {
+        throw new SamlMetadataError(`The metadata URL cannot be used: ${err.message}`);
+      });
       // Redirects are followed by hand so that every hop passes the same checks as the first URL.
       const res = await fetch(target, { redirect: "manual", signal, headers: { accept: "application/samlmetadata+xml, application/xml, text/xml" } });
       const location = res.headers.get("location");
@@ -159,31 +160,6 @@ async function readLimited(res: Response, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Loopback, private, link-local, carrier-grade NAT and unspecified ranges: an admin-entered URL must not reach them. */
-const internal = new BlockList();
-for (const [net, bits] of [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16],
-  ["172.16.0.0", 12], ["192.168.0.0", 16]] as const) internal.addSubnet(net, bits, "ipv4");
-for (const [net, bits] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10]] as const) internal.addSubnet(net, bits, "ipv6");
-
-// BlockList checks an IPv4-mapped IPv6 address (::ffff:10.0.0.1) against the IPv4 ranges.
-const isInternal = (address: string) => internal.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
-
-/**
- * https only, and only to public addresses, unless insecure IdPs are allowed. The name is resolved here and fetch
- * resolves it again, so a DNS answer that changes in between (rebinding) is not caught.
- */
-async function assertFetchable(url: string, allowInsecureIdp: boolean): Promise<void> {
-  if (!URL.canParse(url)) throw new SamlMetadataError(`The metadata URL "${url}" is not a URL.`);
-  const parsed = new URL(url);
-  const schemes = allowInsecureIdp ? ["https:", "http:"] : ["https:"];
-  if (!schemes.includes(parsed.protocol)) throw new SamlMetadataError(`The metadata URL must use https (got ${parsed.protocol}//).`);
-  if (allowInsecureIdp) return;
-  const host = parsed.hostname.replace(/^\[|\]$/g, "");
-  const addresses = await lookup(host, { all: true });
-  if (addresses.some((a) => isInternal(a.address))) {
-    throw new SamlMetadataError(`The metadata URL's host ${host} is a private or loopback address, which is not allowed.`);
-  }
-}
 
 /** Metadata older than this is fetched again by `refreshedMetadata`. */
 export const METADATA_MAX_AGE_MS = 24 * 3_600_000;
