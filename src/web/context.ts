@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { Organization } from "../../entities/index.js";
 import type { Database } from "../db/database.js";
 import { IdentityError } from "../identity/errors.js";
-import type { Actor } from "../identity/records.js";
+import { AdminContext, isSameOrigin } from "../admin/auth.js";
 
 /** What the console's pages need from the app. */
 export interface WebDeps {
@@ -17,17 +17,11 @@ export interface WebDeps {
 }
 
 /**
- * Who is looking at the console. An operator sees every organization; an org admin only its own; a setup link
- * (a customer's IT admin without an account) only its organization's connection wizard and SCIM token page.
+ * Who is looking at the console: the admin API's caller (src/admin/auth.ts), resolved from the session. An operator
+ * sees every organization; an org admin (an admin account, or an SSO user whose team grants the admin role) only its
+ * own; a setup link only its organization's connection wizard and SCIM token page.
  */
-export interface Viewer {
-  kind: "operator" | "org_admin" | "setup_link";
-  /** The admin account or setup link id. */
-  id: string;
-  organizationId: string | null;
-  /** What audit events name as the actor of this viewer's changes. */
-  actor: Actor;
-}
+export type Viewer = AdminContext;
 
 /** The console's page areas, one module each. */
 export type Section = "overview" | "connections" | "teams" | "users" | "groups" | "tokens" | "audit" | "setup-links";
@@ -43,7 +37,7 @@ export class WebError extends Error {
   }
 }
 
-export const viewerOf = (res: Response): Viewer => res.locals.viewer as Viewer;
+export const viewerOf = (res: Response): Viewer => res.locals.admin as Viewer;
 export const orgOf = (res: Response): Organization => res.locals.organization as Organization;
 
 /** `/console/orgs/<id>/<rest>`: every organization-scoped page lives under its organization's id. */
@@ -63,15 +57,13 @@ export function many(value: unknown): string[] {
 }
 
 /**
- * Cross-site request forgery: a POST authenticated by the session cookie must come from one of our own pages. The
- * browser's `Origin` must be BASE_URL's origin, or its `Sec-Fetch-Site` must say same-origin; a request with neither
- * (not sent by a current browser) is refused too.
+ * Cross-site request forgery: a POST authenticated by the session cookie must come from one of our own pages, by the
+ * admin API's rule (`Origin` is BASE_URL's, or `Sec-Fetch-Site: same-origin` without one); a request with neither is
+ * refused too. Unlike the API, a bearer token exempts nothing: the console's forms never send one.
  */
 export function sameOriginPosts(baseUrl: string): RequestHandler {
-  const origin = new URL(baseUrl).origin;
   return (req: Request, _res: Response, next: NextFunction) => {
-    if (req.method === "GET" || req.method === "HEAD") return next();
-    if (req.get("origin") === origin || req.get("sec-fetch-site") === "same-origin") return next();
+    if (req.method === "GET" || req.method === "HEAD" || isSameOrigin(req, baseUrl)) return next();
     next(new WebError(403, "This form was not sent from one of this server's pages, so it was refused. Reload the page and try again."));
   };
 }

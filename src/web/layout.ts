@@ -38,13 +38,13 @@ function nav(viewer: Viewer | undefined, organization: { id: string; name: strin
   const who = viewer.kind === "operator" ? "Operator" : viewer.kind === "setup_link" ? "Setup link" : "Organization admin";
   return html`<nav><strong><a href="/console">Rollcall</a></strong>${viewer.kind === "operator" ? html`<a href="/console">All organizations</a>` : ""}
 ${organization ? html`<span class="badge">${organization.name}</span>` : ""}${links}
-<form method="post" action="/console/logout"><span class="muted">${who}</span> <button class="secondary" type="submit">${viewer.kind === "setup_link" ? "End setup" : "Sign out"}</button></form></nav>`;
+<form method="post" action="/logout"><input type="hidden" name="return_to" value="/console/login"><span class="muted">${who}</span> <button class="secondary" type="submit">${viewer.kind === "setup_link" ? "End setup" : "Sign out"}</button></form></nav>`;
 }
 
 /** Sends a console page. The viewer and organization come from res.locals (set by the console's guards). */
 export function sendPage(req: Request, res: Response, options: { section?: Section; title: string; body: Html; status?: number }): void {
   const notice = NOTICES[String(req.query.notice ?? "")];
-  const body = html`${nav(res.locals.viewer, res.locals.organization, options.section)}
+  const body = html`${nav(res.locals.admin ?? undefined, res.locals.organization, options.section)}
 ${notice ? html`<div class="ok" role="status"><p>${notice}</p></div>` : ""}<main>${options.body}</main>`;
   res.status(options.status ?? 200).type("html").set("Cache-Control", "no-store").send(page(options.title, body));
 }

@@ -1,7 +1,7 @@
 import { Request, Response, Router } from "express";
+import { openSetupSession } from "../admin/auth.js";
 import { findConnection } from "../identity/connections.js";
 import { verifyAdminPassword } from "../identity/admins.js";
-import { redeemSetupLink } from "../identity/setup-links.js";
 import { safeReturnTo } from "../sso/return-to.js";
 import { logIn } from "../web-session.js";
 import { one, orgPath, WebDeps } from "./context.js";
@@ -78,14 +78,13 @@ ${field("Password", "password", "", { type: "password", attrs: 'required autocom
   router.get("/setup/:secret", async (req, res) => {
     // The secret is a credential: keep it out of the request log, which records the URL when the response ends.
     req.originalUrl = "/setup/[redacted]";
-    const link = await redeemSetupLink(deps.db, req.params.secret);
+    const link = await openSetupSession(req, deps.db, req.params.secret);
     if (!link) {
       return sendPage(req, res, {
         title: "Setup link", status: 404,
         body: html`<h1>This setup link does not work</h1><div class="error"><p>It has expired, was revoked, or was copied incompletely. Ask the person who sent it for a new one.</p></div>`,
       });
     }
-    await logIn(req, deps.db, { type: "setup", linkId: link.id, organizationId: link.organizationId });
     res.redirect(303, orgPath(link.organizationId, "connections"));
   });
 

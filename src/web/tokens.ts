@@ -13,9 +13,9 @@ export function scimBaseUrl(baseUrl: string, preset?: string): string {
 }
 
 /** A just-created token, the one time its value exists outside the IdP. */
-export function newTokenBox(token: string, scimUrlRows: Html): Html {
+export function newTokenBox(token: string, scimUrlRows: Html, label = "Bearer token"): Html {
   return html`<div class="secret" role="status"><p><strong>Copy this SCIM token now.</strong> It is stored only as a hash and cannot be shown again.</p>
-<table>${scimUrlRows}${copyable("Bearer token", token, "new-scim-token")}</table></div>`;
+<table>${scimUrlRows}${copyable(label, token, "new-scim-token")}</table></div>`;
 }
 
 export function tokensRouter(deps: WebDeps): Router {

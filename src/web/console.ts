@@ -1,0 +1,101 @@
+import express, { NextFunction, Request, Response, Router } from "express";
+import { adminOf, organizationFor, resolveAdmin } from "../admin/auth.js";
+import { ApiProblem } from "../admin/problems.js";
+import { IdentityError } from "../identity/errors.js";
+import { auditRouter } from "./audit.js";
+import { connectionsRouter } from "./connections.js";
+import { sameOriginPosts, Section, SETUP_LINK_SECTIONS, viewerOf, WebDeps, WebError } from "./context.js";
+import { groupsRouter } from "./groups.js";
+import { html } from "./html.js";
+import { sendPage } from "./layout.js";
+import { loginRouter } from "./login.js";
+import { organizationListHandler, overviewRouter } from "./overview.js";
+import { setupLinksRouter } from "./setup-links.js";
+import { teamsRouter } from "./teams.js";
+import { tokensRouter } from "./tokens.js";
+import { usersRouter } from "./users.js";
+
+/**
+ * The admin console: server-rendered pages with plain HTML forms that post back to the page they came from.
+ * Every organization's pages live under `/console/orgs/<id>/`; who may open them is decided here, once:
+ * - no console session → redirect to `/console/login`;
+ * - an organization admin or setup link opening another organization → 404, as if it did not exist;
+ * - a setup link opening anything but its organization's connection and SCIM token pages → 403.
+ */
+export function consoleRouter(deps: WebDeps): Router {
+  const router = Router();
+  // Form bodies (IdP metadata XML is the largest), and the cross-site check on every POST of these pages.
+  router.use(["/login", "/console", "/setup"], express.urlencoded({ extended: false, limit: "512kb" }), sameOriginPosts(deps.baseUrl));
+  router.use(loginRouter(deps));
+
+  const signedIn = requireViewer(deps);
+  router.get("/console", signedIn, organizationListHandler(deps));
+
+  const organization = Router({ mergeParams: true });
+  organization.use(inScope(deps));
+  const areas: [Section, Router][] = [
+    ["connections", connectionsRouter(deps)], ["teams", teamsRouter(deps)], ["users", usersRouter(deps)], ["groups", groupsRouter(deps)],
+    ["tokens", tokensRouter(deps)], ["audit", auditRouter(deps)], ["setup-links", setupLinksRouter(deps)],
+  ];
+  for (const [section, area] of areas) organization.use(`/${section}`, allow(section), area);
+  organization.use("/", allow("overview"), overviewRouter(deps));
+  router.use("/console/orgs/:orgId", signedIn, organization);
+  router.use("/console", signedIn, (_req: Request, _res: Response, next: NextFunction) => next(new WebError(404, "There is no such page.")));
+
+  router.use(["/login", "/console", "/setup"], errorPage(deps));
+  return router;
+}
+
+/**
+ * The console's caller, by the admin API's rules (resolveAdmin): checked against the database at every request, so a
+ * disabled account, a deactivated SSO admin or a revoked setup link stops working at once. Nobody → the login page;
+ * an SSO user without the admin role → 403.
+ */
+function requireViewer(deps: WebDeps) {
+  const resolve = resolveAdmin(deps.db);
+  return [resolve, (req: Request, res: Response, next: NextFunction) => {
+    if (adminOf(res)) return next();
+    if (res.locals.adminRefusal) throw new WebError(403, res.locals.adminRefusal as string);
+    const back = req.method === "GET" ? `?return_to=${encodeURIComponent(req.originalUrl)}` : "";
+    res.redirect(303, `/console/login${back}`);
+  }];
+}
+
+/** The organization of the URL, by the admin API's rule: one the viewer may not see is a 404, whether or not it exists. */
+function inScope(deps: WebDeps) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    res.locals.organization = await organizationFor(deps.db, viewerOf(res), String(req.params.orgId));
+    next();
+  };
+}
+
+function allow(section: Section) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    if (viewerOf(res).kind === "setup_link" && !SETUP_LINK_SECTIONS.includes(section)) {
+      throw new WebError(403, "A setup link opens only this organization's SSO connection and SCIM token pages.");
+    }
+    next();
+  };
+}
+
+/** Misses, refusals and failures as console pages; the log gets the failures. */
+function errorPage(_deps: WebDeps) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let status = 500;
+    let message = "Something went wrong on our side. Try again; if it keeps failing, give your operator the reference below.";
+    const parserStatus = (err as { type?: string; status?: number }).type?.startsWith("entity.") ? (err as { status?: number }).status : undefined;
+    if (err instanceof WebError) ({ status, message } = err);
+    else if (err instanceof ApiProblem && err.status < 500) [status, message] = [err.status, err.detail];
+    else if (err instanceof IdentityError && err.reason === "notFound") [status, message] = [404, "There is no such page."];
+    else if (parserStatus) [status, message] = [parserStatus, parserStatus === 413 ? "The form is too large." : "The form could not be read."];
+    else req.log.error({ err }, "console page failed");
+    if (res.headersSent) return;
+    const title = status === 404 ? "Not found" : status === 403 ? "Not allowed" : status >= 500 ? "Error" : "Refused";
+    sendPage(req, res, {
+      title, status,
+      body: html`<h1>${title}</h1><div class="error"><p>${message}</p></div>
+${status >= 500 ? html`<p class="muted">Reference: <code>${String(res.getHeader("X-Request-Id") ?? "")}</code></p>` : ""}
+<p><a href="/console">Back to the console</a></p>`,
+    });
+  };
+}
