@@ -3,6 +3,7 @@ import { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/database.js";
+import { bootstrapOperator } from "./identity/admins.js";
 import { bootstrapDefaultOrganization } from "./identity/organizations.js";
 import { purgeExpiredSessions } from "./identity/sessions.js";
 import { createLogger } from "./logger.js";
@@ -26,6 +27,7 @@ async function main() {
   const db = await openDatabase({ url: config.databaseUrl });
   logger.info({ dialect: db.dialect }, "database ready, migrations applied");
   const { organization, token } = await bootstrapDefaultOrganization(db, config.bootstrapScimToken);
+  const operator = await bootstrapOperator(db);
 
   const app = createApp({
     db, baseUrl: config.baseUrl, logger, secretKey: config.secretKey,
@@ -47,6 +49,17 @@ async function main() {
       `  Entra ID tenant URL: ${config.baseUrl}${SCIM_PREFIX}?aadOptscim062020`,
       `  SCIM bearer token: ${shown}`,
       "This token is shown only now; store it in your IdP's provisioning settings.",
+      "",
+    ].join("\n") + "\n");
+  }
+  if (operator) {
+    // Likewise once, when the database has no admin account yet: the password is stored only as a digest.
+    process.stdout.write([
+      "",
+      `Rollcall created the operator account ${operator.account.email}.`,
+      `  Password: ${operator.password}`,
+      `  Sign in at ${config.baseUrl}/console/login (or POST ${config.baseUrl}/api/v1/auth/login), then change the password.`,
+      "This password is shown only now.",
       "",
     ].join("\n") + "\n");
   }

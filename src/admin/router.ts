@@ -39,8 +39,9 @@ export function adminRouter(deps: AdminDeps): Router {
   const router = Router();
   router.use(refuseCrossSite(deps.baseUrl));
   router.use((req: Request, _res: Response, next) => {
-    // req.is() is null without a body, false for a body of another type (a form post, text/plain).
-    if (req.is("application/json") === false) throw new ApiProblem("unsupported_media_type", "Send the request body as application/json.");
+    // A body of another type (a form post, text/plain) is refused; an empty one (a bare POST) is no body at all.
+    const hasBody = req.get("Transfer-Encoding") !== undefined || Number(req.get("Content-Length") ?? 0) > 0;
+    if (hasBody && !req.is("application/json")) throw new ApiProblem("unsupported_media_type", "Send the request body as application/json.");
     next();
   });
   router.use(express.json({ limit: MAX_BODY }));
