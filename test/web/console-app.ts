@@ -22,6 +22,7 @@ export interface Account {
 
 export interface ConsoleApp {
   db: Database;
+  secretKey: Buffer;
   server: Server;
   /** The app's origin, also its BASE_URL. */
   url: string;
@@ -65,8 +66,9 @@ export async function startConsoleApp(target: DatabaseTarget, options: { allowIn
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const secretKey = randomBytes(32);
   const app = createApp({
-    db, baseUrl: url, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), secretKey: randomBytes(32),
+    db, baseUrl: url, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), secretKey,
     allowInsecureIdp: options.allowInsecureIdp ?? false,
   });
   server.on("request", app);
@@ -78,7 +80,7 @@ export async function startConsoleApp(target: DatabaseTarget, options: { allowIn
     return { email, password };
   };
   return {
-    db, server, url, orgA, orgB,
+    db, secretKey, server, url, orgA, orgB,
     adminA: await account("admin@acme.example", orgA),
     adminB: await account("admin@globex.example", orgB),
     operator: await account("ops@rollcall.example", null),
