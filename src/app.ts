@@ -15,6 +15,7 @@ import { oidcProtocol } from "./sso/oidc/index.js";
 import { ssoRouter } from "./sso/router.js";
 import { samlProtocol } from "./sso/saml/index.js";
 import { sidecarRouter } from "./sso/sidecar.js";
+import { consoleRouter } from "./web/console.js";
 import { SessionLimits, webSession } from "./web-session.js";
 
 export interface AppDeps {
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps): Express {
   const sso = { ...deps, allowInsecureIdp: deps.allowInsecureIdp ?? false };
   app.use(ssoRouter({ ...sso, protocols: { oidc: oidcProtocol(sso), saml: samlProtocol(sso) } }));
   app.use(API_PREFIX, adminRouter(sso));
+  app.use(consoleRouter(sso));
   app.use(SCIM_PREFIX, scimRouter(deps));
   return app;
 }
