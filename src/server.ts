@@ -8,6 +8,7 @@ import { bootstrapDefaultOrganization } from "./identity/organizations.js";
 import { purgeExpiredSessions } from "./identity/sessions.js";
 import { createLogger } from "./logger.js";
 import { SCIM_PREFIX } from "./scim/context.js";
+import { refreshSamlMetadata } from "./sso/saml/refresh.js";
 
 async function main() {
   let loaded;
@@ -37,6 +38,10 @@ async function main() {
   // Expired sessions and SSO transactions are refused when read; this only keeps the tables small.
   const purge = setInterval(() => purgeExpiredSessions(db).catch((err) => logger.warn({ err }, "session purge failed")), 15 * 60_000);
   purge.unref();
+  // Hourly look for SAML metadata older than a day: certificate rollovers reach us through the metadata URL.
+  const metadataRefresh = setInterval(() => refreshSamlMetadata({ db, secretKey: config.secretKey, logger, allowInsecureIdp: config.allowInsecureIdp })
+    .catch((err) => logger.warn({ err }, "SAML metadata refresh failed")), 3_600_000);
+  metadataRefresh.unref();
   const server = app.listen(config.port, config.host);
   await once(server, "listening");
   if (token) {
@@ -71,6 +76,7 @@ async function main() {
   const shutdown = (signal: string) => {
     logger.info({ signal }, "shutting down");
     clearInterval(purge);
+    clearInterval(metadataRefresh);
     server.close(async () => {
       await db.close();
       process.exit(0);

@@ -248,6 +248,12 @@ export async function listConnections(db: Database, key: Buffer, organizationId:
   return rows.map((row) => recordOf(key, row));
 }
 
+/** Every organization's connections of one type (background jobs such as the SAML metadata refresh). */
+export async function listConnectionsOfType(db: Database, key: Buffer, type: ConnectionType): Promise<ConnectionRecord[]> {
+  const rows = await db.dataSource.getRepository(Connection).find({ where: { type }, order: { createdAt: "ASC" } });
+  return rows.map((row) => recordOf(key, row));
+}
+
 /** The SSO routes carry a connection id or login path, never an organization: the connection names its own. */
 export async function findConnection(
   db: Database, key: Buffer, by: { id: string } | { loginPath: string },
