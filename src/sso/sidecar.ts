@@ -66,6 +66,7 @@ function setIdentityHeaders(res: Response, access: UserAccess) {
   res.set(IDENTITY_HEADERS.email, headerValue(access.user.email ?? ""));
   res.set(IDENTITY_HEADERS.name, headerValue(access.user.displayName ?? ""));
   res.set(IDENTITY_HEADERS.organization, headerValue(access.organization.slug));
-  res.set(IDENTITY_HEADERS.teams, access.teams.map((t) => headerValue(t.name)).join(","));
+  // A team held both from the IdP and by an admin's assignment is listed once.
+  res.set(IDENTITY_HEADERS.teams, [...new Set(access.teams.map((t) => headerValue(t.name)))].join(","));
   res.set(IDENTITY_HEADERS.roles, access.roles.map(headerValue).join(","));
 }

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createServer, Server } from "node:http";
+import { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { pino } from "pino";
+import { createApp } from "../../src/app.js";
+import { Database, openDatabase } from "../../src/db/database.js";
+import { createConnection, setConnectionEnabled } from "../../src/identity/connections.js";
+import { createOrganization } from "../../src/identity/organizations.js";
+import { createTeam, replaceTeamMappings } from "../../src/identity/teams.js";
+import { samlPreset } from "../../src/sso/presets.js";
+import { spUrls } from "../../src/sso/saml/index.js";
+import { databaseTargets } from "../support/databases.js";
+import { CookieJarClient, readAuthnRequest, TestIdp } from "../support/saml-idp.js";
+
+/** SAML through the real app: each login recomputes teams from the assertion's groups, so IdP group changes move people. */
+const system = { type: "system" as const, id: null };
+const key = randomBytes(32);
+
+for (const target of await databaseTargets()) {
+  describe(`SAML login through the app (${target.name})`, { skip: target.skip }, () => {
+    let db: Database;
+    let drop: () => Promise<void>;
+    let server: Server;
+    let origin: string;
+    let urls: ReturnType<typeof spUrls>;
+    const idp = new TestIdp();
+
+    before(async () => {
+      const created = await target.create();
+      drop = created.drop;
+      db = await openDatabase({ url: created.url });
+      let handler: ReturnType<typeof createApp> | undefined;
+      server = createServer((req, res) => handler!(req, res));
+      server.listen(0, "127.0.0.1");
+      await once(server, "listening");
+      origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      handler = createApp({ db, baseUrl: origin, logger: pino({ level: "silent" }), secretKey: key });
+      const org = await createOrganization(db, { slug: "initech", name: "Initech" }, system);
+      const connection = await createConnection(db, key, org.id, {
+        type: "saml", name: "Okta", loginPath: "initech", preset: "okta",
+        saml: { ...samlPreset("okta"), wantResponseSigned: false, idpMetadataUrl: null, idpMetadataXml: idp.metadata(),
+          idpEntityId: idp.entityId, idpSsoUrl: idp.ssoUrl, idpCertificates: idp.keys.map((k) => k.certBody),
+          metadataFetchedAt: null, allowIdpInitiated: false },
+      }, system);
+      await setConnectionEnabled(db, key, org.id, connection.id, true, system);
+      urls = spUrls(origin, connection.id);
+      for (const [team, group, role] of [["Engineering", "eng", "developer"], ["Operations", "ops", "operator"]]) {
+        const created = await createTeam(db, org.id, { name: team, roles: [role] }, system);
+        await replaceTeamMappings(db, org.id, created.id, [{ idpGroup: group }], system);
+      }
+    });
+    after(async () => {
+      server.closeAllConnections();
+      server.close();
+      await db.close();
+      await drop();
+    });
+
+    async function logIn(groups: string[]) {
+      const browser = new CookieJarClient();
+      const start = await browser.get(`${origin}/login/initech`);
+      assert.equal(start.status, 302);
+      const request = readAuthnRequest(start.headers.get("location")!);
+      const SAMLResponse = idp.response({ acsUrl: urls.acs, audience: urls.entityId, inResponseTo: request.id, nameId: "00u-pat",
+        attributes: { email: "pat@initech.test", firstName: "Pat", lastName: "Doe", groups } });
+      const posted = await browser.crossSitePost(urls.acs, { SAMLResponse, RelayState: request.relayState ?? "" });
+      assert.equal(posted.status, 303);
+      const done = await browser.get(new URL(posted.headers.get("location")!, origin).href);
+      const verify = await browser.get(`${origin}/auth/verify`);
+      return { status: done.status, page: await done.text(), verify };
+    }
+
+    it("moves the user between teams as its IdP groups change, and deactivates it when none maps", async () => {
+      const first = await logIn(["eng"]);
+      assert.equal(first.status, 303);
+      assert.equal(first.verify.headers.get("x-rollcall-teams"), "Engineering");
+      const moved = await logIn(["ops"]);
+      assert.equal(moved.verify.headers.get("x-rollcall-teams"), "Operations");
+      assert.equal(moved.verify.headers.get("x-rollcall-roles"), "operator");
+      const both = await logIn(["ops", "eng"]);
+      assert.equal(both.verify.headers.get("x-rollcall-teams"), "Engineering,Operations");
+      const none = await logIn(["marketing"]);
+      assert.equal(none.status, 403);
+      assert.match(none.page, /no_mapped_group/);
+      const [user] = await db.dataSource.query("SELECT active FROM users WHERE user_name_norm = 'pat@initech.test'");
+      assert.equal(Boolean(user.active), false);
+      assert.match((await logIn(["eng"])).page, /user_inactive/);
+    });
+  });
+}
