@@ -13,18 +13,14 @@
  * Half the logins are first logins (JIT), half returning users.
  */
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { createServer } from "node:http";
-import { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { pino } from "pino";
-import { createApp } from "../src/app.js";
 import { openDatabase } from "../src/db/database.js";
 import { createConnection, setConnectionEnabled } from "../src/identity/connections.js";
 import { createOrganization } from "../src/identity/organizations.js";
 import { createTeam, replaceTeamMappings } from "../src/identity/teams.js";
 import { samlPreset, oidcPreset } from "../src/sso/presets.js";
 import { spUrls } from "../src/sso/saml/index.js";
+import { startAppOn } from "../test/support/app-server.js";
 import { startStubIssuer } from "../test/support/oidc-op.js";
 import { CookieJarClient, readAuthnRequest, TestIdp } from "../test/support/saml-idp.js";
 import { fmt, log, machineLine, onFreshDatabase, percentile, positive, printHelp } from "./common.js";
@@ -42,12 +38,8 @@ const system = { type: "system" as const, id: null };
 await onFreshDatabase(dbKind, async (target) => {
   const db = await openDatabase({ url: target.url });
   const key = randomBytes(32);
-  let handler: ReturnType<typeof createApp> | undefined;
-  const server = createServer((req, res) => handler!(req, res));
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  handler = createApp({ db, baseUrl: origin, logger: pino({ level: "silent" }), secretKey: key, allowInsecureIdp: true });
+  const app = await startAppOn(db, { secretKey: key, allowInsecureIdp: true });
+  const origin = app.origin;
 
   const idp = new TestIdp();
   const stub = await startStubIssuer({ clientId: "rollcall", clientSecret: randomBytes(16).toString("hex"), account: {} });
@@ -119,7 +111,6 @@ await onFreshDatabase(dbKind, async (target) => {
     row("OIDC GET /login (authorization URL)", times.oidcStart), row("OIDC callback (checks, code exchange, signIn, session)", times.oidcCallback)].join("\n"));
 
   await stub.close();
-  server.closeAllConnections();
-  server.close();
+  await app.close();
   await db.close();
 });

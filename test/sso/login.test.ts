@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { createServer, Server } from "node:http";
-import { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { pino } from "pino";
-import { createApp } from "../../src/app.js";
 import { Database, openDatabase } from "../../src/db/database.js";
 import { ConnectionRecord, createConnection, setConnectionEnabled, updateConnection } from "../../src/identity/connections.js";
 import { createOrganization } from "../../src/identity/organizations.js";
 import { createScimToken } from "../../src/identity/scim-tokens.js";
 import { createTeam, replaceTeamMappings } from "../../src/identity/teams.js";
 import { SessionLimits } from "../../src/web-session.js";
+import { RunningApp, startAppOn } from "../support/app-server.js";
 import { databaseTargets } from "../support/databases.js";
 import { Browser, OpenIdProvider, startOpenIdProvider } from "../support/oidc-op.js";
 
@@ -23,17 +19,7 @@ const system = { type: "system" as const, id: null };
 const key = randomBytes(32);
 const CLIENT = { clientId: "rollcall", clientSecret: randomBytes(16).toString("hex") };
 
-interface RunningApp { origin: string; server: Server }
-
-async function startApp(db: Database, sessionLimits?: SessionLimits): Promise<RunningApp> {
-  let handler: ReturnType<typeof createApp> | undefined;
-  const server = createServer((req, res) => handler!(req, res));
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  handler = createApp({ db, baseUrl: origin, logger: pino({ level: "silent" }), secretKey: key, allowInsecureIdp: true, sessionLimits });
-  return { origin, server };
-}
+const startApp = (db: Database, sessionLimits?: SessionLimits) => startAppOn(db, { secretKey: key, allowInsecureIdp: true, sessionLimits });
 
 const cookieHeader = (browser: Browser) => [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
 
@@ -75,10 +61,7 @@ for (const target of await databaseTargets()) {
       await replaceTeamMappings(db, org.id, team.id, [{ idpGroup: "eng" }], system);
     });
     after(async () => {
-      for (const a of [app, shortIdle, shortAbsolute]) {
-        a.server.closeAllConnections();
-        a.server.close();
-      }
+      for (const a of [app, shortIdle, shortAbsolute]) await a.close();
       await op.close();
       await db.close();
       await drop();

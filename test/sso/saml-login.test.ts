@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { createServer, Server } from "node:http";
-import { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { pino } from "pino";
-import { createApp } from "../../src/app.js";
 import { Database, openDatabase } from "../../src/db/database.js";
 import { createConnection, setConnectionEnabled } from "../../src/identity/connections.js";
 import { createOrganization } from "../../src/identity/organizations.js";
 import { createTeam, replaceTeamMappings } from "../../src/identity/teams.js";
 import { samlPreset } from "../../src/sso/presets.js";
 import { spUrls } from "../../src/sso/saml/index.js";
+import { RunningApp, startAppOn } from "../support/app-server.js";
 import { databaseTargets } from "../support/databases.js";
 import { CookieJarClient, readAuthnRequest, TestIdp } from "../support/saml-idp.js";
 
@@ -23,7 +19,7 @@ for (const target of await databaseTargets()) {
   describe(`SAML login through the app (${target.name})`, { skip: target.skip }, () => {
     let db: Database;
     let drop: () => Promise<void>;
-    let server: Server;
+    let app: RunningApp;
     let origin: string;
     let urls: ReturnType<typeof spUrls>;
     const idp = new TestIdp();
@@ -32,12 +28,8 @@ for (const target of await databaseTargets()) {
       const created = await target.create();
       drop = created.drop;
       db = await openDatabase({ url: created.url });
-      let handler: ReturnType<typeof createApp> | undefined;
-      server = createServer((req, res) => handler!(req, res));
-      server.listen(0, "127.0.0.1");
-      await once(server, "listening");
-      origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      handler = createApp({ db, baseUrl: origin, logger: pino({ level: "silent" }), secretKey: key });
+      app = await startAppOn(db, { secretKey: key });
+      origin = app.origin;
       const org = await createOrganization(db, { slug: "initech", name: "Initech" }, system);
       const connection = await createConnection(db, key, org.id, {
         type: "saml", name: "Okta", loginPath: "initech", preset: "okta",
@@ -53,8 +45,7 @@ for (const target of await databaseTargets()) {
       }
     });
     after(async () => {
-      server.closeAllConnections();
-      server.close();
+      await app.close();
       await db.close();
       await drop();
     });
