@@ -87,6 +87,13 @@ export async function getAdminAccount(db: Database, id: string): Promise<AdminAc
   return row ? info(row) : null;
 }
 
+const rowByEmail = (db: Database, email: string) => db.dataSource.getRepository(AdminAccount).findOneBy({ emailNorm: foldCase(email.trim()) });
+
+export async function findAdminAccount(db: Database, email: string): Promise<AdminAccountInfo | null> {
+  const row = await rowByEmail(db, email);
+  return row ? info(row) : null;
+}
+
 /** Operators and every organization's admins (`organizationId` undefined), or one organization's admins. */
 export async function listAdminAccounts(db: Database, organizationId?: string): Promise<AdminAccountInfo[]> {
   const rows = await db.dataSource.getRepository(AdminAccount).find({
@@ -105,7 +112,7 @@ let decoyDigest: Promise<string> | undefined;
  */
 export async function verifyAdminPassword(db: Database, email: string, password: string): Promise<AdminAccountInfo | null> {
   decoyDigest ??= hashPassword(randomBytes(16).toString("base64url"));
-  const row = await db.dataSource.getRepository(AdminAccount).findOneBy({ emailNorm: foldCase(email.trim()) });
+  const row = await rowByEmail(db, email);
   const matches = await verifyPassword(password, row?.passwordHash ?? await decoyDigest);
   if (!row || !row.passwordHash || !matches || row.disabledAt) return null;
   const now = timestamp();

@@ -32,6 +32,9 @@ export interface SetupLinkInfo {
 
 const info = ({ hash: _hash, ...rest }: SetupLink): SetupLinkInfo => rest;
 
+/** Where a link is opened: the console's page, which redeems it and opens the setup session. */
+export const setupLinkUrl = (baseUrl: string, token: string) => `${baseUrl}/setup/${token}`;
+
 /** Creates a link and returns its secret in plain text: the only time it is visible. */
 export async function createSetupLink(
   db: Database, organizationId: string, options: { name: string; validHours?: number }, actor: Actor,

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import { adminRouter } from "../../src/admin/router.js";
 import { openApiPath } from "../../src/admin/openapi.js";
-import { Database, openDatabase } from "../../src/db/database.js";
+import { Database } from "../../src/db/database.js";
 import { AdminHarness, api, startAdminHarness } from "../support/admin.js";
 import { databaseTargets } from "../support/databases.js";
 import { BASE_URL } from "../support/harness.js";

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { createSetupLink, DEFAULT_SETUP_LINK_HOURS, listSetupLinks, MAX_SETUP_LINK_HOURS, revokeSetupLink } from "../../identity/setup-links.js";
+import {
+  createSetupLink, DEFAULT_SETUP_LINK_HOURS, listSetupLinks, MAX_SETUP_LINK_HOURS, revokeSetupLink, setupLinkUrl,
+} from "../../identity/setup-links.js";
 import { openSetupSession, setupContext } from "../auth.js";
 import { ApiProblem } from "../problems.js";
 import { at, ids, label, listOf } from "../schemas.js";
@@ -16,9 +18,6 @@ const linkSchema = z.object({
 }).meta({ id: "SetupLink" });
 
 const TAG = "Setup links";
-
-/** Where a setup link is opened: the console's page, which redeems it and opens the setup session. */
-export const setupLinkUrl = (baseUrl: string, token: string) => `${baseUrl}/setup/${token}`;
 
 export function setupLinkRoutes(deps: AdminDeps): Route[] {
   const { db } = deps;

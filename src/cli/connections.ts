@@ -1,0 +1,67 @@
+import { readFile } from "node:fs/promises";
+import { Command } from "commander";
+import { createConnection, deleteConnection, listConnections, setConnectionEnabled } from "../identity/connections.js";
+import { connectionFormSchema, connectionInputFrom, publicConnection } from "../sso/connection-setup.js";
+import { presetNames } from "../sso/presets.js";
+import { actor, list, organizationId, print, secretArgument, withDatabase } from "./context.js";
+
+/**
+ * SSO connections. Options become the same form the admin API takes (connectionFormSchema), so presets, metadata and
+ * validation work the same way; a new connection starts disabled.
+ */
+
+interface Common { org: string; name: string; loginPath: string; preset: string }
+
+function created(connection: ReturnType<typeof publicConnection>) {
+  const lines = [`created ${connection.type} connection ${connection.name} (${connection.id}), disabled until enabled`,
+    `  login URL: ${connection.loginUrl}`, `  ${connection.type === "oidc" ? "redirect URI" : "ACS URL"}: ${connection.callbackUrl}`];
+  if (connection.spEntityId) lines.push(`  SP entity ID: ${connection.spEntityId}`, `  SP metadata: ${connection.spMetadataUrl}`);
+  console.log(lines.join("\n"));
+}
+
+/** Validates the form, applies the preset, and creates the connection. */
+const create = (opts: Common, form: Record<string, unknown>) => withDatabase(async (db, config) => {
+  const parsed = connectionFormSchema.parse({ name: opts.name, loginPath: opts.loginPath, preset: opts.preset, ...form });
+  const input = await connectionInputFrom(parsed, { allowInsecureIdp: config.allowInsecureIdp });
+  created(publicConnection(await createConnection(db, config.secretKey, await organizationId(db, opts.org), input, actor), config.baseUrl));
+});
+
+const common = (command: Command) => command.requiredOption("--org <slug>", "organization").requiredOption("--name <name>", "display name")
+  .requiredOption("--login-path <path>", "letters and digits: users sign in at /login/<path>")
+  .option("--preset <preset>", `IdP defaults: ${presetNames.join(", ")}`, "generic");
+
+export function connectionCommands(program: Command) {
+  const connection = program.command("connection").description("SSO connections (OIDC, SAML)");
+  common(connection.command("create-oidc")).requiredOption("--issuer <url>", "issuer (discovery) URL").requiredOption("--client-id <id>", "client id")
+    .requiredOption("--client-secret <secret>", "client secret, or - to read it from stdin").option("--scopes <list>", "comma-separated; the preset's by default")
+    .description("create an OpenID Connect connection")
+    .action(async (opts: Common & { issuer: string; clientId: string; clientSecret: string; scopes?: string }) => create(opts, {
+      type: "oidc",
+      oidc: { issuerUrl: opts.issuer, clientId: opts.clientId, clientSecret: await secretArgument(opts.clientSecret), ...(opts.scopes ? { scopes: list(opts.scopes) } : {}) },
+    }));
+  common(connection.command("create-saml")).option("--metadata-url <url>", "the IdP's metadata URL (fetched now and daily)")
+    .option("--metadata-file <path>", "the IdP's metadata XML, downloaded")
+    .description("create a SAML 2.0 connection from the IdP's metadata")
+    .action(async (opts: Common & { metadataUrl?: string; metadataFile?: string }) => create(opts, {
+      type: "saml",
+      saml: { idpMetadataUrl: opts.metadataUrl, idpMetadataXml: opts.metadataFile ? await readFile(opts.metadataFile, "utf8") : undefined },
+    }));
+  connection.command("list").requiredOption("--org <slug>", "organization").description("list connections (never their secrets)")
+    .action((opts: { org: string }) => withDatabase(async (db, config) => {
+      const all = await listConnections(db, config.secretKey, await organizationId(db, opts.org));
+      print(all.map((c) => publicConnection(c, config.baseUrl)).map(({ id, type, name, loginPath, enabled, preset, loginUrl }) => ({ id, type, name, loginPath, enabled, preset, loginUrl })));
+    }));
+  for (const [verb, enabled] of [["enable", true], ["disable", false]] as const) {
+    connection.command(`${verb} <connectionId>`).requiredOption("--org <slug>", "organization")
+      .description(enabled ? "enable a connection (one per organization at a time)" : "disable a connection")
+      .action((id: string, opts: { org: string }) => withDatabase(async (db, config) => {
+        await setConnectionEnabled(db, config.secretKey, await organizationId(db, opts.org), id, enabled, actor);
+        console.log(`${verb}d ${id}`);
+      }));
+  }
+  connection.command("delete <connectionId>").requiredOption("--org <slug>", "organization").description("delete a connection")
+    .action((id: string, opts: { org: string }) => withDatabase(async (db) => {
+      await deleteConnection(db, await organizationId(db, opts.org), id, actor);
+      console.log(`deleted ${id}`);
+    }));
+}

@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { Database, openDatabase } from "../../src/db/database.js";
+import { findAdminAccount, verifyAdminPassword } from "../../src/identity/admins.js";
+import { authenticateApiToken } from "../../src/identity/api-tokens.js";
+import { listAuditEvents } from "../../src/identity/audit.js";
+import { findOrganizationBySlug } from "../../src/identity/organizations.js";
+import { redeemSetupLink } from "../../src/identity/setup-links.js";
+import { listTeams } from "../../src/identity/teams.js";
+import { TestIdp } from "../support/saml-idp.js";
+
+const exec = promisify(execFile);
+
+describe("rollcall CLI: admin accounts, API tokens, connections, teams, mappings, setup links", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rollcall-cli-admin-"));
+  const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, "db.sqlite")}`, BASE_URL: "https://id.example.test" };
+  const args = (rest: string[]) => ["--import", "tsx", "src/cli/index.ts", ...rest];
+  const cli = async (...rest: string[]) => (await exec(process.execPath, args(rest), { env })).stdout;
+  /** Runs a command with `input` on stdin (secrets given as `-`). */
+  const cliWithInput = (input: string, ...rest: string[]) => new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, args(rest), { env });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c: Buffer) => (out += c));
+    child.stderr.on("data", (c: Buffer) => (err += c));
+    child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
+    child.stdin.end(input);
+  });
+  const fails = (pattern: RegExp, ...rest: string[]) => assert.rejects(cli(...rest), (err: { code: number; stderr: string }) => {
+    assert.equal(err.code, 1);
+    assert.match(err.stderr, pattern);
+    return true;
+  });
+  let db: Database;
+  let org: string;
+  before(async () => {
+    await cli("org", "create", "acme", "--name", "Acme");
+    db = await openDatabase({ url: env.DATABASE_URL });
+    org = (await findOrganizationBySlug(db, "acme"))!.id;
+  });
+  after(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("creates admin accounts with a generated or given password, and API tokens for them; disables them", async () => {
+    const out = await cli("admin", "create", "--email", "ops@acme.test", "--org", "acme");
+    assert.match(out, /created admin ops@acme\.test/);
+    const password = /password \(shown once\): (\S+)/.exec(out)![1];
+    assert.equal((await verifyAdminPassword(db, "ops@acme.test", password))?.organizationId, org);
+
+    assert.match(await cliWithInput("a chosen passphrase\n", "admin", "create", "--email", "root@id.test", "--operator", "--password", "-"), /created operator/);
+    assert.equal((await verifyAdminPassword(db, "root@id.test", "a chosen passphrase"))?.role, "operator");
+    await fails(/either --org <slug>.*or --operator/, "admin", "create", "--email", "x@acme.test");
+    await fails(/already exists/, "admin", "create", "--email", "OPS@acme.test", "--org", "acme");
+
+    const token = /API token \(shown once\): (\S+)/.exec(await cli("api-token", "create", "--email", "ops@acme.test"))![1];
+    assert.equal((await authenticateApiToken(db, token))?.admin.email, "ops@acme.test");
+    assert.match(await cli("admin", "list", "--org", "acme"), /ops@acme\.test/);
+
+    await cli("admin", "disable", "ops@acme.test");
+    assert.ok((await findAdminAccount(db, "ops@acme.test"))?.disabledAt);
+    assert.equal(await authenticateApiToken(db, token), null, "a disabled account's tokens stop working");
+    await fails(/no admin account "nobody@acme\.test"/, "api-token", "create", "--email", "nobody@acme.test");
+  });
+
+  it("creates teams, replaces their mappings, switches the team mapping mode, deletes teams", async () => {
+    await cli("team", "create", "Engineers", "--org", "acme", "--roles", "deploy,read");
+    assert.match(await cli("mapping", "set", "engineers", "eng", "platform", "--org", "acme"), /Engineers ← eng, platform/);
+    let [team] = await listTeams(db, org);
+    assert.deepEqual([team.roles, team.mappings.map((m) => m.idpGroup)], [["deploy", "read"], ["eng", "platform"]]);
+    await cli("mapping", "set", team.id, "--org", "acme");
+    [team] = await listTeams(db, org);
+    assert.deepEqual(team.mappings, []);
+    assert.match(await cli("team", "list", "--org", "acme"), /Engineers/);
+
+    await cli("org", "mode", "manual", "--org", "acme");
+    assert.equal((await findOrganizationBySlug(db, "acme"))!.teamMappingMode, "manual");
+    await fails(/mode must be "idp" or "manual"/, "org", "mode", "sometimes", "--org", "acme");
+
+    await cli("team", "delete", "Engineers", "--org", "acme");
+    assert.deepEqual(await listTeams(db, org), []);
+    await fails(/no team "Engineers"/, "team", "delete", "Engineers", "--org", "acme");
+  });
+
+  it("creates OIDC (secret from stdin) and SAML (metadata file) connections, lists, enables, disables, deletes them", async () => {
+    const oidc = await cliWithInput("s3cret-from-stdin\n", "connection", "create-oidc", "--org", "acme", "--name", "Okta", "--login-path", "acme",
+      "--preset", "okta", "--issuer", "https://acme.okta.example/oauth2/default", "--client-id", "0oa1", "--client-secret", "-");
+    assert.match(oidc, /login URL: https:\/\/id\.example\.test\/login\/acme/);
+    const oidcId = /connection Okta \((\S+)\)/.exec(oidc)![1];
+    assert.match(oidc, new RegExp(`redirect URI: https://id\\.example\\.test/sso/${oidcId}/oidc/callback`));
+
+    const metadata = join(dir, "idp.xml");
+    writeFileSync(metadata, new TestIdp().metadata());
+    const saml = await cli("connection", "create-saml", "--org", "acme", "--name", "Entra", "--login-path", "acmesaml", "--preset", "entra",
+      "--metadata-file", metadata);
+    const samlId = /connection Entra \((\S+)\)/.exec(saml)![1];
+    assert.match(saml, new RegExp(`SP entity ID: https://id\\.example\\.test/sso/${samlId}/saml/metadata`));
+
+    const listed = await cli("connection", "list", "--org", "acme");
+    assert.ok(listed.includes(oidcId) && listed.includes(samlId) && !listed.includes("s3cret"));
+    await cli("connection", "enable", oidcId, "--org", "acme");
+    await fails(/one SSO connection may be enabled at a time/, "connection", "enable", samlId, "--org", "acme");
+    await cli("connection", "disable", oidcId, "--org", "acme");
+    await cli("connection", "delete", samlId, "--org", "acme");
+    assert.ok(!(await cli("connection", "list", "--org", "acme")).includes(samlId));
+
+    await fails(/invalid input:\n {2}loginPath: must be 1 to 64 letters or digits/, "connection", "create-oidc", "--org", "acme", "--name", "X",
+      "--login-path", "no/slash", "--issuer", "https://x.example", "--client-id", "x", "--client-secret", "y");
+    await fails(/saml\.idpMetadataUrl: the IdP metadata is required/, "connection", "create-saml", "--org", "acme", "--name", "X", "--login-path", "x");
+  });
+
+  it("creates a setup link whose URL opens a setup session; every change is audited as the CLI", async () => {
+    const out = await cli("setup-link", "create", "--org", "acme", "--name", "Acme IT", "--hours", "2");
+    const url = /setup link \(shown once\): (\S+)/.exec(out)![1];
+    assert.match(url, /^https:\/\/id\.example\.test\/setup\/rcl_/);
+    const link = await redeemSetupLink(db, url.split("/setup/")[1]);
+    assert.equal(link?.organizationId, org);
+    assert.equal(Date.parse(link!.expiresAt) - Date.parse(link!.createdAt), 2 * 3_600_000);
+
+    const events = await listAuditEvents(db.dataSource.manager, org, { limit: 1000 });
+    const actions = new Set(events.filter((e) => e.actorId === "cli").map((e) => e.action));
+    for (const action of ["admin_account.created", "api_token.created", "admin_account.disabled", "team.created", "team.mappings_replaced",
+      "organization.team_mapping_mode", "connection.created", "connection.enabled", "connection.deleted", "setup_link.created"]) {
+      assert.ok(actions.has(action), action);
+    }
+  });
+});
