@@ -8,6 +8,7 @@ import { Actor } from "../identity/records.js";
 import { activeSetupLink, redeemSetupLink, SetupLinkInfo } from "../identity/setup-links.js";
 import { logIn, logOut } from "../web-session.js";
 import { ApiProblem } from "./problems.js";
+import { id } from "./schemas.js";
 
 /**
  * Who is calling the admin API, resolved once per request into `res.locals.admin`:
@@ -139,7 +140,7 @@ export const mayAccessOrganization = (caller: AdminContext, organizationId: stri
  * the same 404 as an id that does not exist, so a caller learns nothing about other tenants.
  */
 export async function organizationFor(db: Database, caller: AdminContext, organizationId: string): Promise<Organization> {
-  const organization = mayAccessOrganization(caller, organizationId)
+  const organization = mayAccessOrganization(caller, organizationId) && id.safeParse(organizationId).success
     ? await db.dataSource.getRepository(Organization).findOneBy({ id: organizationId })
     : null;
   if (!organization) throw new ApiProblem("not_found", `Organization ${organizationId} not found.`);

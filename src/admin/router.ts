@@ -1,4 +1,4 @@
-import express, { Request, Response, Router } from "express";
+import express, { NextFunction, Request, Response, Router } from "express";
 import { z } from "zod";
 import { refuseCrossSite, resolveAdmin } from "./auth.js";
 import { openApiDocument } from "./openapi.js";
@@ -18,6 +18,17 @@ import { AdminDeps, publicRoute, Route } from "./routing.js";
 
 /** Large enough for a SAML metadata document pasted as XML (1 MiB) inside its JSON body. */
 const MAX_BODY = "2mb";
+
+/**
+ * U+0000 can be stored nowhere (PostgreSQL text refuses it), so it is refused in the URL and the body before any
+ * query sees it. JSON can only carry it escaped, and the parsed body re-serialises it the same way.
+ */
+function refuseNul(req: Request, _res: Response, next: NextFunction) {
+  if (/%00/i.test(req.originalUrl) || JSON.stringify(req.body ?? null).includes("\\u0000")) {
+    throw new ApiProblem("bad_request", "The request contains U+0000 (NUL), which no value can hold.");
+  }
+  next();
+}
 
 /** Every route of the admin API, the OpenAPI document's included: the router mounts exactly these. */
 export function adminRoutes(deps: AdminDeps): Route[] {
@@ -45,6 +56,7 @@ export function adminRouter(deps: AdminDeps): Router {
     next();
   });
   router.use(express.json({ limit: MAX_BODY }));
+  router.use(refuseNul);
   router.use(resolveAdmin(deps.db));
   for (const route of adminRoutes(deps)) router[route.method](route.path, (req, res) => route.run(req, res));
   router.use((req: Request) => {

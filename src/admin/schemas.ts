@@ -31,3 +31,12 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
 
 /** A display name: trimmed, 1 to 200 characters. */
 export const label = z.string().trim().min(1).max(200);
+
+/** What is shown of a secret handed out once (SCIM token, API token, setup link): everything but its value. */
+export const secretFields = {
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string().meta({ description: "The secret's first characters, to recognise it" }),
+  createdAt: at,
+  revokedAt: at.nullable(),
+};

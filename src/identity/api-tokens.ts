@@ -4,7 +4,7 @@ import { Database } from "../db/database.js";
 import { sql } from "../db/sql.js";
 import { AdminAccountInfo, getAdminAccount } from "./admins.js";
 import { recordAudit } from "./audit.js";
-import { displayPrefix, lastUseDue, matchingSecret, newSecret, secretDigest } from "./bearer-secrets.js";
+import { displayPrefix, matchingSecret, newSecret, recordUse, secretDigest } from "./bearer-secrets.js";
 import { conflict, invalid, notFound } from "./errors.js";
 import { Actor } from "./records.js";
 import { timestamp } from "./text.js";
@@ -59,11 +59,7 @@ export async function authenticateApiToken(db: Database, presented: string): Pro
   if (!match) return null;
   const admin = await getAdminAccount(db, match.adminId);
   if (!admin || admin.disabledAt) return null;
-  const now = Date.now();
-  if (lastUseDue(match.lastUsedAt, now)) {
-    match.lastUsedAt = timestamp(new Date(now));
-    await db.dataSource.getRepository(ApiToken).update({ id: match.id }, { lastUsedAt: match.lastUsedAt });
-  }
+  await recordUse(db.dataSource.manager, "api_tokens", match);
   return { token: info(match), admin };
 }
 

@@ -1,4 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { EntityManager } from "typeorm";
+import { sql } from "../db/sql.js";
+import { timestamp } from "./text.js";
 
 /**
  * Bearer secrets we hand out (SCIM tokens, personal API tokens, setup links): shown once, stored as a SHA-256
@@ -8,7 +11,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 export const PREFIX_LENGTH = 12;
 /** last_used_at is written at most this often per secret, so authentication is not a write on every request. */
-export const LAST_USED_RESOLUTION_MS = 60_000;
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 export const secretDigest = (secret: string) => createHash("sha256").update(secret, "utf8").digest("hex");
 export const displayPrefix = (secret: string) => secret.slice(0, PREFIX_LENGTH);
@@ -23,5 +26,10 @@ export function matchingSecret<T extends { hash: string }>(candidates: T[], pres
   return candidates.find((row) => timingSafeEqual(Buffer.from(row.hash, "hex"), wanted));
 }
 
-/** Whether last_used_at is old enough to be written again. */
-export const lastUseDue = (lastUsedAt: string | null, now: number) => !lastUsedAt || now - Date.parse(lastUsedAt) > LAST_USED_RESOLUTION_MS;
+/** Records that a secret was just used, unless that was recorded less than LAST_USED_RESOLUTION_MS ago. */
+export async function recordUse(em: EntityManager, table: "scim_tokens" | "api_tokens", row: { id: string; lastUsedAt: string | null }) {
+  const now = Date.now();
+  if (row.lastUsedAt && now - Date.parse(row.lastUsedAt) <= LAST_USED_RESOLUTION_MS) return;
+  row.lastUsedAt = timestamp(new Date(now));
+  await sql(em, `UPDATE ${table} SET last_used_at = :lastUsedAt WHERE id = :id`, row);
+}

@@ -3,7 +3,7 @@ import { ScimToken } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { sql } from "../db/sql.js";
 import { recordAudit } from "./audit.js";
-import { displayPrefix, lastUseDue, matchingSecret, newSecret, secretDigest } from "./bearer-secrets.js";
+import { displayPrefix, matchingSecret, newSecret, recordUse, secretDigest } from "./bearer-secrets.js";
 import { invalid, notFound } from "./errors.js";
 import { Actor } from "./records.js";
 import { timestamp } from "./text.js";
@@ -50,17 +50,12 @@ export async function createScimToken(
 
 /** Finds the organization a presented bearer token belongs to, or null (see matchingSecret). */
 export async function authenticateScimToken(db: Database, presented: string): Promise<ScimTokenInfo | null> {
-  const repo = db.dataSource.getRepository(ScimToken);
   const candidates = await sql<ScimToken>(db.dataSource.manager,
     `SELECT id, organization_id AS "organizationId", name, prefix, hash, created_at AS "createdAt", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"
      FROM scim_tokens WHERE prefix = :prefix AND revoked_at IS NULL`, { prefix: displayPrefix(presented) });
   const match = matchingSecret(candidates, presented);
   if (!match) return null;
-  const now = Date.now();
-  if (lastUseDue(match.lastUsedAt, now)) {
-    match.lastUsedAt = timestamp(new Date(now));
-    await repo.update({ id: match.id }, { lastUsedAt: match.lastUsedAt });
-  }
+  await recordUse(db.dataSource.manager, "scim_tokens", match);
   return info(match);
 }
 

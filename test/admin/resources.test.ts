@@ -255,6 +255,24 @@ for (const target of await databaseTargets()) {
       assert.equal(bad.body.invalid_parameters[0].field, "since");
     });
 
+    it("bad input anywhere is a clear 4xx problem and writes nothing: NUL, malformed JSON, oversized bodies, odd ids", async () => {
+      const operator = h.as(h.operator.token);
+      await operator.get(api("/auth/me")).expect(200);
+      const before = await adminSnapshot(h.db);
+      const refusals = [
+        await admin.get(org("/users?search=%00")),
+        await admin.post(org("/teams"), { name: "nul\u0000team" }),
+        await operator.get(api("/organizations/%00/users")),
+        await operator.get(api("/organizations/not-an-id/users")),
+        await admin.post(org("/teams")).set("Content-Type", "application/json").send('{"name": '),
+        await admin.post(org("/connections"), { type: "saml", name: "Big", loginPath: "big", saml: { idpMetadataXml: "x".repeat(3 * 1024 * 1024) } }),
+        await admin.get(org("/users?limit=1&limit=2")),
+      ];
+      assert.deepEqual(refusals.map((r) => r.status), [400, 400, 400, 404, 400, 413, 400]);
+      for (const res of refusals) assert.equal(res.type, "application/problem+json");
+      assert.equal(await adminSnapshot(h.db), before);
+    });
+
     it("setup links: created with their URL once, listed without it; operators' own changes are audited with no organization", async () => {
       const created = await admin.post(org("/setup-links"), { name: "Acme IT", validHours: 24 }).expect(201);
       assert.equal(created.body.url, `https://rollcall.test/setup/${created.body.token}`);

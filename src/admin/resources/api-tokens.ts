@@ -1,13 +1,11 @@
 import { z } from "zod";
 import { createApiToken, listApiTokens, revokeApiToken } from "../../identity/api-tokens.js";
-import { at, ids, label, listOf } from "../schemas.js";
+import { at, ids, label, listOf, secretFields } from "../schemas.js";
 import { AdminDeps, Route, route } from "../routing.js";
 
 /** The caller's own personal API tokens (admin accounts only): for scripts, sent as Authorization: Bearer. */
 
-const tokenSchema = z.object({
-  id: z.string(), name: z.string(), prefix: z.string(), createdAt: at, lastUsedAt: at.nullable(), revokedAt: at.nullable(),
-}).meta({ id: "ApiToken" });
+const tokenSchema = z.object({ ...secretFields, lastUsedAt: at.nullable() }).meta({ id: "ApiToken" });
 
 const TAG = "Personal API tokens";
 

@@ -1,15 +1,12 @@
 import { z } from "zod";
 import { createScimToken, listScimTokens, revokeScimToken } from "../../identity/scim-tokens.js";
 import { SCIM_PREFIX } from "../../scim/context.js";
-import { at, ids, label, listOf } from "../schemas.js";
+import { at, ids, label, listOf, secretFields } from "../schemas.js";
 import { AdminDeps, orgRoute, Route } from "../routing.js";
 
 /** The organization's SCIM bearer tokens, for its IdP's provisioning. Setup links may use every route here. */
 
-const tokenSchema = z.object({
-  id: z.string(), name: z.string(), prefix: z.string().meta({ description: "The token's first characters, to recognise it" }),
-  createdAt: at, lastUsedAt: at.nullable(), revokedAt: at.nullable(),
-}).meta({ id: "ScimToken" });
+const tokenSchema = z.object({ ...secretFields, lastUsedAt: at.nullable() }).meta({ id: "ScimToken" });
 
 const TAG = "SCIM tokens";
 

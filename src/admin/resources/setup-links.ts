@@ -4,7 +4,7 @@ import {
 } from "../../identity/setup-links.js";
 import { openSetupSession, setupContext } from "../auth.js";
 import { ApiProblem } from "../problems.js";
-import { at, ids, label, listOf } from "../schemas.js";
+import { at, ids, label, listOf, secretFields } from "../schemas.js";
 import { AdminDeps, orgRoute, publicRoute, Route } from "../routing.js";
 import { meOf, meSchema } from "./session.js";
 
@@ -13,9 +13,7 @@ import { meOf, meSchema } from "./session.js";
  * page, or POST /setup-links/redeem) and may then configure that organization's SSO connection and SCIM tokens only.
  */
 
-const linkSchema = z.object({
-  id: z.string(), name: z.string(), prefix: z.string(), createdBy: z.string().nullable(), createdAt: at, expiresAt: at, revokedAt: at.nullable(),
-}).meta({ id: "SetupLink" });
+const linkSchema = z.object({ ...secretFields, createdBy: z.string().nullable(), expiresAt: at }).meta({ id: "SetupLink" });
 
 const TAG = "Setup links";
 
