@@ -38,11 +38,11 @@ export interface AdminContext {
 export const ADMIN_ROLE = "admin";
 
 /**
- * What a route lets in. `public`: anyone; `caller`: anyone authenticated, setup links included; `setup`: operators,
- * org admins and setup links (an organization's SSO connection and SCIM tokens); `admin`: operators and org admins;
- * `account`: callers with an admin account (personal API tokens); `operator`: operators only.
+ * What a route lets in. `public`: anyone; `setup`: anyone logged in, setup links included (an organization's SSO
+ * connection and SCIM tokens, and the caller's own session); `admin`: operators and org admins; `account`: callers
+ * with an admin account (personal API tokens); `operator`: operators only.
  */
-export type Access = "public" | "caller" | "setup" | "admin" | "account" | "operator";
+export type Access = "public" | "setup" | "admin" | "account" | "operator";
 
 export const adminOf = (res: Response): AdminContext | null => (res.locals.admin as AdminContext | undefined) ?? null;
 
@@ -57,10 +57,6 @@ function bearerToken(req: Request): string | null {
   return /^Bearer\s+(\S+)\s*$/i.exec(req.get("Authorization") ?? "")?.[1] ?? null;
 }
 
-/**
- * The caller of a request with an Authorization header is the API token's account and nothing else: a request that
- * sends a bad token is refused, never taken for the browser session it may also carry.
- */
 async function sessionContext(req: Request, res: Response, db: Database): Promise<AdminContext | null> {
   const principal = req.session?.principal;
   if (principal?.type === "admin") {
@@ -91,7 +87,11 @@ export const setupContext = (link: SetupLinkInfo): AdminContext => ({
   kind: "setup_link", adminId: null, userId: null, organizationId: link.organizationId, actor: { type: "setup_link", id: link.id },
 });
 
-/** The one middleware that resolves the caller; routes then ask `requireAdmin` for the access they need. */
+/**
+ * The one middleware that resolves the caller; routes then ask `requireAdmin` for the access they need. The caller
+ * of a request with an Authorization header is the API token's account and nothing else: a request that sends a bad
+ * token is refused, never taken for the browser session it may also carry.
+ */
 export function resolveAdmin(db: Database) {
   return async (req: Request, res: Response, next: NextFunction) => {
     if (req.get("Authorization") !== undefined) {
@@ -107,7 +107,6 @@ export function resolveAdmin(db: Database) {
 }
 
 const ALLOWED: Record<Exclude<Access, "public">, AdminContext["kind"][]> = {
-  caller: ["operator", "org_admin", "setup_link"],
   setup: ["operator", "org_admin", "setup_link"],
   admin: ["operator", "org_admin"],
   account: ["operator", "org_admin"],
@@ -125,7 +124,7 @@ export function requireAdmin(res: Response, access: Exclude<Access, "public"> = 
   if (!ALLOWED[access].includes(caller.kind)) {
     throw new ApiProblem("forbidden", caller.kind === "setup_link"
       ? "A setup link only lets you configure this organization's SSO connection and SCIM tokens."
-      : access === "operator" ? "Only an instance operator may do this." : "This needs an admin account; SSO admins manage no personal API tokens.");
+      : "Only an instance operator may do this.");
   }
   if (access === "account" && !caller.adminId) throw new ApiProblem("forbidden", "Personal API tokens belong to admin accounts; an SSO admin has none.");
   return caller;

@@ -118,7 +118,7 @@ export function publicRoute<P extends Shape, Q extends Shape, B extends z.ZodTyp
 
 /** A route outside any organization (organizations themselves, personal API tokens, the session). */
 export function route<P extends Shape, Q extends Shape, B extends z.ZodType | undefined, R extends z.ZodType | null>(
-  access: Exclude<Access, "public" | "setup">, spec: Spec<P, Q, B, R, AdminContext>,
+  access: Exclude<Access, "public">, spec: Spec<P, Q, B, R, AdminContext>,
 ): Route {
   return define(access, "", spec as Spec<Shape, Shape, z.ZodType | undefined, z.ZodType | null, AdminContext>, async (_req, res) => requireAdmin(res, access));
 }

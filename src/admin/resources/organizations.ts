@@ -23,10 +23,9 @@ export function organizationRoutes(deps: AdminDeps): Route[] {
     route("admin", {
       method: "get", path: "/organizations", tag: TAG, summary: "Organizations the caller administers (all of them for an operator)",
       response: listOf(organizationSchema),
-      async handle({ caller }) {
-        const all = await listOrganizations(deps.db);
-        return { items: (caller.kind === "operator" ? all : all.filter((o) => o.id === caller.organizationId)).map(view) };
-      },
+      handle: async ({ caller }) => ({
+        items: caller.kind === "operator" ? (await listOrganizations(deps.db)).map(view) : [await organization(caller.organizationId!)],
+      }),
     }),
     route("operator", {
       method: "post", path: "/organizations", tag: TAG, summary: "Create an organization (tenant)", status: 201,

@@ -49,7 +49,7 @@ export function sessionRoutes(deps: AdminDeps): Route[] {
         if (req.session?.principal) await logOut(req);
       },
     }),
-    route("caller", {
+    route("setup", {
       method: "get", path: "/auth/me", tag: TAG, summary: "Who the caller is", response: meSchema,
       handle: ({ caller }) => meOf(deps, caller),
     }),
