@@ -44,7 +44,7 @@ export const BOOTSTRAP_OPERATOR_EMAIL = "admin@localhost";
 const info = ({ passwordHash: _hash, emailNorm: _norm, ...rest }: AdminAccount): AdminAccountInfo => ({ ...rest, role: rest.role as AdminRole });
 
 /** The same rule for every door; the API checks the shape first, this guards the CLI and any other caller. */
-export function passwordProblem(password: unknown): string | null {
+function passwordProblem(password: unknown): string | null {
   if (typeof password !== "string" || password.length < MIN_PASSWORD_LENGTH) return `password must be at least ${MIN_PASSWORD_LENGTH} characters`;
   if (password.length > MAX_PASSWORD_LENGTH) return `password must be at most ${MAX_PASSWORD_LENGTH} characters`;
   return null;

@@ -9,7 +9,7 @@ import { timestamp } from "./text.js";
  * `rcl_`) tells a leaked secret's reader, and secret scanners, what it is.
  */
 
-export const PREFIX_LENGTH = 12;
+const PREFIX_LENGTH = 12;
 /** last_used_at is written at most this often per secret, so authentication is not a write on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
