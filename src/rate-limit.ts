@@ -19,11 +19,12 @@ export interface RateLimits {
 }
 
 /**
- * Where people sign in (`/console/login` is the console's administrator password form). app.ts mounts one
+ * Where people sign in or present a secret link (`/console/login` is the console's administrator password form,
+ * `/setup` and `/api/v1/setup-links/redeem` take self-serve setup links). app.ts mounts one
  * loginRateLimit on all of them, before any router; a new sign-in path belongs in this list rather than under a second
  * limiter, which would keep a separate count.
  */
-export const LOGIN_PATHS = ["/login", "/sso", "/api/v1/auth", "/admin/login", "/console/login"];
+export const LOGIN_PATHS = ["/login", "/sso", "/api/v1/auth/login", "/api/v1/setup-links/redeem", "/console/login", "/setup"];
 
 const limiter = (perMinute: number, logger: Logger) => ({
   windowMs: 60_000,

@@ -57,7 +57,8 @@ function bearerToken(req: Request): string | null {
   return /^Bearer\s+(\S+)\s*$/i.exec(req.get("Authorization") ?? "")?.[1] ?? null;
 }
 
-async function sessionContext(req: Request, res: Response, db: Database): Promise<AdminContext | null> {
+/** The admin a browser session belongs to, if any (also used by the SSO door to allow "test connection"). */
+export async function sessionContext(req: Request, res: Response, db: Database): Promise<AdminContext | null> {
   const principal = req.session?.principal;
   if (principal?.type === "admin") {
     const account = await getAdminAccount(db, principal.adminId);

@@ -92,7 +92,10 @@ export async function updateTeam(db: Database, organizationId: string, id: strin
   await uniquely(nameTaken(change.name ?? ""), () => db.transaction(async (em) => {
     const before = await em.findOneBy(Team, { id, organizationId });
     if (!before) throw notFound("Team", id);
-    const next = { name: change.name ?? before.name, roles: change.roles ?? JSON.parse(before.roles), description: change.description ?? before.description };
+    const next = {
+      name: change.name ?? before.name, roles: change.roles ?? JSON.parse(before.roles),
+      description: change.description === undefined ? before.description : change.description,
+    };
     checkTeam(next);
     await em.update(Team, { id, organizationId }, {
       name: next.name.trim(), nameNorm: foldCase(next.name.trim()), description: next.description,

@@ -1,4 +1,5 @@
 import express, { NextFunction, Request, Response, Router } from "express";
+import { mayAccessOrganization, sessionContext } from "../admin/auth.js";
 import { ConnectionRecord, ConnectionType, findConnection } from "../identity/connections.js";
 import { IdpProfile, signIn, SignInOutcome, SignInRefused } from "../identity/sign-in.js";
 import { recordLoginOutcome } from "../metrics.js";
@@ -29,7 +30,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
     if (!connection || (!connection.enabled && !dryRun)) {
       throw new SsoError("unknown_login_path", "There is no single sign-on at this address. Check the login link with your administrator.", 404);
     }
-    if (dryRun && !mayTest(req, connection)) {
+    if (dryRun && !(await mayTest(req, res, deps, connection))) {
       throw new SsoError("test_forbidden", "Testing a connection needs an administrator session of its organization. Log in to the console first.", 403);
     }
     const intent: LoginIntent = { returnTo: safeReturnTo(req.query.return_to, deps.baseUrl), dryRun };
@@ -57,15 +58,18 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
   return router;
 }
 
-/** A dry run shows what an IdP sent: only an admin of the connection's organization (or an operator) may run one. */
-function mayTest(req: Request, connection: ConnectionRecord): boolean {
-  const principal = req.session?.principal;
-  return principal?.type === "admin" && (principal.organizationId === null || principal.organizationId === connection.organizationId);
+/**
+ * A dry run shows what an IdP sent: only whoever may configure the connection's organization may run one (an
+ * operator, an admin of the organization — account or SSO user with the admin role — or its setup link).
+ */
+async function mayTest(req: Request, res: Response, deps: SsoRouterDeps, connection: ConnectionRecord): Promise<boolean> {
+  const caller = await sessionContext(req, res, deps.db);
+  return caller !== null && mayAccessOrganization(caller, connection.organizationId);
 }
 
 function finisher(deps: SsoRouterDeps): FinishLogin {
   return async (req, res, connection, intent, profile) => {
-    if (intent.dryRun && !mayTest(req, connection)) {
+    if (intent.dryRun && !(await mayTest(req, res, deps, connection))) {
       throw new SsoError("test_forbidden", "Testing a connection needs an administrator session of its organization.", 403);
     }
     if (!connection.enabled && !intent.dryRun) {

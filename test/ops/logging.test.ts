@@ -36,7 +36,7 @@ describe("logs never hold secrets", () => {
       }));
       responses.push(await fetch(`${app.url}/sso/c1/oidc/callback?code=${secrets.code}&state=abc`, { headers: { Cookie: `sid=${secrets.cookie}` } }));
       responses.push(await fetch(`${app.url}/sso/c1/saml/acs?SAMLResponse=${secrets.samlResponse}`));
-      responses.push(await fetch(`${app.url}/admin/login`, {
+      responses.push(await fetch(`${app.url}/console/login`, {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: "a@example.test", password: secrets.adminPassword }),
       }));
       // A database failure during authentication: the error is logged with the failed statement, whose bound

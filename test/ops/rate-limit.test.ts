@@ -59,7 +59,7 @@ describe("SCIM rate limit, per token", () => {
 });
 
 describe("sign-in rate limit, per client IP", () => {
-  const signInPaths = ["/login/acme", "/sso/3f1e/oidc/callback?code=x", "/api/v1/auth/session", "/admin/login", "/console/login"];
+  const signInPaths = ["/login/acme", "/sso/3f1e/oidc/callback?code=x", "/api/v1/auth/login", "/console/login", "/setup/rcl_x", "/api/v1/setup-links/redeem"];
 
   it("counts every sign-in path together and answers 429 with Retry-After, as text or as JSON when asked", async () => {
     const app = await startOpsApp({ rateLimits: { scimPerMinute: UNMET, loginPerMinute: signInPaths.length } });
@@ -71,12 +71,13 @@ describe("sign-in rate limit, per client IP", () => {
       const retryAfter = Number(text.headers.get("retry-after"));
       assert.ok(retryAfter >= 1 && retryAfter <= 60);
       assert.equal(await text.text(), `Too many sign-in attempts from your network. Please wait ${retryAfter} seconds and try again.`);
-      const json = await fetch(`${app.url}/admin/login`, { method: "POST", headers: { Accept: "application/json" } });
+      const json = await fetch(`${app.url}/console/login`, { method: "POST", headers: { Accept: "application/json" } });
       assert.equal(json.status, 429);
       assert.deepEqual(Object.keys(await json.json()), ["error", "message"]);
 
       assert.equal((await fetch(`${app.url}/healthz`)).status, 200, "other paths are not limited");
       assert.notEqual((await fetch(`${app.url}/logins`)).status, 429, "a path that only starts like /login is not a sign-in path");
+      assert.notEqual((await fetch(`${app.url}/api/v1/auth/me`)).status, 429, "reading who is logged in is not a sign-in");
       assert.equal((await fetch(`${app.url}/scim/v2/Users`, { headers: bearer(app.tokens[0]) })).status, 200);
     } finally {
       await app.close();

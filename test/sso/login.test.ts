@@ -5,6 +5,7 @@ import { Database, openDatabase } from "../../src/db/database.js";
 import { ConnectionRecord, createConnection, setConnectionEnabled, updateConnection } from "../../src/identity/connections.js";
 import { createOrganization } from "../../src/identity/organizations.js";
 import { createScimToken } from "../../src/identity/scim-tokens.js";
+import { createSetupLink } from "../../src/identity/setup-links.js";
 import { createTeam, replaceTeamMappings } from "../../src/identity/teams.js";
 import { SessionLimits } from "../../src/web-session.js";
 import { RunningApp, startAppOn } from "../support/app-server.js";
@@ -154,6 +155,29 @@ for (const target of await databaseTargets()) {
       const out = await fetch(`${app.origin}/logout`, { method: "POST", redirect: "manual", headers: { cookie, "content-type": "application/x-www-form-urlencoded" }, body: "" });
       assert.equal(out.status, 303);
       assert.equal((await fetch(`${app.origin}/auth/verify`, { headers: { cookie } })).status, 401);
+    });
+
+    it("test connection (dry run) is for whoever may configure the organization, and writes nothing", async () => {
+      op.accounts.set("tess", { email: "tess@acme.test", email_verified: true, name: "Tess", groups: ["eng"] });
+      const refused = await fetch(`${app.origin}/login/acme?test=1`);
+      assert.equal(refused.status, 403);
+      assert.match(await refused.text(), /test_forbidden/);
+
+      const { token } = await createSetupLink(db, connection.organizationId, { name: "it admin" }, system);
+      const browser = new Browser();
+      const redeemed = await fetch(`${app.origin}/api/v1/setup-links/redeem`, {
+        method: "POST", headers: { "content-type": "application/json", origin: app.origin }, body: JSON.stringify({ token }),
+      });
+      assert.equal(redeemed.status, 200);
+      for (const line of redeemed.headers.getSetCookie()) browser.cookies.set(line.split("=")[0], line.split(";")[0].split("=").slice(1).join("="));
+      op.setAccount("tess");
+      const callback = await browser.followTo(`${app.origin}/login/acme?test=1`, `${app.origin}/sso/`);
+      const report = await browser.get(callback);
+      assert.equal(report.status, 200);
+      const page = await report.text();
+      assert.match(page, /This login would succeed/);
+      assert.match(page, /Engineering/);
+      assert.equal((await db.dataSource.query("SELECT id FROM users WHERE user_name_norm = 'tess@acme.test'")).length, 0);
     });
 
     it("an unknown or disabled login path is a 404 page", async () => {
