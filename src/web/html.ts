@@ -33,7 +33,7 @@ fieldset{border:1px solid #e3e6ea;border-radius:6px;margin:1rem 0;padding:.5rem 
 .badge{display:inline-block;font-size:.75rem;font-weight:600;padding:0 .45rem;border-radius:999px;background:#eef2f6;color:#344054;white-space:nowrap}
 .badge.scim{background:#e0eaff;color:#2e4fa0}.badge.jit{background:#fdf2e0;color:#8a4b00}.badge.manual{background:#eef2f6;color:#344054}
 .badge.on{background:#dcfae6;color:#067647}.badge.off{background:#fee4e2;color:#b42318}.badge.idp{background:#e0eaff;color:#2e4fa0}
-.copy{display:flex;gap:.5rem;align-items:baseline}.copy code{word-break:break-all}.secret{background:#fffaeb;border:1px solid #fedf89;border-radius:6px;padding:.5rem 1rem}`;
+.secret{background:#fffaeb;border:1px solid #fedf89;border-radius:6px;padding:.5rem 1rem}`;
 
 export function page(title: string, body: Html): string {
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

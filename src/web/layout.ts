@@ -46,7 +46,9 @@ export function sendPage(req: Request, res: Response, options: { section?: Secti
   const notice = NOTICES[String(req.query.notice ?? "")];
   const body = html`${nav(res.locals.admin ?? undefined, res.locals.organization, options.section)}
 ${notice ? html`<div class="ok" role="status"><p>${notice}</p></div>` : ""}<main>${options.body}</main>`;
-  res.status(options.status ?? 200).type("html").set("Cache-Control", "no-store").send(page(options.title, body));
+  // helmet's `no-referrer` makes a browser send `Origin: null` with a form POST, which the same-origin check must
+  // refuse; `same-origin` sends our origin to ourselves and still nothing to anyone else.
+  res.status(options.status ?? 200).type("html").set({ "Cache-Control": "no-store", "Referrer-Policy": "same-origin" }).send(page(options.title, body));
 }
 
 /** A form's refusal, shown above the form that caused it. */

@@ -28,6 +28,10 @@ export function loginRouter(deps: WebDeps): Router {
   const router = Router();
 
   function ssoForm(req: Request, res: Response, entered = "", error?: string) {
+    // This form's answer redirects on to the organization's IdP, and browsers hold a form's redirects to the page's
+    // CSP form-action (helmet's is 'self'): let it reach an IdP, which is https (or http while insecure IdPs are allowed).
+    const csp = res.get("Content-Security-Policy");
+    if (csp) res.set("Content-Security-Policy", csp.replace(/form-action [^;]*/, `form-action 'self' https:${deps.allowInsecureIdp ? " http:" : ""}`));
     sendPage(req, res, {
       title: "Sign in", status: error ? 404 : 200,
       body: html`<h1>Sign in</h1>${errorBox(error)}
