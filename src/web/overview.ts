@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Request, Response, Router } from "express";
 import { sql } from "../db/sql.js";
 import { listConnections } from "../identity/connections.js";
 import { listOrganizations } from "../identity/organizations.js";
@@ -11,7 +11,7 @@ import { sendPage } from "./layout.js";
 /** `/console`: an operator picks an organization; `/console/orgs/<id>`: one organization at a glance. */
 
 export function organizationListHandler(deps: WebDeps) {
-  return async (req: Parameters<typeof sendPage>[0], res: Parameters<typeof sendPage>[1]) => {
+  return async (req: Request, res: Response) => {
     const viewer = viewerOf(res);
     if (viewer.kind !== "operator") {
       const home = viewer.kind === "setup_link" ? orgPath(viewer.organizationId!, "connections") : orgPath(viewer.organizationId!);

@@ -59,6 +59,21 @@ describe("the console in Chromium: OIDC wizard, test connection, team mapping, S
     await shot("02-overview");
   });
 
+  it("an operator picks an organization from the list", async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    const operator = await context.newPage();
+    await operator.goto(`${app.url}/console/login`);
+    await operator.fill("#f-email", app.operator.email);
+    await operator.fill("#f-password", app.operator.password);
+    await operator.click("button[type=submit]");
+    await operator.waitForURL(`${app.url}/console`);
+    assert.match(await operator.locator("table").innerText(), /Acme Inc\s+acme[\s\S]*Globex\s+globex/);
+    await shot("02b-operator-organizations", operator);
+    await operator.click("a:text('Globex')");
+    assert.equal(await operator.locator("h1").innerText(), "Globex (globex)");
+    await context.close();
+  });
+
   let redirectUri = "";
   let scimToken = "";
 
@@ -191,7 +206,7 @@ describe("the console in Chromium: OIDC wizard, test connection, team mapping, S
     await shot("15-setup-links");
   });
 
-  it("a person finds the organization's SSO from /login by email and signs in as the SCIM-provisioned user", async () => {
+  it("a person finds the SSO from /login by email, signs in as the SCIM-provisioned user, and reaches the console only with the admin role", async () => {
     const person = await browser.newPage();
     await person.goto(`${app.url}/login`);
     await person.fill("#f-identifier", "alice@acme.example");
@@ -203,6 +218,19 @@ describe("the console in Chromium: OIDC wizard, test connection, team mapping, S
     const session = await (await person.request.get(`${app.url}/session`)).json() as { user: { userName: string }; roles: string[] };
     assert.equal(session.user.userName, "alice@acme.example", "linked to the user SCIM created, by verified email");
     assert.deepEqual(session.roles, ["editor", "viewer"]);
+    const refused = await person.goto(`${app.url}/console`);
+    assert.equal(refused!.status(), 403, "an SSO user without the admin role gets no console");
+    assert.match(await person.locator("main").innerText(), /no team with the "admin" role in Acme Inc/);
+
+    // A team granting the admin role makes its members admins of their organization.
+    await page.click("nav >> text=Teams");
+    const team = page.locator("fieldset", { has: page.locator("legend:text-is('Engineering')") });
+    await team.locator("input[name=roles]").fill("viewer, editor, admin");
+    await team.locator("button:text('Save team')").click();
+    await page.waitForURL(/notice=team-saved/);
+    await person.goto(`${app.url}/console`);
+    assert.equal(person.url(), `${app.url}/console/orgs/${app.orgA}`);
+    assert.equal((await person.goto(`${app.url}/console/orgs/${app.orgB}/users`))!.status(), 404);
     await person.close();
   });
 });
