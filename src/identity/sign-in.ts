@@ -23,6 +23,11 @@ export interface IdpProfile {
   name: string | null;
   givenName: string | null;
   familyName: string | null;
+  /**
+   * The id this IdP's SCIM client sends as the user's externalId, when it is not `subject` (Entra: the object id,
+   * while the subject is tenant:object). An existing SCIM account with this externalId is the login's account.
+   */
+  externalId?: string | null;
   /** The groups claim, always an array (a single SAML value arrives as a string). */
   groups: string[];
   /** The IdP said the groups did not fit (Entra overage): fail closed rather than treat the user as group-less. */
@@ -165,14 +170,15 @@ async function identityOwner(em: EntityManager, connection: ConnectionRecord, pr
 }
 
 /**
- * An existing account this login may take over: the one whose externalId is the IdP's subject, or whose userName or
+ * An existing account this login may take over: the one whose externalId is the IdP's (subject or externalId), or whose userName or
  * email is the login's email when the IdP says it verified it. An account already linked to another identity of this
  * connection is not taken over ("conflict"), nor is a match that is not unique.
  */
 async function linkableUser(em: EntityManager, connection: ConnectionRecord, profile: IdpProfile): Promise<string | null | "conflict"> {
   const organizationId = connection.organizationId;
   let candidates = (await sql<{ id: string }>(em,
-    "SELECT id FROM users WHERE organization_id = :organizationId AND external_id = :subject", { organizationId, subject: profile.subject })).map((r) => r.id);
+    "SELECT id FROM users WHERE organization_id = :organizationId AND external_id = :externalId",
+    { organizationId, externalId: profile.externalId ?? profile.subject })).map((r) => r.id);
   if (candidates.length === 0 && profile.email && profile.emailVerified) {
     const norm = foldCase(profile.email);
     candidates = [...new Set((await sql<{ id: string }>(em,

@@ -98,6 +98,10 @@ for (const target of await databaseTargets()) {
       assert.equal(linked.user!.id, byExternalId.id);
       assert.equal(linked.linked, true);
 
+      const entra = await createUser(db, conn.organizationId, { userName: "entra@corp.example", externalId: "0b1c-oid" }, system);
+      const viaOid = await signIn(db, conn, profile("tenant:0b1c-oid", { externalId: "0b1c-oid", emailVerified: false, groups: ["eng"] }));
+      assert.equal(viaOid.user!.id, entra.id, "Entra: the object id links the SCIM account");
+
       const byEmail = await createUser(db, conn.organizationId, { userName: "edsger", emails: [{ value: "Edsger@Example.com", primary: true }] }, system);
       assert.equal((await signIn(db, conn, profile("sub-edsger", { email: "edsger@example.com", groups: ["eng"] }))).user!.id, byEmail.id);
 

@@ -137,6 +137,7 @@ describe("OIDC ID tokens: forged ones refused, claims mapped", () => {
     assert.equal((await login("entra")).status, 200);
     const profile = lastProfile();
     assert.equal(profile.subject, "72f988bf-tenant:00000000-object");
+    assert.equal(profile.externalId, "00000000-object", "what Entra provisioning sends as externalId");
     assert.equal(profile.groupsOverage, true);
     assert.deepEqual(profile.groups, []);
   });

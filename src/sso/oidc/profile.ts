@@ -39,6 +39,8 @@ export function profileFromClaims(connection: ConnectionRecord, claims: Record<s
   return {
     issuer: String(claims.iss),
     subject: subjectOf(connection.preset, claims),
+    // Entra's provisioning sends the object id as externalId when mapped so (docs/sso.md).
+    externalId: connection.preset === "entra" && typeof claims.oid === "string" ? claims.oid : null,
     email: claimString(claims, claimMappings.email),
     // Google and Auth0 send a boolean; some IdPs send the string.
     emailVerified: claims.email_verified === true || claims.email_verified === "true",
