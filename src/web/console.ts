@@ -42,7 +42,7 @@ export function consoleRouter(deps: WebDeps): Router {
   router.use("/console/orgs/:orgId", signedIn, organization);
   router.use("/console", signedIn, (_req: Request, _res: Response, next: NextFunction) => next(new WebError(404, "There is no such page.")));
 
-  router.use(["/login", "/console", "/setup"], errorPage(deps));
+  router.use(["/login", "/console", "/setup"], errorPage);
   return router;
 }
 
@@ -79,23 +79,22 @@ function allow(section: Section) {
 }
 
 /** Misses, refusals and failures as console pages; the log gets the failures. */
-function errorPage(_deps: WebDeps) {
-  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    let status = 500;
-    let message = "Something went wrong on our side. Try again; if it keeps failing, give your operator the reference below.";
-    const parserStatus = (err as { type?: string; status?: number }).type?.startsWith("entity.") ? (err as { status?: number }).status : undefined;
-    if (err instanceof WebError) ({ status, message } = err);
-    else if (err instanceof ApiProblem && err.status < 500) [status, message] = [err.status, err.detail];
-    else if (err instanceof IdentityError && err.reason === "notFound") [status, message] = [404, "There is no such page."];
-    else if (parserStatus) [status, message] = [parserStatus, parserStatus === 413 ? "The form is too large." : "The form could not be read."];
-    else req.log.error({ err }, "console page failed");
-    if (res.headersSent) return;
-    const title = status === 404 ? "Not found" : status === 403 ? "Not allowed" : status >= 500 ? "Error" : "Refused";
-    sendPage(req, res, {
-      title, status,
-      body: html`<h1>${title}</h1><div class="error"><p>${message}</p></div>
+function errorPage(err: unknown, req: Request, res: Response, _next: NextFunction) {
+  let status = 500;
+  let message = "Something went wrong on our side. Try again; if it keeps failing, give your operator the reference below.";
+  const parsing = err as { type?: string; status?: number } | null;
+  const parserStatus = parsing?.type?.startsWith("entity.") ? parsing.status : undefined;
+  if (err instanceof WebError) ({ status, message } = err);
+  else if (err instanceof ApiProblem && err.status < 500) [status, message] = [err.status, err.detail];
+  else if (err instanceof IdentityError && err.reason === "notFound") [status, message] = [404, "There is no such page."];
+  else if (parserStatus) [status, message] = [parserStatus, parserStatus === 413 ? "The form is too large." : "The form could not be read."];
+  else req.log.error({ err }, "console page failed");
+  if (res.headersSent) return;
+  const title = status === 404 ? "Not found" : status === 403 ? "Not allowed" : status >= 500 ? "Error" : "Refused";
+  sendPage(req, res, {
+    title, status,
+    body: html`<h1>${title}</h1><div class="error"><p>${message}</p></div>
 ${status >= 500 ? html`<p class="muted">Reference: <code>${String(res.getHeader("X-Request-Id") ?? "")}</code></p>` : ""}
 <p><a href="/console">Back to the console</a></p>`,
-    });
-  };
+  });
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { pino } from "pino";
 import { createSetupLink, revokeSetupLink } from "../../src/identity/setup-links.js";
 import { listScimTokens } from "../../src/identity/scim-tokens.js";
 import { databaseTargets } from "../support/databases.js";
@@ -14,7 +15,11 @@ for (const target of await databaseTargets()) {
     let app: ConsoleApp;
     const orgPage = (org: string, section = "") => `/console/orgs/${org}${section}`;
 
-    before(async () => { app = await startConsoleApp(target); });
+    /** Every log line, at debug (which records each request's URL). */
+    const logged: string[] = [];
+    before(async () => {
+      app = await startConsoleApp(target, { logger: pino({ level: "debug" }, { write: (line: string) => void logged.push(line) }) });
+    });
     after(() => app?.close());
 
     it("without a session every console page redirects to the admin login, keeping where it was going", async () => {
@@ -111,6 +116,8 @@ for (const target of await databaseTargets()) {
       assert.equal((await agent.get(orgPage(app.orgA, "/tokens"))).status, 303, "a revoked link's session ends at once");
       assert.equal((await app.agent().get(`/setup/${token}`)).status, 404, "and the link opens nothing any more");
       assert.equal((await app.agent().get("/setup/rcl_not-a-real-link")).status, 404);
+      assert.ok(logged.some((line) => line.includes("/setup/[redacted]")), "the request log has the redemption");
+      assert.ok(!logged.some((line) => line.includes(token)), "but never the link's secret");
     });
 
     it("signing out ends the console session", async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
-import { pino } from "pino";
+import { Logger, pino } from "pino";
 import supertest from "supertest";
 import { createApp } from "../../src/app.js";
 import { Database, openDatabase } from "../../src/db/database.js";
@@ -59,7 +59,8 @@ function browserLike(server: Server, origin: string) {
   };
 }
 
-export async function startConsoleApp(target: DatabaseTarget, options: { allowInsecureIdp?: boolean } = {}): Promise<ConsoleApp> {
+/** `logger` replaces the silent default, for tests that check what is logged. */
+export async function startConsoleApp(target: DatabaseTarget, options: { allowInsecureIdp?: boolean; logger?: Logger } = {}): Promise<ConsoleApp> {
   const { url: databaseUrl, drop } = await target.create();
   const db = await openDatabase({ url: databaseUrl });
   const server = createServer();
@@ -68,7 +69,7 @@ export async function startConsoleApp(target: DatabaseTarget, options: { allowIn
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const secretKey = randomBytes(32);
   const app = createApp({
-    db, baseUrl: url, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), secretKey,
+    db, baseUrl: url, logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), secretKey,
     allowInsecureIdp: options.allowInsecureIdp ?? false,
   });
   server.on("request", app);
