@@ -1,8 +1,7 @@
 import { Router } from "express";
 import { chunks, sql } from "../db/sql.js";
 import { getGroup, listGroups } from "../identity/groups.js";
-import { foldCase } from "../identity/text.js";
-import { one, orgOf, orgPath, WebDeps, WebError } from "./context.js";
+import { containsPattern, one, orgOf, orgPath, WebDeps, WebError } from "./context.js";
 import { badge, html } from "./html.js";
 import { pageNumberOf, pager, sendPage, when } from "./layout.js";
 import { activeBadge } from "./users.js";
@@ -24,7 +23,7 @@ export function groupsRouter(deps: WebDeps): Router {
     const { total, groups } = await listGroups(deps.db, organization.id, {
       condition: q ? {
         sql: "(g.display_name_norm LIKE :q ESCAPE '\\' OR g.external_id = :exact OR g.id = :exact)",
-        params: { q: `%${foldCase(q).replace(/[\\%_]/g, (c) => `\\${c}`)}%`, exact: q },
+        params: { q: containsPattern(q), exact: q },
       } : undefined,
       sort: { sql: "g.display_name_norm", descending: false },
       start: { offset: (pageNumber - 1) * PER_PAGE }, limit: PER_PAGE,
@@ -45,7 +44,6 @@ ${pager(base, q ? { q } : {}, pageNumber, total, PER_PAGE)}`,
     async function memberCounts(ids: string[]) {
       const out = new Map<string, number>();
       for (const part of chunks(ids)) {
-        if (part.length === 0) continue;
         const rows = await sql<{ group_id: string; n: number | string }>(em(),
           "SELECT group_id, COUNT(*) AS n FROM group_members WHERE organization_id = :organizationId AND group_id IN (:...part) GROUP BY group_id",
           { organizationId: organization.id, part });

@@ -17,7 +17,7 @@ import { errorBox, sendPage } from "./layout.js";
 const BLANK_ROWS = 3;
 
 const rolesText = (roles: string[]) => roles.join(", ");
-const rolesOf = (text: string) => text.split(",").map((r) => r.trim()).filter(Boolean);
+const roleList = (text: string) => text.split(",").map((r) => r.trim()).filter(Boolean);
 
 export function teamsRouter(deps: WebDeps): Router {
   const router = Router({ mergeParams: true });
@@ -63,7 +63,7 @@ ${teams.length ? teams.map((t) => teamForms(base, t, error?.teamId === t.id ? er
   router.get("/", (req, res) => show(req, res));
 
   router.post("/", (req, res) => submit(res,
-    () => createTeam(deps.db, orgOf(res).id, { name: one(req.body.name), roles: rolesOf(one(req.body.roles)) }, viewerOf(res).actor),
+    () => createTeam(deps.db, orgOf(res).id, { name: one(req.body.name), roles: roleList(one(req.body.roles)) }, viewerOf(res).actor),
     `${here(res)}?notice=team-created`, again(req, res)));
 
   router.post("/mode", (req, res) => submit(res,
@@ -75,7 +75,7 @@ ${teams.length ? teams.map((t) => teamForms(base, t, error?.teamId === t.id ? er
     `${here(res)}?notice=source-saved`, again(req, res)));
 
   router.post("/:teamId", (req, res) => submit(res,
-    () => updateTeam(deps.db, orgOf(res).id, req.params.teamId, { name: one(req.body.name), roles: rolesOf(one(req.body.roles)) }, viewerOf(res).actor),
+    () => updateTeam(deps.db, orgOf(res).id, req.params.teamId, { name: one(req.body.name), roles: roleList(one(req.body.roles)) }, viewerOf(res).actor),
     `${here(res)}?notice=team-saved`, again(req, res, req.params.teamId)));
 
   router.post("/:teamId/mappings", (req, res) => {

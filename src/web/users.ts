@@ -4,7 +4,7 @@ import { UserRecord } from "../identity/records.js";
 import { foldCase } from "../identity/text.js";
 import { listTeams, organizationPolicy, setManualTeamMembership, teamsOfUser } from "../identity/teams.js";
 import { getUser, listUsers } from "../identity/users.js";
-import { one, orgOf, orgPath, submit, viewerOf, WebDeps, WebError } from "./context.js";
+import { containsPattern, one, orgOf, orgPath, submit, viewerOf, WebDeps, WebError } from "./context.js";
 import { badge, html, Html, postButton, select } from "./html.js";
 import { errorBox, pageNumberOf, pager, sendPage, when } from "./layout.js";
 
@@ -22,9 +22,6 @@ const SOURCES: Record<string, [string, string]> = {
 export const sourceBadge = (source: string) => badge(SOURCES[source]?.[0] ?? source, SOURCES[source]?.[1] ?? "");
 export const activeBadge = (active: boolean) => (active ? badge("active", "on") : badge("inactive", "off"));
 
-/** LIKE pattern for "contains", with the pattern characters of the search text escaped. */
-const contains = (text: string) => `%${foldCase(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
 const primaryEmail = (user: UserRecord) => (user.emails.find((e) => e.primary) ?? user.emails[0])?.value ?? "";
 
 export function usersRouter(deps: WebDeps): Router {
@@ -38,7 +35,7 @@ export function usersRouter(deps: WebDeps): Router {
     if (filters.q) {
       terms.push(`(u.user_name_norm LIKE :q ESCAPE '\\' OR LOWER(u.display_name) LIKE :q ESCAPE '\\' OR u.external_id = :exact OR u.id = :exact
         OR EXISTS (SELECT 1 FROM user_values v WHERE v.user_id = u.id AND v.attribute = 'emails' AND v.value_norm LIKE :q ESCAPE '\\'))`);
-      Object.assign(params, { q: contains(filters.q), exact: filters.q });
+      Object.assign(params, { q: containsPattern(filters.q), exact: filters.q });
     }
     if (filters.source in SOURCES) {
       terms.push("u.source = :source");
