@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { browserSkip, launchBrowser } from "../support/browser.js";
@@ -11,11 +13,12 @@ import { ConsoleApp, startConsoleApp } from "./console-app.js";
  * The console end to end in headless Chromium, against the real app (BASE_URL = its own http:// address) and a real
  * OpenID Provider (oidc-provider, in process): an admin signs in, sets up an Okta-style OIDC connection through the
  * wizard, tests it (the claims, groups and teams report), maps the IdP group to a team, tests again, and sees a user
- * provisioned over SCIM (with the token made in the wizard) in the users browser. Each page is saved under
- * docs/screenshots/.
+ * provisioned over SCIM (with the token made in the wizard) in the users browser. Each page is screenshotted: into
+ * docs/screenshots/ with UPDATE_SCREENSHOTS=1, else into a temporary directory, so that a test run leaves the
+ * committed images alone (ports and times differ at every run).
  */
 
-const SHOTS = "docs/screenshots";
+const SHOTS = process.env.UPDATE_SCREENSHOTS === "1" ? "docs/screenshots" : join(tmpdir(), "rollcall-screenshots");
 const ALICE = {
   email: "alice@acme.example", email_verified: true, name: "Alice Liddell", given_name: "Alice", family_name: "Liddell",
   groups: ["engineering", "everyone"],
