@@ -39,6 +39,11 @@ export interface AuditQuery {
   /** ISO-8601 bounds on `at`: from `since` (inclusive) to `until` (exclusive). */
   since?: string;
   until?: string;
+  /** Events whose target or actor is one of these ids. */
+  involving?: string[];
+  /** Keyset paging back in time: events with a smaller id. */
+  beforeId?: number;
+  newestFirst?: boolean;
   offset?: number;
   limit?: number;
 }
@@ -52,6 +57,8 @@ export async function listAuditEvents(em: EntityManager, organizationId: string,
   if (query.actorId) qb.andWhere("a.actorId = :actorId", { actorId: query.actorId });
   if (query.since) qb.andWhere("a.at >= :since", { since: query.since });
   if (query.until) qb.andWhere("a.at < :until", { until: query.until });
-  const rows = await qb.orderBy("a.id", "ASC").skip(query.offset ?? 0).take(query.limit ?? 100).getMany();
+  if (query.involving?.length) qb.andWhere("(a.targetId IN (:...involving) OR a.actorId IN (:...involving))", { involving: query.involving });
+  if (query.beforeId !== undefined) qb.andWhere("a.id < :beforeId", { beforeId: query.beforeId });
+  const rows = await qb.orderBy("a.id", query.newestFirst ? "DESC" : "ASC").skip(query.offset ?? 0).take(query.limit ?? 100).getMany();
   return rows.map((row) => ({ ...row, summary: JSON.parse(row.summary) as Record<string, unknown> }));
 }

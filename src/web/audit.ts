@@ -1,6 +1,6 @@
 import { Router } from "express";
-import { AuditEvent } from "../../entities/index.js";
 import { sql } from "../db/sql.js";
+import { listAuditEvents } from "../identity/audit.js";
 import { foldCase } from "../identity/text.js";
 import { one, orgOf, orgPath, WebDeps } from "./context.js";
 import { field, html, select } from "./html.js";
@@ -8,8 +8,7 @@ import { sendPage, when } from "./layout.js";
 
 /**
  * The audit log, newest first, filtered by target (an id, or a user name), action and time range (UTC). Pages go
- * back in time by event id. identity/audit.ts's listAuditEvents reads oldest first without time or paging, so the
- * page has its own read-only query; every event is still written only by the identity core.
+ * back in time by event id.
  */
 
 const PER_PAGE = 100;
@@ -41,15 +40,11 @@ export function auditRouter(deps: WebDeps): Router {
         { organizationId: organization.id, norm: foldCase(filters.target) });
       targetIds = [...targetIds, ...users.map((u) => u.id)];
     }
-    const qb = em.getRepository(AuditEvent).createQueryBuilder("a").where("a.organizationId = :organizationId", { organizationId: organization.id });
-    if (targetIds.length) qb.andWhere("(a.targetId IN (:...targetIds) OR a.actorId IN (:...targetIds))", { targetIds });
-    if (filters.action) qb.andWhere("a.action = :action", { action: filters.action });
-    const from = utc(filters.from);
-    const to = utc(filters.to, true);
-    if (from) qb.andWhere("a.at >= :from", { from });
-    if (to) qb.andWhere("a.at < :to", { to });
-    if (Number.isSafeInteger(before)) qb.andWhere("a.id < :before", { before });
-    const rows = await qb.orderBy("a.id", "DESC").take(PER_PAGE + 1).getMany();
+    const rows = await listAuditEvents(em, organization.id, {
+      involving: targetIds, action: filters.action || undefined, since: utc(filters.from) ?? undefined,
+      until: utc(filters.to, true) ?? undefined, beforeId: Number.isSafeInteger(before) ? before : undefined,
+      newestFirst: true, limit: PER_PAGE + 1,
+    });
     const events = rows.slice(0, PER_PAGE);
     const actions = await sql<{ action: string }>(em, "SELECT DISTINCT action FROM audit_events WHERE organization_id = :organizationId ORDER BY action",
       { organizationId: organization.id });
@@ -67,7 +62,7 @@ ${events.length ? html`<table><tr><th>When</th><th>Actor</th><th>Action</th><th>
 ${events.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.actorType}${e.actorId ? html` <code>${e.actorId.slice(0, 8)}</code>` : ""}</td><td><code>${e.action}</code></td>
 <td>${e.targetType}${e.targetId ? html` ${e.targetType === "user"
     ? html`<a href="${orgPath(organization.id, "users", e.targetId)}"><code>${e.targetId.slice(0, 8)}</code></a>`
-    : html`<code>${e.targetId.slice(0, 8)}</code>`}` : ""}</td><td><code>${e.summary}</code></td></tr>`)}</table>` : html`<p>No event matches.</p>`}
+    : html`<code>${e.targetId.slice(0, 8)}</code>`}` : ""}</td><td><code>${JSON.stringify(e.summary)}</code></td></tr>`)}</table>` : html`<p>No event matches.</p>`}
 ${older ? html`<p><a href="${older}">Older events →</a></p>` : ""}`,
     });
   });
