@@ -66,13 +66,15 @@ export function createApp(deps: AppDeps): Express {
     }
   });
 
-  // Sessions read the store only for requests that carry the cookie: IdPs' SCIM calls never do.
-  app.use(webSession(deps.db, deps.secretKey, deps.sessionLimits));
+  const sessions = webSession(deps.db, deps.secretKey, deps.sessionLimits);
+  // The SCIM door before the browser-facing routers: an IdP's call then never walks through sessions, SSO, the admin
+  // API and the console (≈100 µs a request). Only its /Me reads the browser session.
+  app.use(SCIM_PREFIX, scimRouter({ ...deps, sessions }));
+  app.use(sessions);
   app.use(sidecarRouter(deps));
   const sso = { ...deps, allowInsecureIdp: deps.allowInsecureIdp ?? false };
   app.use(ssoRouter({ ...sso, protocols: { oidc: oidcProtocol(sso), saml: samlProtocol(sso) } }));
   app.use(API_PREFIX, adminRouter(sso));
   app.use(consoleRouter(sso));
-  app.use(SCIM_PREFIX, scimRouter(deps));
   return app;
 }

@@ -1,5 +1,5 @@
 import { Logger } from "pino";
-import express, { NextFunction, Request, Response, Router } from "express";
+import express, { NextFunction, Request, RequestHandler, Response, Router } from "express";
 import { IdentityError } from "../identity/errors.js";
 import { authenticateScimToken } from "../identity/scim-tokens.js";
 import { scimOperationMetrics } from "../metrics.js";
@@ -103,7 +103,7 @@ function refuseNul(req: Request, _res: Response, next: NextFunction) {
 }
 
 /** With `rateLimits` (server.ts passes config's), each token's requests are limited once it is authenticated. */
-export function scimRouter(deps: ScimDeps & { rateLimits?: RateLimits }): Router {
+export function scimRouter(deps: ScimDeps & { rateLimits?: RateLimits; sessions?: RequestHandler[] }): Router {
   const router = Router();
   router.use(scimOperationMetrics());
   router.use((_req, res, next) => { res.type(SCIM_CONTENT_TYPE); next(); });
@@ -118,7 +118,7 @@ export function scimRouter(deps: ScimDeps & { rateLimits?: RateLimits }): Router
   // Once per request, before any handler reads the body: each IdP's dialect into what the handlers validate.
   router.use(normaliseIngress(deps.logger));
   router.use(discoveryRouter(deps));
-  router.get("/Me", me(deps));
+  router.get("/Me", deps.sessions ?? [], me(deps));
   router.use(authenticated);
   router.use("/Users", usersRouter(deps));
   router.use("/Groups", groupsRouter(deps));
