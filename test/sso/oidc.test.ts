@@ -88,7 +88,7 @@ describe("OIDC login against a real OpenID Provider (oidc-provider)", () => {
     assert.equal(connection.id, "conn-a");
     assert.deepEqual(intent, { returnTo: "/home", dryRun: false });
     assert.deepEqual({ ...profile, raw: undefined }, {
-      issuer: op.issuer, subject: "alice", email: "alice@example.com", emailVerified: true, name: "Alice Liddell",
+      issuer: op.issuer, subject: "alice", externalId: null, email: "alice@example.com", emailVerified: true, name: "Alice Liddell",
       givenName: "Alice", familyName: "Liddell", groups: ["engineering", "on-call"], groupsOverage: false, raw: undefined,
     });
     assert.equal(profile.raw.aud, "org-a");
