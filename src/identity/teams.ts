@@ -160,12 +160,18 @@ export function derivedTeamIds(mappings: { teamId: string; idpGroupNorm: string 
   return new Set(mappings.filter((m) => wanted.has(m.idpGroupNorm)).map((m) => m.teamId));
 }
 
+/** Which of a team's mappings a list of IdP groups matches: why a derived membership exists. */
+export function matchingMappings(team: TeamRecord, groups: string[]): TeamRecord["mappings"] {
+  const wanted = new Set(groups.map(foldCase));
+  return team.mappings.filter((m) => wanted.has(foldCase(m.idpGroup)));
+}
+
 /**
  * The IdP groups of each user: for SCIM-managed groups, each group the user is in counts by its displayName,
  * externalId and id (Entra mappings name groups by object id, which Entra sends as externalId); otherwise the
  * groups claim of the user's last login.
  */
-async function idpGroupsOf(em: EntityManager, organizationId: string, groupSource: "claims" | "scim", userIds: string[]) {
+export async function idpGroupsOf(em: EntityManager, organizationId: string, groupSource: "claims" | "scim", userIds: string[]) {
   const out = new Map<string, string[]>(userIds.map((id) => [id, []]));
   for (const ids of chunks(userIds)) {
     if (groupSource === "scim") {

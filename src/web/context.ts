@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import { Organization } from "../../entities/index.js";
 import type { Database } from "../db/database.js";
 import { IdentityError } from "../identity/errors.js";
-import { foldCase } from "../identity/text.js";
 import { AdminContext, isSameOrigin } from "../admin/auth.js";
 
 /** What the console's pages need from the app. */
@@ -50,9 +49,6 @@ export function one(value: unknown): string {
   if (Array.isArray(value)) return one(value.at(-1));
   return typeof value === "string" ? value : "";
 }
-
-/** A LIKE pattern (with `ESCAPE '\\'`) for "contains" over case-folded columns, the search text's own % and _ escaped. */
-export const containsPattern = (text: string) => `%${foldCase(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** A form field as a list of strings (a field that may repeat: one row of a table per value). */
 export function many(value: unknown): string[] {

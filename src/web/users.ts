@@ -1,10 +1,8 @@
 import { Request, Response, Router } from "express";
-import { sql } from "../db/sql.js";
+import { searchUsers, UserFilter, userDetail } from "../identity/directory.js";
 import { UserRecord } from "../identity/records.js";
-import { foldCase } from "../identity/text.js";
-import { listTeams, organizationPolicy, setManualTeamMembership, teamsOfUser } from "../identity/teams.js";
-import { getUser, listUsers } from "../identity/users.js";
-import { containsPattern, one, orgOf, orgPath, submit, viewerOf, WebDeps, WebError } from "./context.js";
+import { listTeams, matchingMappings, organizationPolicy, setManualTeamMembership } from "../identity/teams.js";
+import { one, orgOf, orgPath, submit, viewerOf, WebDeps, WebError } from "./context.js";
 import { badge, html, Html, postButton, select } from "./html.js";
 import { errorBox, pageNumberOf, pager, sendPage, when } from "./layout.js";
 
@@ -30,27 +28,12 @@ export function usersRouter(deps: WebDeps): Router {
   router.get("/", async (req, res) => {
     const organization = orgOf(res);
     const filters = { q: one(req.query.q).trim(), source: one(req.query.source), active: one(req.query.active) };
-    const terms: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (filters.q) {
-      terms.push(`(u.user_name_norm LIKE :q ESCAPE '\\' OR LOWER(u.display_name) LIKE :q ESCAPE '\\' OR u.external_id = :exact OR u.id = :exact
-        OR EXISTS (SELECT 1 FROM user_values v WHERE v.user_id = u.id AND v.attribute = 'emails' AND v.value_norm LIKE :q ESCAPE '\\'))`);
-      Object.assign(params, { q: containsPattern(filters.q), exact: filters.q });
-    }
-    if (filters.source in SOURCES) {
-      terms.push("u.source = :source");
-      params.source = filters.source;
-    }
-    if (filters.active === "true" || filters.active === "false") {
-      terms.push("u.active = :active");
-      params.active = filters.active === "true";
-    }
     const pageNumber = pageNumberOf(req);
-    const { total, users } = await listUsers(deps.db, organization.id, {
-      condition: terms.length ? { sql: terms.join(" AND "), params } : undefined,
-      sort: { sql: "u.user_name_norm", descending: false },
-      start: { offset: (pageNumber - 1) * PER_PAGE }, limit: PER_PAGE,
-    });
+    const { total, users } = await searchUsers(deps.db, organization.id, {
+      search: filters.q || undefined,
+      source: filters.source in SOURCES ? filters.source as UserFilter["source"] : undefined,
+      active: filters.active === "true" ? true : filters.active === "false" ? false : undefined,
+    }, { offset: (pageNumber - 1) * PER_PAGE, limit: PER_PAGE });
     const base = orgPath(organization.id, "users");
     sendPage(req, res, {
       section: "users", title: "Users",
@@ -70,27 +53,17 @@ ${pager(base, filters, pageNumber, total, PER_PAGE)}`,
 
   async function showUser(req: Request, res: Response, error?: { message: string; status: number }) {
     const organization = orgOf(res);
-    const user = await getUser(deps.db, organization.id, req.params.userId as string);
-    if (!user) throw new WebError(404, "There is no such user in this organization.");
-    const em = deps.db.dataSource.manager;
-    const scope = { id: user.id, organizationId: organization.id };
-    const [teams, allTeams, policy, [login], externalIds] = await Promise.all([
-      teamsOfUser(em, organization.id, user.id),
+    const detail = await userDetail(deps.db, organization.id, req.params.userId as string);
+    if (!detail) throw new WebError(404, "There is no such user in this organization.");
+    const { user, teams, loginGroups, idpGroups } = detail;
+    const [allTeams, policy] = await Promise.all([
       listTeams(deps.db, organization.id),
-      organizationPolicy(em, organization.id),
-      sql<{ login_groups: string | null }>(em, "SELECT login_groups FROM users WHERE id = :id AND organization_id = :organizationId", scope),
-      sql<{ external_id: string }>(em, `SELECT g.external_id FROM group_members m JOIN groups g ON g.id = m.group_id
-        WHERE m.user_id = :id AND m.organization_id = :organizationId AND g.external_id IS NOT NULL`, scope),
+      organizationPolicy(deps.db.dataSource.manager, organization.id),
     ]);
-    const loginGroups: string[] = login?.login_groups ? JSON.parse(login.login_groups) : [];
-    // The IdP groups the team derivation reads for this user (teams.ts): its SCIM groups by name, id and external
-    // id, or the groups claim of its last sign-in.
-    const idpGroups = new Set((policy.groupSource === "scim"
-      ? [...user.groups.flatMap((g) => [g.displayName, g.id]), ...externalIds.map((g) => g.external_id)]
-      : loginGroups).map(foldCase));
-    const via = (teamId: string) => (allTeams.find((t) => t.id === teamId)?.mappings ?? [])
-      .filter((m) => idpGroups.has(foldCase(m.idpGroup)))
-      .map((m) => (m.alias ? `${m.alias} (${m.idpGroup})` : m.idpGroup));
+    const via = (teamId: string) => {
+      const team = allTeams.find((t) => t.id === teamId);
+      return (team ? matchingMappings(team, idpGroups) : []).map((m) => (m.alias ? `${m.alias} (${m.idpGroup})` : m.idpGroup));
+    };
     const base = orgPath(organization.id, "users", user.id);
     const manualIds = new Set(teams.filter((t) => t.source === "manual").map((t) => t.id));
     const assignable = allTeams.filter((t) => !manualIds.has(t.id));
