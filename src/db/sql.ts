@@ -57,3 +57,19 @@ export async function insertRow(em: EntityManager, entity: EntityTarget<ObjectLi
   await sql(em, `INSERT INTO "${metadata.tableName}" (${columns.map((c) => `"${c.databaseName}"`).join(", ")})
     VALUES (${columns.map((c) => `:${c.propertyName}`).join(", ")})`, row);
 }
+
+/**
+ * Inserts many rows of one table with multi-row INSERTs (a few hundred rows a statement, within both drivers'
+ * bound-parameter limits): one round trip per chunk instead of one per row. `ignoreConflicts` skips rows that
+ * already exist.
+ */
+export async function insertRows(
+  em: EntityManager, table: string, columns: string[], rows: unknown[][], options: { ignoreConflicts?: boolean } = {},
+): Promise<void> {
+  const perStatement = Math.max(1, Math.floor(2000 / columns.length));
+  for (const chunk of chunks(rows, perStatement)) {
+    const params: Record<string, unknown> = {};
+    const tuples = chunk.map((row, r) => `(${row.map((value, c) => { params[`v${r}_${c}`] = value; return `:v${r}_${c}`; }).join(", ")})`);
+    await sql(em, `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${tuples.join(", ")}${options.ignoreConflicts ? " ON CONFLICT DO NOTHING" : ""}`, params);
+  }
+}

@@ -2,7 +2,7 @@ import { EntityManager } from "typeorm";
 import { AuditEvent } from "../../entities/index.js";
 import { Actor } from "./records.js";
 import { timestamp } from "./text.js";
-import { sql } from "../db/sql.js";
+import { insertRows } from "../db/sql.js";
 
 export interface AuditEntry {
   /** Null only for instance-level events: operator accounts and their API tokens belong to no organization. */
@@ -16,18 +16,15 @@ export interface AuditEntry {
 }
 
 /** Called inside the transaction of the change it records, so the two commit or roll back together. */
-export async function recordAudit(em: EntityManager, entry: AuditEntry): Promise<void> {
-  await sql(em, `INSERT INTO audit_events (organization_id, at, actor_type, actor_id, action, target_type, target_id, summary)
-    VALUES (:organizationId, :at, :actorType, :actorId, :action, :targetType, :targetId, :summary)`, {
-    organizationId: entry.organizationId,
-    at: timestamp(),
-    actorType: entry.actor.type,
-    actorId: entry.actor.id,
-    action: entry.action,
-    targetType: entry.targetType,
-    targetId: entry.targetId,
-    summary: JSON.stringify(entry.summary),
-  });
+export function recordAudit(em: EntityManager, entry: AuditEntry): Promise<void> {
+  return recordAudits(em, [entry]);
+}
+
+/** Several events of one change (one per user a mapping change moves), in as few statements as the drivers allow. */
+export async function recordAudits(em: EntityManager, entries: AuditEntry[]): Promise<void> {
+  const at = timestamp();
+  await insertRows(em, "audit_events", ["organization_id", "at", "actor_type", "actor_id", "action", "target_type", "target_id", "summary"],
+    entries.map((e) => [e.organizationId, at, e.actor.type, e.actor.id, e.action, e.targetType, e.targetId, JSON.stringify(e.summary)]));
 }
 
 export interface AuditQuery {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EntityManager, In } from "typeorm";
 import { Group, GroupMember } from "../../entities/index.js";
 import { Database } from "../db/database.js";
-import { chunks, selectColumns, sql } from "../db/sql.js";
+import { chunks, insertRows, selectColumns, sql } from "../db/sql.js";
 import { groupColumns } from "./attribute-columns.js";
 import { recordAudit } from "./audit.js";
 import { conflict, invalid, uniquely } from "./errors.js";
@@ -93,11 +93,8 @@ interface MembershipOutcome { added: string[]; removed: string[]; unknown: strin
 
 async function insertMembers(em: EntityManager, organizationId: string, groupId: string, userIds: string[]) {
   const now = timestamp();
-  for (const chunk of chunks(userIds, 200)) {
-    const params: Record<string, unknown> = { groupId, organizationId, now };
-    const tuples = chunk.map((userId, i) => { params[`u${i}`] = userId; return `(:groupId, :u${i}, :organizationId, :now)`; });
-    await sql(em, `INSERT INTO group_members (group_id, user_id, organization_id, created_at) VALUES ${tuples.join(", ")} ON CONFLICT DO NOTHING`, params);
-  }
+  await insertRows(em, "group_members", ["group_id", "user_id", "organization_id", "created_at"],
+    userIds.map((userId) => [groupId, userId, organizationId, now]), { ignoreConflicts: true });
 }
 
 async function deleteMembers(em: EntityManager, organizationId: string, groupId: string, userIds: string[] | "all") {

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { EntityManager } from "typeorm";
 import { Organization, Team, TeamMapping, TeamMembership, User } from "../../entities/index.js";
 import { Database } from "../db/database.js";
-import { chunks, sql } from "../db/sql.js";
-import { recordAudit } from "./audit.js";
+import { chunks, insertRows, sql } from "../db/sql.js";
+import { AuditEntry, recordAudit, recordAudits } from "./audit.js";
 import { conflict, invalid, notFound, uniquely } from "./errors.js";
 import { Actor } from "./records.js";
 import { foldCase, groupBy, MAX_KEY_LENGTH, timestamp, unstorableText } from "./text.js";
@@ -208,20 +208,30 @@ export async function recomputeDerivedTeams(em: EntityManager, organizationId: s
     const current = groupBy(await sql<{ user_id: string; team_id: string }>(em,
       `SELECT user_id, team_id FROM team_memberships WHERE organization_id = :organizationId AND source = 'idp' AND user_id IN (:...chunk)`,
       { organizationId, chunk }), (r) => r.user_id);
-    const now = timestamp();
+    const joins: [string, string][] = [];
+    const leaves = new Map<string, string[]>();
+    const audits: AuditEntry[] = [];
     for (const userId of chunk) {
       const had = new Set((current.get(userId) ?? []).map((r) => r.team_id));
       const want = derivedTeamIds(mappings, groups.get(userId) ?? []);
       const added = [...want].filter((t) => !had.has(t));
       const removed = [...had].filter((t) => !want.has(t));
       if (added.length === 0 && removed.length === 0) continue;
-      for (const teamId of added) await em.insert(TeamMembership, { teamId, userId, source: "idp", organizationId, createdAt: now });
-      for (const teamId of removed) await em.delete(TeamMembership, { teamId, userId, source: "idp" });
-      await recordAudit(em, {
+      for (const teamId of added) joins.push([teamId, userId]);
+      for (const teamId of removed) leaves.set(teamId, [...(leaves.get(teamId) ?? []), userId]);
+      audits.push({
         organizationId, actor, action: "user.teams_changed", targetType: "user", targetId: userId,
         summary: { added: added.map((t) => teamNames.get(t)), removed: removed.map((t) => teamNames.get(t)), source: "idp" },
       });
     }
+    // Set-wise: a mapping change can move every member of a 100,000-member group.
+    const now = timestamp();
+    await insertRows(em, "team_memberships", ["team_id", "user_id", "source", "organization_id", "created_at"],
+      joins.map(([teamId, userId]) => [teamId, userId, "idp", organizationId, now]));
+    for (const [teamId, userIds] of leaves) {
+      await sql(em, "DELETE FROM team_memberships WHERE team_id = :teamId AND source = 'idp' AND user_id IN (:...userIds)", { teamId, userIds });
+    }
+    await recordAudits(em, audits);
   }
 }
 
