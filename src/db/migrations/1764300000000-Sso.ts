@@ -37,7 +37,11 @@ export class Sso1764300000000 implements MigrationInterface {
       columns: [{ ...ref("team_id"), isPrimary: true }, { ...ref("user_id"), isPrimary: true },
         { ...text("source", 16, false), isPrimary: true }, ref("organization_id"), at("created_at")],
       foreignKeys: [cascade("team_id", "teams"), cascade("user_id", "users")],
-      indices: [{ name: "idx_team_memberships_user", columnNames: ["user_id"] }],
+      indices: [
+        { name: "idx_team_memberships_user", columnNames: ["user_id"] },
+        // "Does this organization have derived memberships at all?", asked on every SCIM group write.
+        { name: "idx_team_memberships_org_source", columnNames: ["organization_id", "source"] },
+      ],
     }));
 
     await q.createTable(new Table({
