@@ -54,7 +54,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
     res.redirect(303, safeReturnTo(req.body?.return_to, deps.baseUrl));
   });
 
-  router.use(loginErrorPage());
+  router.use(loginErrorPage(deps));
   return router;
 }
 
@@ -105,16 +105,20 @@ function testReport(connection: ConnectionRecord, profile: IdpProfile, outcome: 
 <p class="muted">Nothing was saved: no account, session or team change was made by this test.</p>`);
 }
 
-/** The one place where a failed login becomes a page: the person gets what to do, the log gets why. */
-function loginErrorPage() {
-  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+/**
+ * The one place where a failed login becomes a page: the person gets what to do, the log gets why. Whoever may
+ * configure the connection (testing it, typically) also gets the why on the page: which check failed and on what.
+ */
+function loginErrorPage(deps: SsoRouterDeps) {
+  return async (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = res.getHeader("X-Request-Id");
-    const protocol = (res.locals.connection as ConnectionRecord | undefined)?.type;
+    const connection = res.locals.connection as ConnectionRecord | undefined;
     let status = 500;
     let reason = "internal";
     let message: string | Html = "Something went wrong on our side while signing you in. Try again; if it keeps failing, give your administrator the reference below.";
+    let detail: Record<string, unknown> | undefined;
     if (err instanceof SsoError) {
-      ({ status, reason } = err);
+      ({ status, reason, detail } = err);
       message = err.userMessage;
       req.log.warn({ reason, ...err.detail }, "sso login refused");
     } else if (err instanceof SignInRefused) {
@@ -125,9 +129,11 @@ function loginErrorPage() {
     } else {
       req.log.error({ err }, "sso login failed");
     }
-    if (protocol) recordLoginOutcome(protocol, "failure", reason);
+    if (connection) recordLoginOutcome(connection.type, "failure", reason);
     if (res.headersSent) return;
+    const forAdmins = detail && connection && await mayTest(req, res, deps, connection).catch(() => false)
+      ? html`<h2>Details for administrators</h2><pre>${JSON.stringify(detail, null, 2)}</pre>` : "";
     res.status(status).type("html").send(page("Sign-in failed", html`<h1>Sign-in failed</h1><div class="error"><p>${message}</p></div>
-<p class="muted">Reason: <code>${reason}</code> · reference: <code>${String(requestId ?? "")}</code></p>`));
+<p class="muted">Reason: <code>${reason}</code> · reference: <code>${String(requestId ?? "")}</code></p>${forAdmins}`));
   };
 }

@@ -178,6 +178,22 @@ for (const target of await databaseTargets()) {
       assert.match(page, /This login would succeed/);
       assert.match(page, /Engineering/);
       assert.equal((await db.dataSource.query("SELECT id FROM users WHERE user_name_norm = 'tess@acme.test'")).length, 0);
+
+      // A failing test shows the administrator which check failed, not only its reason code.
+      await updateConnection(db, key, connection.organizationId, connection.id, { oidc: { clientSecret: "not-the-secret" } }, system);
+      try {
+        const failed = await browser.get(await browser.followTo(`${app.origin}/login/acme?test=1`, `${app.origin}/sso/`));
+        const failure = await failed.text();
+        assert.match(failure, /oidc_token_exchange/);
+        assert.match(failure, /Details for administrators/);
+        assert.match(failure, /invalid_client/);
+        assert.doesNotMatch(failure, /not-the-secret/);
+        const someone = await (await logInAs(new Browser(), "tess")).text();
+        assert.match(someone, /oidc_token_exchange/);
+        assert.doesNotMatch(someone, /Details for administrators/, "the details are for those who may configure the connection");
+      } finally {
+        await updateConnection(db, key, connection.organizationId, connection.id, { oidc: { clientSecret: CLIENT.clientSecret } }, system);
+      }
     });
 
     it("an unknown or disabled login path is a 404 page", async () => {
