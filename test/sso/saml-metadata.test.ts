@@ -61,10 +61,13 @@ describe("parseIdpMetadata", () => {
     assert.deepEqual(metadata.nameIdFormats, []);
   });
 
-  it("falls back to the HTTP-POST SSO URL, takes keys without `use`, and skips encryption keys", () => {
-    const metadata = parseIdpMetadata(idpMetadata(keyDescriptor(other, "encryption") + keyDescriptor(cert1) + sso("HTTP-POST", "https://idp.example.test/post")));
-    assert.equal(metadata.ssoUrl, "https://idp.example.test/post");
+  it("takes keys without `use`, and skips encryption keys", () => {
+    const metadata = parseIdpMetadata(idpMetadata(keyDescriptor(other, "encryption") + keyDescriptor(cert1) + sso("HTTP-Redirect", "https://idp.example.test/sso")));
     assert.deepEqual(metadata.certificates, [cert1]);
+  });
+
+  it("refuses an IdP that takes AuthnRequests only by HTTP-POST, saying what to enable (logins would fail at the IdP)", () => {
+    refusedMetadata(idpMetadata(keyDescriptor(cert1) + sso("HTTP-POST", "https://idp.example.test/post")), /only with the HTTP-POST binding.*enable the HTTP-Redirect/);
   });
 
   it("takes the one IdP out of an EntitiesDescriptor, and refuses an aggregate of several", () => {

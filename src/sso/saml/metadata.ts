@@ -72,11 +72,14 @@ function entityDescriptor(xml: string): Element {
 function singleSignOnUrl(idp: Element): string {
   const services = childElements(idp, NS.metadata, "SingleSignOnService");
   const byBinding = (binding: string) => services.find((s) => attributeOf(s, "Binding") === BINDING + binding);
-  const service = byBinding("HTTP-Redirect") ?? byBinding("HTTP-POST");
+  // Our AuthnRequests travel by HTTP-Redirect, which every IdP we know of offers; one that takes them only by POST
+  // would fail every login at the IdP, so it is refused here, where the admin can act on it.
+  const service = byBinding("HTTP-Redirect");
   if (!service) {
     const found = services.map((s) => attributeOf(s, "Binding") ?? "(no Binding)");
-    throw new SamlMetadataError(`The IDPSSODescriptor has no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding` +
-      (found.length ? ` (found: ${found.join(", ")}).` : "."));
+    throw new SamlMetadataError(byBinding("HTTP-POST")
+      ? "The IdP offers single sign-on only with the HTTP-POST binding; Rollcall sends its requests with HTTP-Redirect: enable the HTTP-Redirect binding for this application at the IdP."
+      : `The IDPSSODescriptor has no SingleSignOnService with the HTTP-Redirect binding` + (found.length ? ` (found: ${found.join(", ")}).` : "."));
   }
   const location = attributeOf(service, "Location")?.trim() ?? "";
   if (!/^https?:\/\//i.test(location) || !URL.canParse(location)) {
