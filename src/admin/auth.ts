@@ -2,10 +2,11 @@ import { NextFunction, Request, Response } from "express";
 import { Organization } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { accessOf } from "../identity/access.js";
-import { AdminAccountInfo, getAdminAccount } from "../identity/admins.js";
+import { AdminAccountInfo, getAdminAccount, verifyAdminPassword } from "../identity/admins.js";
 import { authenticateApiToken } from "../identity/api-tokens.js";
 import { Actor } from "../identity/records.js";
 import { activeSetupLink, redeemSetupLink, SetupLinkInfo } from "../identity/setup-links.js";
+import { recordLoginOutcome } from "../metrics.js";
 import { logIn, logOut } from "../web-session.js";
 import { ApiProblem } from "./problems.js";
 import { id } from "./schemas.js";
@@ -145,6 +146,18 @@ export async function organizationFor(db: Database, caller: AdminContext, organi
     : null;
   if (!organization) throw new ApiProblem("not_found", `Organization ${organizationId} not found.`);
   return organization;
+}
+
+/**
+ * The built-in admin login, for the admin API and the console alike: checks the password (the same work whether or
+ * not the email exists), opens the session, and counts the outcome. Null for a wrong email or password, or a disabled
+ * account, without saying which.
+ */
+export async function passwordLogIn(req: Request, db: Database, email: string, password: string): Promise<AdminAccountInfo | null> {
+  const account = await verifyAdminPassword(db, email, password);
+  recordLoginOutcome("password", account ? "success" : "failure", account ? "ok" : "bad_credentials");
+  if (account) await logIn(req, db, { type: "admin", adminId: account.id, organizationId: account.organizationId });
+  return account;
 }
 
 /**

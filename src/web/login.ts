@@ -1,9 +1,7 @@
 import { Request, Response, Router } from "express";
-import { openSetupSession } from "../admin/auth.js";
+import { openSetupSession, passwordLogIn } from "../admin/auth.js";
 import { findConnection } from "../identity/connections.js";
-import { verifyAdminPassword } from "../identity/admins.js";
 import { safeReturnTo } from "../sso/return-to.js";
-import { logIn } from "../web-session.js";
 import { one, orgPath, WebDeps } from "./context.js";
 import { field, html } from "./html.js";
 import { errorBox, sendPage } from "./layout.js";
@@ -72,9 +70,8 @@ ${field("Password", "password", "", { type: "password", attrs: 'required autocom
 
   router.post("/console/login", async (req, res) => {
     const email = one(req.body.email);
-    const account = email ? await verifyAdminPassword(deps.db, email, one(req.body.password)) : null;
+    const account = email ? await passwordLogIn(req, deps.db, email, one(req.body.password)) : null;
     if (!account) return adminForm(req, res, email, "That email and password do not match an active administrator account.");
-    await logIn(req, deps.db, { type: "admin", adminId: account.id, organizationId: account.organizationId });
     const returnTo = safeReturnTo(req.body.return_to, deps.baseUrl);
     res.redirect(303, returnTo === "/" ? "/console" : returnTo);
   });

@@ -17,6 +17,12 @@ for (const target of await databaseTargets()) {
     after(() => h.close());
 
     it("logs in with the right password, and answers a wrong password, an unknown email and a disabled account alike", async () => {
+      const passwordLogins = async (outcome: string) => {
+        const line = (await h.browser().get("/metrics").expect(200)).text.split("\n")
+          .find((l) => l.startsWith(`sso_logins_total{protocol="password",outcome="${outcome}"`));
+        return line ? Number(line.split(" ").at(-1)) : 0;
+      };
+      const counted = { success: await passwordLogins("success"), failure: await passwordLogins("failure") };
       const browser = h.browser();
       const ok = await browser.post(api("/auth/login"), { email: "ADMIN@a.test", password: PASSWORD }).expect(200);
       assert.equal(ok.body.kind, "org_admin");
@@ -39,6 +45,8 @@ for (const target of await databaseTargets()) {
         assert.equal(res.headers["set-cookie"], undefined);
       }
       assert.equal(refusals[0].body.detail, "The email or password is not right.");
+      assert.equal(await passwordLogins("success"), counted.success + 1, "counted in /metrics");
+      assert.equal(await passwordLogins("failure"), counted.failure + 3);
     });
 
     it("logs out: the session no longer authenticates", async () => {

@@ -196,6 +196,21 @@ for (const target of await databaseTargets()) {
       }
     });
 
+    it("counts logins and refusals by protocol and reason in /metrics", async () => {
+      const count = async (outcome: string, reason: string) => {
+        const text = await (await fetch(`${app.origin}/metrics`)).text();
+        const line = text.split("\n").find((l) => l.startsWith(`sso_logins_total{protocol="oidc",outcome="${outcome}",reason="${reason}"}`));
+        return line ? Number(line.split(" ").at(-1)) : 0;
+      };
+      op.accounts.set("mia", { email: "mia@acme.test", email_verified: true, name: "Mia", groups: ["eng"] });
+      op.accounts.set("nils", { email: "nils@acme.test", email_verified: true, name: "Nils", groups: ["none"] });
+      const before = { ok: await count("success", "ok"), refused: await count("failure", "no_mapped_group") };
+      await logInAs(new Browser(), "mia");
+      await logInAs(new Browser(), "nils");
+      assert.equal(await count("success", "ok"), before.ok + 1);
+      assert.equal(await count("failure", "no_mapped_group"), before.refused + 1);
+    });
+
     it("an unknown or disabled login path is a 404 page", async () => {
       const res = await fetch(`${app.origin}/login/nosuch`);
       assert.equal(res.status, 404);

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { Organization } from "../../../entities/index.js";
-import { changeAdminPassword, getAdminAccount, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyAdminPassword } from "../../identity/admins.js";
-import { logIn, logOut } from "../../web-session.js";
-import { AdminContext, accountContext } from "../auth.js";
+import { changeAdminPassword, getAdminAccount, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../../identity/admins.js";
+import { logOut } from "../../web-session.js";
+import { AdminContext, accountContext, passwordLogIn } from "../auth.js";
 import { ApiProblem } from "../problems.js";
 import { AdminDeps, publicRoute, Route, route } from "../routing.js";
 
@@ -36,10 +36,9 @@ export function sessionRoutes(deps: AdminDeps): Route[] {
       body: z.strictObject({ email: z.string().trim().min(1).max(320), password }),
       response: meSchema,
       async handle({ body, req }) {
-        const account = await verifyAdminPassword(deps.db, body.email, body.password);
+        const account = await passwordLogIn(req, deps.db, body.email, body.password);
         // One answer for an unknown email, a wrong password and a disabled account: no way to learn which exist.
         if (!account) throw new ApiProblem("unauthenticated", "The email or password is not right.");
-        await logIn(req, deps.db, { type: "admin", adminId: account.id, organizationId: account.organizationId });
         return meOf(deps, accountContext(account));
       },
     }),
