@@ -63,7 +63,8 @@ export function webSession(db: Database, secretKey: Buffer, limits: SessionLimit
   });
   const absoluteLimit = (req: Request, _res: Response, next: NextFunction) => {
     const opened = req.session?.openedAt;
-    if (opened !== undefined && Date.now() - opened > limits.absoluteHours * 3_600_000) return req.session.destroy(() => next());
+    // A fresh, empty session replaces it, so that this request can still start a login.
+    if (opened !== undefined && Date.now() - opened > limits.absoluteHours * 3_600_000) return req.session.regenerate(next);
     next();
   };
   return [sessions, absoluteLimit];

@@ -223,6 +223,8 @@ for (const target of await databaseTargets()) {
       await logInAs(idle, "eve", "/", shortIdle);
       const absolute = new Browser();
       await logInAs(absolute, "eve", "/", shortAbsolute);
+      const returning = new Browser();
+      await logInAs(returning, "eve", "/", shortAbsolute);
       const verify = (through: RunningApp, browser: Browser) =>
         fetch(`${through.origin}/auth/verify`, { headers: { cookie: cookieHeader(browser) } }).then((r) => r.status);
       // Activity keeps the absolute-limited session alive until its limit; idleness ends the other.
@@ -234,6 +236,9 @@ for (const target of await databaseTargets()) {
       }
       await pause(3300);
       assert.equal(await verify(shortAbsolute, absolute), 401, "absolute limit");
+      // A browser whose first request after the limit starts a login gets a fresh session for it.
+      assert.equal((await logInAs(returning, "eve", "/again", shortAbsolute)).headers.get("location"), "/again");
+      assert.equal(await verify(shortAbsolute, returning), 200);
       assert.equal(await verify(shortIdle, idle), 401, "idle limit");
     });
   });
