@@ -81,6 +81,10 @@ export async function logIn(req: Request, db: Database, principal: SessionPrinci
   await openSession(db, req.sessionID, JSON.stringify(req.session), expiry(req.session), principal);
 }
 
+/**
+ * Ends the session: its row is deleted and the request carries on with a fresh, empty one (saved only if something
+ * is put in it), so a later step of the same request — a new login, say — still has a session to use.
+ */
 export function logOut(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
 }

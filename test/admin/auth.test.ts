@@ -65,6 +65,16 @@ for (const target of await databaseTargets()) {
       await browser.get(api("/auth/me")).expect(401);
     });
 
+    it("a session whose account was disabled behind its back gives way to a new login in the same request", async () => {
+      const browser = h.browser();
+      const login = await browser.post(api("/auth/login"), { email: await extraAccount(h, { disabled: false }), password: PASSWORD }).expect(200);
+      // As if another replica disabled the account between two statements: the session row is still there.
+      await h.db.dataSource.query(`UPDATE admin_accounts SET disabled_at = '${new Date().toISOString()}' WHERE id = '${login.body.adminId}'`);
+      const other = await extraAccount(h, { disabled: false });
+      await browser.post(api("/auth/login"), { email: other, password: PASSWORD }).expect(200);
+      assert.equal((await browser.get(api("/auth/me")).expect(200)).body.account.email, other);
+    });
+
     it("changes the caller's password given the current one", async () => {
       const email = await extraAccount(h, { disabled: false });
       const browser = h.browser();
