@@ -92,6 +92,7 @@ export async function signIn(db: Database, connection: ConnectionRecord, profile
     try {
       return await db.transaction(async (em) => {
         const outcome = await signInSteps(em, connection, profile);
+        if (outcome.refused) await recordRefusal(em, connection, profile, outcome);
         if (options.dryRun) throw new DryRunDone(outcome);
         return outcome;
       });
@@ -162,6 +163,18 @@ async function signInSteps(em: EntityManager, connection: ConnectionRecord, prof
     summary: { connection: connection.name, protocol: connection.type, created, linked, teams: teams.map((t) => t.name) },
   });
   return outcome(teams, null);
+}
+
+/**
+ * A refused login is audited (an admin looking into "why can't X log in" finds it), with the account when there is
+ * one. Only refusals of a verified IdP response get here: a forged or broken one never reaches the identity core.
+ */
+function recordRefusal(em: EntityManager, connection: ConnectionRecord, profile: IdpProfile, outcome: SignInOutcome) {
+  return recordAudit(em, {
+    organizationId: connection.organizationId, actor: { type: "sso", id: connection.id }, action: "user.sign_in_refused",
+    targetType: "user", targetId: outcome.user?.id ?? null,
+    summary: { reason: outcome.refused!.reason, connection: connection.name, subject: profile.subject, email: profile.email },
+  });
 }
 
 async function identityOwner(em: EntityManager, connection: ConnectionRecord, profile: IdpProfile): Promise<string | null> {

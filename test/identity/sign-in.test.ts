@@ -80,6 +80,9 @@ for (const target of await databaseTargets()) {
       assert.equal(out.user, null);
       const rows = await db.dataSource.query("SELECT id FROM users WHERE user_name_norm = 'mallory@example.com'");
       assert.equal(rows.length, 0);
+      const [refusal] = await listAuditEvents(db.dataSource.manager, conn.organizationId, { action: "user.sign_in_refused", newestFirst: true, limit: 1 });
+      assert.deepEqual(refusal.summary, { reason: "no_mapped_group", connection: conn.name, subject: "mallory", email: "mallory@example.com" });
+      assert.equal(refusal.targetId, null);
     });
 
     it("deactivates an existing user whose groups no longer map, ending its sessions", async () => {
@@ -90,6 +93,8 @@ for (const target of await databaseTargets()) {
       assert.equal((await getUser(db, conn.organizationId, ok.user!.id))?.active, false);
       assert.equal(await sessionCount(db, ok.user!.id), 0);
       assert.equal((await signIn(db, conn, profile("linus", { groups: ["eng"] }))).refused?.reason, "user_inactive");
+      const [refusal] = await listAuditEvents(db.dataSource.manager, conn.organizationId, { action: "user.sign_in_refused", newestFirst: true, limit: 1 });
+      assert.equal(refusal.targetId, ok.user!.id, "the refusal names the account");
     });
 
     it("links a SCIM-provisioned user by externalId, or by verified email, never by an unverified one", async () => {
