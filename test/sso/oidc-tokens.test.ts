@@ -128,6 +128,16 @@ describe("OIDC ID tokens: forged ones refused, claims mapped", () => {
     assert.equal(answer.status, 502);
   });
 
+  it("an issuer that takes the client secret only in the Authorization header (client_secret_basic) works too", async () => {
+    const basic = await startStubIssuer({ ...client, account: ACCOUNT, clientAuth: "client_secret_basic" });
+    try {
+      rp.connections.set("basic", oidcConnection("basic", basic.issuer, client));
+      assert.equal((await login("basic")).status, 200);
+    } finally {
+      await basic.close();
+    }
+  });
+
   it("Entra preset: the subject is tid:oid, and groups named in _claim_names are an overage", async () => {
     rp.connections.set("entra", oidcConnection("entra", stub.issuer, client, { preset: "entra" }));
     stub.account = {

@@ -172,7 +172,12 @@ export interface StubIssuer {
  * checked) and userinfo. It advertises `none` and HS256 beside RS256, so that refusing those tokens is the relying
  * party's doing.
  */
-export async function startStubIssuer(options: { clientId: string; clientSecret: string; account: Claims }): Promise<StubIssuer> {
+export async function startStubIssuer(options: {
+  clientId: string; clientSecret: string; account: Claims;
+  /** How the token endpoint takes the client's credentials (advertised alone in the metadata); post by default. */
+  clientAuth?: "client_secret_post" | "client_secret_basic";
+}): Promise<StubIssuer> {
+  const clientAuth = options.clientAuth ?? "client_secret_post";
   const key = await rsaSigningKey("stub-key");
   const codes = new Map<string, URLSearchParams>();
   const accessTokens = new Set<string>();
@@ -201,7 +206,7 @@ export async function startStubIssuer(options: { clientId: string; clientSecret:
       subject_types_supported: ["public"],
       id_token_signing_alg_values_supported: ["RS256", "HS256", "none"],
       code_challenge_methods_supported: ["S256"],
-      token_endpoint_auth_methods_supported: ["client_secret_post"],
+      token_endpoint_auth_methods_supported: [clientAuth],
       authorization_response_iss_parameter_supported: true,
     });
   });
@@ -219,6 +224,11 @@ export async function startStubIssuer(options: { clientId: string; clientSecret:
   });
   app.post("/token", async (req, res) => {
     const body = req.body as Record<string, string>;
+    if (clientAuth === "client_secret_basic") {
+      // RFC 6749 §2.3.1: form-urlencoded id and secret, base64 together.
+      const [id, secret] = Buffer.from(req.get("authorization")?.replace(/^Basic /, "") ?? "", "base64").toString().split(":").map(decodeURIComponent);
+      Object.assign(body, { client_id: id, client_secret: body.client_secret === undefined ? secret : "sent twice" });
+    }
     const request = codes.get(body.code);
     codes.delete(body.code);
     const challenge = createHash("sha256").update(body.code_verifier ?? "").digest("base64url");

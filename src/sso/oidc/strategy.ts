@@ -77,14 +77,23 @@ export function oidcSettings(connection: ConnectionRecord): OidcSettings {
 
 /**
  * The issuer's metadata and keys. ID token signatures are checked against its JWKS only with
- * enableNonRepudiationChecks (openid-client otherwise trusts the TLS channel to the token endpoint).
+ * enableNonRepudiationChecks (openid-client otherwise trusts the TLS channel to the token endpoint). The client
+ * secret goes in the token request's body (client_secret_post) when the issuer lists that method, else in the
+ * Authorization header (client_secret_basic, RFC 8414's default when an issuer lists none).
  */
 async function discover(connection: ConnectionRecord, settings: OidcSettings, allowInsecure: boolean): Promise<client.Configuration> {
   const execute = [client.enableNonRepudiationChecks];
   if (allowInsecure) execute.push(client.allowInsecureRequests);
+  const options = { execute, timeout: 10, [client.customFetch]: publicFetch(allowInsecure) };
   try {
-    return await client.discovery(new URL(settings.issuerUrl), settings.clientId, settings.clientSecret, undefined,
-      { execute, timeout: 10, [client.customFetch]: publicFetch(allowInsecure) });
+    const discovered = await client.discovery(new URL(settings.issuerUrl), settings.clientId, settings.clientSecret, undefined, options);
+    const metadata = discovered.serverMetadata();
+    if (metadata.token_endpoint_auth_methods_supported?.includes("client_secret_post") ?? false) return discovered;
+    const config = new client.Configuration(metadata, settings.clientId, settings.clientSecret, client.ClientSecretBasic(settings.clientSecret));
+    config.timeout = options.timeout;
+    config[client.customFetch] = options[client.customFetch];
+    for (const step of execute) step(config);
+    return config;
   } catch (err) {
     throw oidcError(err, "discovery", connection);
   }
