@@ -148,7 +148,8 @@ async function signInSteps(em: EntityManager, connection: ConnectionRecord, prof
 
   await rememberIdentity(em, connection, profile, userId, linked || created);
   if (policy.groupSource === "claims") {
-    await sql(em, "UPDATE users SET login_groups = :groups WHERE id = :userId", { groups: JSON.stringify(profile.groups), userId });
+    await sql(em, "UPDATE users SET login_groups = :groups WHERE id = :userId AND organization_id = :organizationId",
+      { groups: JSON.stringify(profile.groups), userId, organizationId });
     await recomputeDerivedTeams(em, organizationId, [userId], actor);
   }
   const teams = await teamsOfUser(em, organizationId, userId);
