@@ -41,10 +41,14 @@ export function connectionCommands(program: Command) {
     }));
   common(connection.command("create-saml")).option("--metadata-url <url>", "the IdP's metadata URL (fetched now and daily)")
     .option("--metadata-file <path>", "the IdP's metadata XML, downloaded")
+    .option("--trust-email", "link first logins to existing accounts by the IdP's email (only for a directory whose users cannot set their own address)")
     .description("create a SAML 2.0 connection from the IdP's metadata")
-    .action(async (opts: Common & { metadataUrl?: string; metadataFile?: string }) => create(opts, {
+    .action(async (opts: Common & { metadataUrl?: string; metadataFile?: string; trustEmail?: boolean }) => create(opts, {
       type: "saml",
-      saml: { idpMetadataUrl: opts.metadataUrl, idpMetadataXml: opts.metadataFile ? await readFile(opts.metadataFile, "utf8") : undefined },
+      saml: {
+        idpMetadataUrl: opts.metadataUrl, idpMetadataXml: opts.metadataFile ? await readFile(opts.metadataFile, "utf8") : undefined,
+        ...(opts.trustEmail ? { trustEmail: true } : {}),
+      },
     }));
   connection.command("list").requiredOption("--org <slug>", "organization").description("list connections (never their secrets)")
     .action((opts: { org: string }) => withDatabase(async (db, config) => {

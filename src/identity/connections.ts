@@ -56,6 +56,12 @@ export interface SamlSettings {
   allowIdpInitiated: boolean;
   nameIdFormat: string;
   disableRequestedAuthnContext: boolean;
+  /**
+   * The IdP's email (attribute, or an emailAddress NameID) counts as verified, so a first login may link an existing
+   * account by it. Only for an IdP whose users cannot choose their own address (an organization's own directory);
+   * off unless an admin turns it on.
+   */
+  trustEmail?: boolean;
   attributes: SamlAttributeNames;
 }
 

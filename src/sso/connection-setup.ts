@@ -34,6 +34,7 @@ const samlFields = {
   idpMetadataXml: z.string().min(1).max(1024 * 1024),
   wantResponseSigned: z.boolean(),
   allowIdpInitiated: z.boolean(),
+  trustEmail: z.boolean().meta({ description: "Link first logins to existing accounts by the IdP's email (only for a directory whose users cannot set their own address)" }),
   nameIdFormat: z.string().trim().min(1).max(256),
   disableRequestedAuthnContext: z.boolean(),
   attributes: z.strictObject({
@@ -110,7 +111,7 @@ export async function connectionInputFrom(form: ConnectionForm, options: SetupOp
   const defaults = samlPreset(form.preset);
   const { idpMetadataUrl, idpMetadataXml, attributes, ...given } = form.saml;
   const saml: SamlSettings = {
-    ...defaults, allowIdpInitiated: false, ...given,
+    ...defaults, allowIdpInitiated: false, trustEmail: false, ...given,
     ...await metadataSource({ idpMetadataUrl, idpMetadataXml }, options),
     attributes: { ...defaults.attributes, ...attributes },
   };
@@ -165,7 +166,7 @@ export const publicConnectionSchema = z.object({
   saml: z.object({
     idpMetadataUrl: z.string().nullable(), idpEntityId: z.string(), idpSsoUrl: z.string(),
     idpCertificates: z.array(certificateSchema), metadataFetchedAt: z.string().nullable(), wantResponseSigned: z.boolean(),
-    allowIdpInitiated: z.boolean(), nameIdFormat: z.string(), disableRequestedAuthnContext: z.boolean(),
+    allowIdpInitiated: z.boolean(), trustEmail: z.boolean(), nameIdFormat: z.string(), disableRequestedAuthnContext: z.boolean(),
     attributes: z.object({
       email: z.string(), name: z.string(), firstName: z.string(), lastName: z.string(), groups: z.string(), userKey: z.string().nullable(),
     }),
@@ -195,7 +196,8 @@ export function publicConnection(c: ConnectionRecord, baseUrl: string): PublicCo
     saml: c.saml && {
       idpMetadataUrl: c.saml.idpMetadataUrl, idpEntityId: c.saml.idpEntityId, idpSsoUrl: c.saml.idpSsoUrl,
       idpCertificates: c.saml.idpCertificates.map(certificateSummary), metadataFetchedAt: c.saml.metadataFetchedAt,
-      wantResponseSigned: c.saml.wantResponseSigned, allowIdpInitiated: c.saml.allowIdpInitiated, nameIdFormat: c.saml.nameIdFormat,
+      wantResponseSigned: c.saml.wantResponseSigned, allowIdpInitiated: c.saml.allowIdpInitiated,
+      trustEmail: c.saml.trustEmail === true, nameIdFormat: c.saml.nameIdFormat,
       disableRequestedAuthnContext: c.saml.disableRequestedAuthnContext, attributes: c.saml.attributes,
     },
   };

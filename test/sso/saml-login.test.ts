@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { Database, openDatabase } from "../../src/db/database.js";
-import { createConnection, setConnectionEnabled } from "../../src/identity/connections.js";
+import { createConnection, setConnectionEnabled, updateConnection } from "../../src/identity/connections.js";
 import { createOrganization } from "../../src/identity/organizations.js";
 import { createTeam, replaceTeamMappings } from "../../src/identity/teams.js";
+import { createUser } from "../../src/identity/users.js";
 import { samlPreset } from "../../src/sso/presets.js";
 import { spUrls } from "../../src/sso/saml/index.js";
 import { RunningApp, startAppOn } from "../support/app-server.js";
@@ -22,6 +23,8 @@ for (const target of await databaseTargets()) {
     let app: RunningApp;
     let origin: string;
     let urls: ReturnType<typeof spUrls>;
+    let organizationId: string;
+    let connectionId: string;
     const idp = new TestIdp();
 
     before(async () => {
@@ -39,6 +42,8 @@ for (const target of await databaseTargets()) {
       }, system);
       await setConnectionEnabled(db, key, org.id, connection.id, true, system);
       urls = spUrls(origin, connection.id);
+      organizationId = org.id;
+      connectionId = connection.id;
       for (const [team, group, role] of [["Engineering", "eng", "developer"], ["Operations", "ops", "operator"]]) {
         const created = await createTeam(db, org.id, { name: team, roles: [role] }, system);
         await replaceTeamMappings(db, org.id, created.id, [{ idpGroup: group }], system);
@@ -50,13 +55,13 @@ for (const target of await databaseTargets()) {
       await drop();
     });
 
-    async function logIn(groups: string[]) {
+    async function logIn(groups: string[], nameId = "00u-pat", email = "pat@initech.test") {
       const browser = new CookieJarClient();
       const start = await browser.get(`${origin}/login/initech`);
       assert.equal(start.status, 302);
       const request = readAuthnRequest(start.headers.get("location")!);
-      const SAMLResponse = idp.response({ acsUrl: urls.acs, audience: urls.entityId, inResponseTo: request.id, nameId: "00u-pat",
-        attributes: { email: "pat@initech.test", firstName: "Pat", lastName: "Doe", groups } });
+      const SAMLResponse = idp.response({ acsUrl: urls.acs, audience: urls.entityId, inResponseTo: request.id, nameId,
+        attributes: { email, firstName: "Pat", lastName: "Doe", groups } });
       const posted = await browser.crossSitePost(urls.acs, { SAMLResponse, RelayState: request.relayState ?? "" });
       assert.equal(posted.status, 303);
       const done = await browser.get(new URL(posted.headers.get("location")!, origin).href);
@@ -79,6 +84,17 @@ for (const target of await databaseTargets()) {
       const [user] = await db.dataSource.query("SELECT active FROM users WHERE user_name_norm = 'pat@initech.test'");
       assert.equal(Boolean(user.active), false);
       assert.match((await logIn(["eng"])).page, /user_inactive/);
+    });
+
+    it("links a SCIM-provisioned account by email only once the connection trusts its IdP's addresses", async () => {
+      const scim = await createUser(db, organizationId, { userName: "sam@initech.test", externalId: "scim-sam" }, system);
+      const untrusted = await logIn(["eng"], "00u-sam", "sam@initech.test");
+      assert.equal(untrusted.status, 403);
+      assert.match(untrusted.page, /account_conflict/);
+      await updateConnection(db, key, organizationId, connectionId, { saml: { trustEmail: true } }, system);
+      const trusted = await logIn(["eng"], "00u-sam", "sam@initech.test");
+      assert.equal(trusted.status, 303);
+      assert.equal(trusted.verify.headers.get("x-rollcall-user-id"), scim.id);
     });
   });
 }

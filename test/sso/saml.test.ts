@@ -123,13 +123,19 @@ for (const target of await databaseTargets()) {
         assert.equal(profile.issuer, idp.entityId);
         assert.equal(profile.subject, "00u-alice");
         assert.equal(profile.email, "alice@example.com");
-        assert.equal(profile.emailVerified, false, "a SAML IdP's email is never taken as verified");
+        assert.equal(profile.emailVerified, false, "a SAML IdP's email is not taken as verified unless the connection trusts it");
         assert.equal(profile.name, "Alice Example");
         assert.equal(profile.givenName, "Alice");
         assert.equal(profile.familyName, "Example");
         assert.deepEqual(profile.groups, ["eng", "ops"]);
         assert.equal(profile.groupsOverage, false);
         assert.deepEqual(sp.logins.at(-1)?.intent, { returnTo: "/home", dryRun: false });
+      });
+
+      it("takes the email as verified when the connection trusts its IdP's addresses", async () => {
+        const trusting = sp.connect(idp, { trustEmail: true });
+        const profile = accepted(await attempt({ attributes: { email: "carol@example.com" } }, trusting));
+        assert.equal(profile.emailVerified, true);
       });
 
       it("turns a single-valued groups attribute into an array, and reads attribute names case-insensitively", async () => {

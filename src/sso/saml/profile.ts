@@ -12,8 +12,8 @@ const ENTRA_GROUPS_LINK = "http://schemas.microsoft.com/claims/groups.link";
 /**
  * The identity core's view of a verified assertion. The user key is the NameID, or the configured key attribute;
  * a transient NameID changes at every login, so without a key attribute it identifies nobody and is refused.
- * The email is never marked verified: a SAML IdP asserts whatever address its admin typed, so linking by it is the
- * identity core's decision to refuse.
+ * SAML has no "email verified": the email counts as verified only when the connection says its IdP's addresses can
+ * be trusted (`trustEmail`), since linking an account by an unverified address would be a takeover.
  */
 export function idpProfileOf(profile: Profile, saml: SamlSettings): IdpProfile {
   const attributes = (profile.attributes ?? {}) as Record<string, unknown>;
@@ -34,7 +34,7 @@ export function idpProfileOf(profile: Profile, saml: SamlSettings): IdpProfile {
     issuer: profile.issuer,
     subject,
     email: claimString(attributes, names.email) ?? (nameIdFormat === EMAIL_ADDRESS ? profile.nameID : null),
-    emailVerified: false,
+    emailVerified: saml.trustEmail === true,
     name: claimString(attributes, names.name),
     givenName: claimString(attributes, names.firstName),
     familyName: claimString(attributes, names.lastName),
