@@ -8,7 +8,7 @@ import {
   connectionChangeFrom, connectionChangeSchema, connectionFormSchema, connectionInputFrom, PublicConnection, publicConnection, testLoginUrl,
 } from "../sso/connection-setup.js";
 import { one, orgOf, orgPath, refusal, submit, viewerOf, WebDeps, WebError } from "./context.js";
-import { badge, copyable, field, html, Html, postButton } from "./html.js";
+import { badge, copyable, field, html, Html, postButton, select } from "./html.js";
 import { guideOf, IDP_GUIDES, IdpGuide } from "./idp-guides.js";
 import { errorBox, sendPage } from "./layout.js";
 import { newTokenBox, scimBaseUrl } from "./tokens.js";
@@ -181,6 +181,7 @@ ${connection.enabled
           // The stored URL is fetched again only when it changed; new XML always replaces the metadata.
           idpMetadataUrl: given(one(body.idpMetadataUrl)) === (current.saml?.idpMetadataUrl ?? undefined) ? undefined : given(one(body.idpMetadataUrl)),
           idpMetadataXml: given(one(body.idpMetadataXml)), attributes: samlAttributesOf(body),
+          trustEmail: one(body.trustEmail) === "yes",
         },
       }),
     };
@@ -265,6 +266,8 @@ ${field("Groups claim", "claimGroups", shown.oidc!.claimMappings.groups)}</detai
     : html`${field("IdP metadata URL", "idpMetadataUrl", shown.saml!.idpMetadataUrl ?? "", { type: "url", hint: "Fetched again when you change it." })}
 <label for="f-idpMetadataXml">…or new IdP metadata XML</label><textarea id="f-idpMetadataXml" name="idpMetadataXml" placeholder="Paste to replace the metadata"></textarea>
 <p class="muted">IdP entity ID <code>${shown.saml!.idpEntityId}</code>; ${shown.saml!.idpCertificates.length} signing certificate(s)${shown.saml!.idpCertificates.map((c) => html`, valid until ${c.notAfter.slice(0, 10)}`)}.</p>
+${select("Link existing accounts by the IdP's email", "trustEmail",
+    [["no", "No: only by the user key (safe for any IdP)"], ["yes", "Yes: this IdP's users cannot set their own email"]], shown.saml!.trustEmail ? "yes" : "no")}
 <details><summary>Advanced: attribute names</summary>
 ${field("Email attribute", "attrEmail", shown.saml!.attributes.email)}${field("Name attribute", "attrName", shown.saml!.attributes.name)}
 ${field("Groups attribute", "attrGroups", shown.saml!.attributes.groups)}

@@ -117,6 +117,10 @@ for (const target of await databaseTargets()) {
       const metadata = await fetch(metadataHref!);
       assert.equal(metadata.status, 200);
       assert.match(await metadata.text(), /EntityDescriptor/);
+      assert.match(wizard.text, /<option value="no" selected>/, "emails are not trusted unless an admin says so");
+      const trusting = await admin.post(page(`/connections/${id}`), { name: "Entra", loginPath: "acmeentra", trustEmail: "yes" });
+      assert.equal(trusting.status, 303, trusting.text);
+      assert.equal((await getConnection(app.db, app.secretKey, app.orgA, id))?.saml?.trustEmail, true);
       const second = await admin.post(page(`/connections/${id}/enable`));
       assert.equal(second.status, 409, "one enabled connection at a time");
       assert.match(text(second.text), /disable it first/);
