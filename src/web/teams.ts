@@ -1,5 +1,5 @@
 import { Request, Response, Router } from "express";
-import { sql } from "../db/sql.js";
+import { searchGroups } from "../identity/directory.js";
 import {
   createTeam, deleteTeam, listTeams, organizationPolicy, replaceTeamMappings, setGroupSource, setTeamMappingMode, TeamRecord, updateTeam,
 } from "../identity/teams.js";
@@ -26,12 +26,10 @@ export function teamsRouter(deps: WebDeps): Router {
   async function show(req: Request, res: Response, error?: { message: string; status: number; teamId?: string }) {
     const organization = orgOf(res);
     const em = deps.db.dataSource.manager;
-    const [teams, policy, groups] = await Promise.all([
+    const [teams, policy, { groups }] = await Promise.all([
       listTeams(deps.db, organization.id),
       organizationPolicy(em, organization.id),
-      sql<{ display_name: string; external_id: string | null }>(em,
-        "SELECT display_name, external_id FROM groups WHERE organization_id = :organizationId ORDER BY display_name_norm LIMIT 1000",
-        { organizationId: organization.id }),
+      searchGroups(deps.db, organization.id, {}, { offset: 0, limit: 1000 }),
     ]);
     const base = here(res);
     const radio = (name: string, value: string, checked: boolean, label: Html | string) =>
@@ -47,7 +45,7 @@ ${radio("mode", "manual", policy.mode === "manual", html`<strong>Admins</strong>
 ${radio("groupSource", "scim", policy.groupSource === "scim", html`<strong>SCIM</strong>: the groups your IdP pushes (set automatically by the first pushed group)`)}
 ${radio("groupSource", "claims", policy.groupSource === "claims", html`<strong>Sign-in</strong>: the groups claim or attribute of each user's last SSO login`)}
 <p><button type="submit">Save group source</button></p></fieldset></form>
-<datalist id="idp-groups">${groups.flatMap((g) => [g.display_name, ...(g.external_id ? [g.external_id] : [])]).map((v) => html`<option value="${v}">`)}</datalist>
+<datalist id="idp-groups">${groups.flatMap((g) => [g.displayName, ...(g.externalId ? [g.externalId] : [])]).map((v) => html`<option value="${v}">`)}</datalist>
 <h2>Teams (${teams.length})</h2>
 ${teams.length ? teams.map((t) => teamForms(base, t, error?.teamId === t.id ? error.message : undefined)) : html`<p>No teams yet.</p>`}
 <h2>New team</h2>
