@@ -4,7 +4,7 @@ import { Logger } from "pino";
 import { API_PREFIX } from "./admin/openapi.js";
 import { adminRouter } from "./admin/router.js";
 import { TrustProxy } from "./config.js";
-import { Database, migrationsApplied } from "./db/database.js";
+import { Database, readiness } from "./db/database.js";
 import { countActiveSessions } from "./identity/sessions.js";
 import { httpMetrics, metricsEndpoint, setActiveSessionsCollector } from "./metrics.js";
 import { LOGIN_PATHS, loginRateLimit, RateLimits } from "./rate-limit.js";
@@ -38,6 +38,9 @@ export interface AppDeps {
   trustProxy?: TrustProxy;
 }
 
+/** /readyz answers within this, database or not. */
+const READINESS_DEADLINE_MS = 1_000;
+
 /** Wires the doors onto one Express app. Start-up, config and the database live in server.ts. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -56,14 +59,9 @@ export function createApp(deps: AppDeps): Express {
   setActiveSessionsCollector(() => countActiveSessions(deps.db));
   app.get("/metrics", metricsEndpoint(deps.metricsToken));
   app.get("/readyz", async (_req, res) => {
-    try {
-      await deps.db.dataSource.query("SELECT 1");
-      const migrated = await migrationsApplied(deps.db);
-      res.status(migrated ? 200 : 503).json({ status: migrated ? "ready" : "migrations pending" });
-    } catch (err) {
-      deps.logger.warn({ err }, "readiness check failed");
-      res.status(503).json({ status: "database unreachable" });
-    }
+    const status = await readiness(deps.db, READINESS_DEADLINE_MS);
+    if (status !== "ready") deps.logger.warn({ status }, "not ready");
+    res.status(status === "ready" ? 200 : 503).json({ status });
   });
 
   const sessions = webSession(deps.db, deps.secretKey, deps.sessionLimits);

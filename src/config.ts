@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { isIP } from "node:net";
 import { dirname } from "node:path";
 import { z } from "zod";
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from "./db/database.js";
 import type { SessionLimits } from "./web-session.js";
 import type { RateLimits } from "./rate-limit.js";
 
@@ -25,6 +26,8 @@ const schema = z.object({
   DATABASE_URL: z.string()
     .regex(/^(sqlite:|postgres(ql)?:\/\/)/, "DATABASE_URL must be sqlite:<path> or postgres://user@host:port/db")
     .default("sqlite:data/rollcall.sqlite"),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int()
+    .min(100, "DATABASE_STATEMENT_TIMEOUT_MS must be a number of milliseconds, at least 100").default(DEFAULT_STATEMENT_TIMEOUT_MS),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   ROLLCALL_SECRET_KEY: z.string()
     .refine((v) => Buffer.from(v, "base64").length === 32, "ROLLCALL_SECRET_KEY must be 32 bytes, base64-encoded: generate one with `openssl rand -base64 32`")
@@ -52,6 +55,8 @@ export interface Config {
   host: string;
   baseUrl: string;
   databaseUrl: string;
+  /** PostgreSQL: the longest a statement may run before it is cancelled (and the request answered 503). */
+  statementTimeoutMs: number;
   logLevel: string;
   /** 32-byte key for encrypting secrets at rest and signing values we hand out. */
   secretKey: Buffer;
@@ -100,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
       host: e.HOST,
       baseUrl: (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
       databaseUrl: e.DATABASE_URL,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
       logLevel: e.LOG_LEVEL,
       secretKey: key,
       bootstrapScimToken: e.ROLLCALL_BOOTSTRAP_SCIM_TOKEN,

@@ -25,7 +25,7 @@ async function main() {
   const logger = createLogger(config.logLevel);
   for (const note of notes) logger.warn(note);
 
-  const db = await openDatabase({ url: config.databaseUrl });
+  const db = await openDatabase({ url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs });
   logger.info({ dialect: db.dialect }, "database ready, migrations applied");
   const { organization, token } = await bootstrapDefaultOrganization(db, config.bootstrapScimToken);
   const operator = await bootstrapOperator(db);

@@ -1,6 +1,8 @@
 import { NextFunction, Request, Response } from "express";
 import { z } from "zod";
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.js";
 import { IdentityError } from "../identity/errors.js";
+import { MAX_JSON_DEPTH } from "../json-body.js";
 
 /**
  * Errors of the admin API as RFC 9457 problem details (`application/problem+json`), with Konnect's
@@ -21,6 +23,7 @@ const KINDS = {
   too_large: [413, "Request body too large"],
   unsupported_media_type: [415, "Unsupported media type"],
   internal: [500, "Internal error"],
+  unavailable: [503, "Service unavailable"],
 } as const;
 
 export type ProblemKind = keyof typeof KINDS;
@@ -80,6 +83,7 @@ function invalidParameters(err: z.ZodError): InvalidParameter[] {
 function parserProblem(err: { type?: string; limit?: number }): ApiProblem | null {
   switch (err.type) {
     case "entity.parse.failed": return new ApiProblem("bad_request", "The request body is not valid JSON.");
+    case "entity.too.deep": return new ApiProblem("bad_request", `The request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`);
     case "entity.too.large": return new ApiProblem("too_large", `The request body exceeds ${err.limit} bytes.`);
     case "encoding.unsupported":
     case "charset.unsupported": return new ApiProblem("unsupported_media_type", "The request body must be UTF-8 JSON.");
@@ -96,6 +100,9 @@ export function problemOf(err: unknown): ApiProblem | null {
     return new ApiProblem("validation", "Some of the request's parameters are not valid; see invalid_parameters.", invalidParameters(err));
   }
   if (err instanceof IdentityError) return new ApiProblem(IDENTITY_KINDS[err.reason], err.message);
+  if (isDatabaseUnavailable(err)) {
+    return new ApiProblem("unavailable", `The database is not answering; nothing was changed. Retry after ${DATABASE_RETRY_AFTER_SECONDS} seconds (Retry-After).`);
+  }
   return parserProblem(err as { type?: string });
 }
 
@@ -109,6 +116,7 @@ export function problemHandler() {
     }
     if (res.headersSent) return;
     if (problem.status === 401) res.set("WWW-Authenticate", 'Bearer realm="rollcall-admin"');
+    if (problem.status === 503) res.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
     res.status(problem.status).type(PROBLEM_TYPE).json(problem.toJSON());
   };
 }

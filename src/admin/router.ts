@@ -1,6 +1,7 @@
-import express, { NextFunction, Request, Response, Router } from "express";
+import { NextFunction, Request, Response, Router } from "express";
 import { z } from "zod";
-import { refuseCrossSite, resolveAdmin } from "./auth.js";
+import { carriesBody, jsonBody } from "../json-body.js";
+import { adminOf, refuseCrossSite, resolveAdmin } from "./auth.js";
 import { openApiDocument } from "./openapi.js";
 import { ApiProblem, problemHandler } from "./problems.js";
 import { apiTokenRoutes } from "./resources/api-tokens.js";
@@ -17,17 +18,38 @@ import { userRoutes } from "./resources/users.js";
 import { AdminDeps, publicRoute, Route } from "./routing.js";
 
 /** Large enough for a SAML metadata document pasted as XML (1 MiB) inside its JSON body. */
-const MAX_BODY = "2mb";
+const MAX_BODY = 2 * 1024 * 1024;
+/** Bodies of callers not yet known (a password login, a setup-link redemption) are a few hundred bytes. */
+const MAX_ANONYMOUS_BODY = 8 * 1024;
+
+/** Every string in a parsed body, keys included; iterative, and bodies are depth-bounded by jsonBody anyway. */
+function* stringsIn(value: unknown): Generator<string> {
+  const stack = [value];
+  while (stack.length) {
+    const item = stack.pop();
+    if (typeof item === "string") yield item;
+    else if (Array.isArray(item)) for (const element of item) stack.push(element);
+    else if (item !== null && typeof item === "object") for (const [k, v] of Object.entries(item)) stack.push(k, v);
+  }
+}
 
 /**
- * U+0000 can be stored nowhere (PostgreSQL text refuses it), so it is refused in the URL and the body before any
- * query sees it. JSON can only carry it escaped, and the parsed body re-serialises it the same way.
+ * Text that cannot be stored as it was sent is refused before any query sees it: U+0000 (PostgreSQL text refuses it)
+ * and lone UTF-16 surrogates (SQLite would store a replacement character, so the answer would not be what was sent).
  */
-function refuseNul(req: Request, _res: Response, next: NextFunction) {
-  if (/%00/i.test(req.originalUrl) || JSON.stringify(req.body ?? null).includes("\\u0000")) {
-    throw new ApiProblem("bad_request", "The request contains U+0000 (NUL), which no value can hold.");
+function refuseUnstorableText(req: Request, _res: Response, next: NextFunction) {
+  if (/%00/i.test(req.originalUrl)) throw new ApiProblem("bad_request", "The URL contains U+0000 (NUL), which no value can hold.");
+  for (const text of stringsIn(req.body)) {
+    if (text.includes("\0")) throw new ApiProblem("bad_request", "The request contains U+0000 (NUL), which no value can hold.");
+    if (!text.isWellFormed()) throw new ApiProblem("bad_request", "The request contains a lone UTF-16 surrogate (e.g. \\ud800), which is not Unicode text.");
   }
   next();
+}
+
+/** Anonymous callers get a small body limit; the caller is resolved first so that nobody unknown costs much. */
+function bodyForCaller() {
+  const [anonymous, known] = [jsonBody(MAX_ANONYMOUS_BODY), jsonBody(MAX_BODY)];
+  return (req: Request, res: Response, next: NextFunction) => (adminOf(res) ? known : anonymous)(req, res, next);
 }
 
 /** Every route of the admin API, the OpenAPI document's included: the router mounts exactly these. */
@@ -51,13 +73,12 @@ export function adminRouter(deps: AdminDeps): Router {
   router.use(refuseCrossSite(deps.baseUrl));
   router.use((req: Request, _res: Response, next) => {
     // A body of another type (a form post, text/plain) is refused; an empty one (a bare POST) is no body at all.
-    const hasBody = req.get("Transfer-Encoding") !== undefined || Number(req.get("Content-Length") ?? 0) > 0;
-    if (hasBody && !req.is("application/json")) throw new ApiProblem("unsupported_media_type", "Send the request body as application/json.");
+    if (carriesBody(req) && !req.is("application/json")) throw new ApiProblem("unsupported_media_type", "Send the request body as application/json.");
     next();
   });
-  router.use(express.json({ limit: MAX_BODY }));
-  router.use(refuseNul);
   router.use(resolveAdmin(deps.db));
+  router.use(bodyForCaller());
+  router.use(refuseUnstorableText);
   for (const route of adminRoutes(deps)) router[route.method](route.path, (req, res) => route.run(req, res));
   router.use((req: Request) => {
     throw new ApiProblem("not_found", `No admin API endpoint ${req.method} ${req.baseUrl}${req.path}.`);

@@ -11,7 +11,7 @@ export const actor: Actor = { type: "admin", id: "cli" };
 
 export async function withDatabase<T>(fn: (db: Database, config: Config) => Promise<T>): Promise<T> {
   const { config } = loadConfig();
-  const db = await openDatabase({ url: config.databaseUrl });
+  const db = await openDatabase({ url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs });
   try {
     return await fn(db, config);
   } finally {

@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import pg from "pg";
 import { DataSource, EntityManager } from "typeorm";
 import { entities } from "../../entities/index.js";
 import { migrations } from "./migrations/index.js";
@@ -21,6 +22,11 @@ export interface Database {
 
 export interface DatabaseOptions {
   url: string;
+  /**
+   * PostgreSQL: the longest one statement may run (server-side statement_timeout) before it is cancelled; the
+   * client gives up on an unanswered query a little later, and waits at most CONNECT_TIMEOUT_MS for a connection.
+   */
+  statementTimeoutMs?: number;
   /** Tests build a fresh schema from migrations; nothing ever uses `synchronize`. */
   runMigrations?: boolean;
   logging?: boolean;
@@ -55,10 +61,50 @@ function sqliteDataSource(path: string, logging: boolean): DataSource {
   });
 }
 
-function postgresDataSource(url: string, logging: boolean): DataSource {
-  return new DataSource({ type: "postgres", url, entities, migrations, logging, extra: { max: 10 } });
-}
+/** Connections per replica; a request waits at most CONNECT_TIMEOUT_MS for one. */
+export const POOL_SIZE = 10;
+/** Opening a connection, or waiting for a free one in the pool. */
+const CONNECT_TIMEOUT_MS = 3_000;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
 
+/**
+ * A client whose query that timed out on the client side closes its connection. pg's query_timeout only abandons
+ * the query: with a server gone silent (a partition, not a refusal, so no cancel reaches it) the connection stays
+ * busy waiting, and every later query on it would queue behind the lost one. Closed, it leaves the pool, which opens
+ * a fresh one when next asked, so service comes back as soon as the network does.
+ */
+class SilenceSafeClient extends pg.Client {}
+const plainQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+Object.assign(SilenceSafeClient.prototype, {
+  query(this: pg.Client & { connection: { stream: { destroy(): void } } }, ...args: unknown[]) {
+    const result = plainQuery.apply(this, args);
+    if (result instanceof Promise) {
+      result.catch((err: Error) => { if (err?.message === "Query read timeout") this.connection.stream.destroy(); });
+    }
+    return result;
+  },
+});
+
+/**
+ * Every request's call is bounded: connecting and waiting for a pooled connection (CONNECT_TIMEOUT_MS), each
+ * statement on the server (statement_timeout) and on the client (query_timeout, for a server that does not answer
+ * at all), and a transaction left idle (which would hold its locks). These failures become 503 + Retry-After.
+ */
+const requestPool = (statementTimeoutMs: number) => ({
+  max: POOL_SIZE,
+  Client: SilenceSafeClient,
+  connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  statement_timeout: statementTimeoutMs,
+  query_timeout: statementTimeoutMs + 1_000,
+  idle_in_transaction_session_timeout: 60_000,
+  keepAlive: true,
+});
+/** Migrations: no statement limit (an index build on a large table may take minutes), nor on waiting for their lock. */
+const MIGRATION_POOL = { max: 2, connectionTimeoutMillis: CONNECT_TIMEOUT_MS };
+
+function postgresDataSource(url: string, logging: boolean, extra: Record<string, unknown>): DataSource {
+  return new DataSource({ type: "postgres", url, entities, migrations, logging, extra });
+}
 
 /** Any constant: the key of the PostgreSQL advisory lock that lets one replica at a time run migrations. */
 const MIGRATION_LOCK = 7_311_224;
@@ -67,15 +113,18 @@ const MIGRATION_LOCK = 7_311_224;
  * Replicas starting together on one PostgreSQL would race to create the same tables: the first takes an advisory
  * lock and migrates, the others wait for it and then find nothing left to do.
  */
-async function migrate(dataSource: DataSource, dialect: Dialect): Promise<void> {
+async function migrate(dataSource: DataSource, dialect: Dialect, url: string): Promise<void> {
   if (dialect === "sqlite") return void await dataSource.runMigrations({ transaction: "each" });
-  const runner = dataSource.createQueryRunner();
+  const migrator = postgresDataSource(url, false, MIGRATION_POOL);
+  await migrator.initialize();
+  const runner = migrator.createQueryRunner();
   try {
     await runner.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
-    await dataSource.runMigrations({ transaction: "each" });
+    await migrator.runMigrations({ transaction: "each" });
   } finally {
     await runner.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => undefined);
     await runner.release();
+    await migrator.destroy();
   }
 }
 
@@ -134,9 +183,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const logging = options.logging ?? false;
   const dataSource = dialect === "sqlite"
     ? sqliteDataSource(options.url.slice("sqlite:".length) || ":memory:", logging)
-    : postgresDataSource(options.url, logging);
+    : postgresDataSource(options.url, logging, requestPool(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS));
   await dataSource.initialize();
-  if (options.runMigrations ?? true) await migrate(dataSource, dialect);
+  if (options.runMigrations ?? true) await migrate(dataSource, dialect, options.url);
   const batched = dialect === "sqlite" ? groupCommit(dataSource) : null;
   const optimizer = dialect === "sqlite"
     ? setInterval(() => void dataSource.query("PRAGMA optimize").catch(() => undefined), 3_600_000).unref()
@@ -153,7 +202,22 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-/** True when every migration this build knows about has been applied (used by /readyz). */
-export async function migrationsApplied(db: Database): Promise<boolean> {
-  return !(await db.dataSource.showMigrations());
+export type Readiness = "ready" | "migrations pending" | "database unreachable" | "database not answering";
+
+/**
+ * For /readyz: the database answers and every migration this build knows about is applied, decided within
+ * `withinMs` whatever the database does (a load balancer's probe must not hang on a silent one).
+ */
+export async function readiness(db: Database, withinMs: number): Promise<Readiness> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<Readiness>((resolve) => { timer = setTimeout(() => resolve("database not answering"), withinMs); });
+  const check = (async (): Promise<Readiness> => {
+    await db.dataSource.query("SELECT 1");
+    return (await db.dataSource.showMigrations()) ? "migrations pending" : "ready";
+  })().catch((): Readiness => "database unreachable");
+  try {
+    return await Promise.race([check, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

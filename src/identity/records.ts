@@ -36,7 +36,7 @@ export interface EnterpriseFields {
   organization?: string | null;
   division?: string | null;
   department?: string | null;
-  /** The manager's user id as the IdP sent it (not checked: the manager may arrive later). */
+  /** The manager's user id: a user of the same organization (users.ts drops any other id, and audits it). */
   managerId?: string | null;
 }
 

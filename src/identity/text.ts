@@ -26,11 +26,13 @@ export const MAX_KEY_LENGTH = 512;
 export const MAX_TEXT_LENGTH = 16_384;
 
 /**
- * Why a string cannot be stored, or null if it can: PostgreSQL text refuses U+0000, and the limits keep every
- * write within the columns and indexes of both databases. Each door checks its input against this.
+ * Why a string cannot be stored, or null if it can: PostgreSQL text refuses U+0000, a lone UTF-16 surrogate is not
+ * Unicode (SQLite would store a replacement character, so what we acknowledged would not be what we kept), and the
+ * limits keep every write within the columns and indexes of both databases. Each door checks its input against this.
  */
 export function unstorableText(value: string, max: number): string | null {
   if (value.length > max) return `is longer than ${max} characters`;
   if (value.includes("\0")) return "contains U+0000";
+  if (!value.isWellFormed()) return "contains a lone UTF-16 surrogate (such as \\ud800), which is not Unicode text";
   return null;
 }

@@ -63,6 +63,19 @@ async function assertUserNameFree(em: EntityManager, organizationId: string, use
   if (clash && clash.id !== exceptId) throw conflict(`userName "${userName}" is already taken in this organization`);
 }
 
+/**
+ * A manager must be a user of the same organization. Any other id (not provisioned yet, deleted, or another
+ * organization's) is dropped, as unknown group member ids are, and named in the audit event: refusing the whole user
+ * would stall an IdP that sends the manager reference before it creates the manager.
+ */
+async function withKnownManager(em: EntityManager, organizationId: string, input: UserInput): Promise<{ input: UserInput; unknownManager?: string }> {
+  const managerId = input.enterprise?.managerId;
+  if (!managerId) return { input };
+  const [found] = await sql(em, "SELECT id FROM users WHERE id = :managerId AND organization_id = :organizationId", { managerId, organizationId });
+  if (found) return { input };
+  return { input: { ...input, enterprise: { ...input.enterprise, managerId: null } }, unknownManager: managerId };
+}
+
 async function writeValues(em: EntityManager, organizationId: string, userId: string, input: UserInput, fresh = false) {
   if (!fresh) await sql(em, "DELETE FROM user_values WHERE user_id = :userId", { userId });
   const rows = userValuesOf(organizationId, userId, input);
@@ -82,10 +95,11 @@ export async function createUser(
 
 /** Creates a user in the caller's transaction (createUser, and just-in-time provisioning at an SSO login). */
 export async function insertUser(
-  em: EntityManager, organizationId: string, input: UserInput, actor: Actor, source: "scim" | "jit" | "manual", passwordHash: string | null = null,
+  em: EntityManager, organizationId: string, given: UserInput, actor: Actor, source: "scim" | "jit" | "manual", passwordHash: string | null = null,
 ): Promise<UserRecord> {
-  checkUserInput(input);
-  await assertUserNameFree(em, organizationId, input.userName);
+  checkUserInput(given);
+  await assertUserNameFree(em, organizationId, given.userName);
+  const { input, unknownManager } = await withKnownManager(em, organizationId, given);
   const id = randomUUID();
   const now = timestamp();
   const row = { ...userColumnsOf(input), id, organizationId, source, passwordHash, version: 1, createdAt: now, updatedAt: now };
@@ -93,7 +107,7 @@ export async function insertUser(
   const values = await writeValues(em, organizationId, id, input, true);
   await recordAudit(em, {
     organizationId, actor, action: "user.created", targetType: "user", targetId: id,
-    summary: { userName: input.userName, externalId: input.externalId ?? null, active: input.active ?? true, source },
+    summary: { userName: input.userName, externalId: input.externalId ?? null, active: input.active ?? true, source, ...(unknownManager ? { unknownManager } : {}) },
   });
   return userRecordOf(row as User, values as UserValue[], []);
 }
@@ -161,8 +175,9 @@ function updateUserOnce(
   return uniquely(() => `userName "${userName}" is already taken in this organization`, () => db.transaction(async (em) => {
     const version = await lockForWrite(em, "users", organizationId, id, options);
     const [current] = await loadUsers(em, organizationId, [id]);
-    const next = await change(current);
-    checkUserInput(next);
+    const changed = await change(current);
+    checkUserInput(changed);
+    const { input: next, unknownManager } = await withKnownManager(em, organizationId, changed);
     userName = next.userName;
     const passwordHash = next.password ? hashes.get(next.password) : undefined;
     if (next.password && !passwordHash) throw new PasswordToHash(next.password);
@@ -181,7 +196,7 @@ function updateUserOnce(
     const sessionsEnded = action === "user.deactivated" ? await endSessionsOfUser(em, organizationId, id) : 0;
     await recordAudit(em, {
       organizationId, actor, action, targetType: "user", targetId: id,
-      summary: { userName: next.userName, changes: fields, ...(sessionsEnded ? { sessionsEnded } : {}) },
+      summary: { userName: next.userName, changes: fields, ...(sessionsEnded ? { sessionsEnded } : {}), ...(unknownManager ? { unknownManager } : {}) },
     });
     // Read under the lock: the answer (and its ETag) is the state this write made, not a later replica's.
     const [user] = await loadUsers(em, organizationId, [id]);

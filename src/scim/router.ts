@@ -1,9 +1,11 @@
 import { Logger } from "pino";
-import express, { NextFunction, Request, RequestHandler, Response, Router } from "express";
+import { NextFunction, Request, RequestHandler, Response, Router } from "express";
 import { IdentityError } from "../identity/errors.js";
 import { authenticateScimToken } from "../identity/scim-tokens.js";
 import { scimOperationMetrics } from "../metrics.js";
 import { RateLimits, scimRateLimit } from "../rate-limit.js";
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.js";
+import { carriesBody, JSON_TYPES, jsonBody, MAX_JSON_DEPTH } from "../json-body.js";
 import { BULK_LIMITS } from "./bulk-request.js";
 import { ScimDeps } from "./context.js";
 import { normaliseIngress } from "./dialects/index.js";
@@ -15,10 +17,12 @@ import { me } from "./resources/me.js";
 import { rootSearch } from "./resources/root-search.js";
 import { usersRouter } from "./resources/users.js";
 
-/** Largest request body accepted under /scim/v2. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Largest request body accepted under /scim/v2 (Bulk has its own): a PUT of a 50,000-member group with each
+ * member's `display`, as Okta pushes it, is about 5.5 MB. Read only once the caller's token is known.
+ */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const SCIM_CONTENT_TYPE = "application/scim+json; charset=utf-8";
-const JSON_TYPES = ["application/json", "application/scim+json", "application/*+json"];
 
 function bearerToken(req: Request): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get("Authorization") ?? "");
@@ -49,10 +53,12 @@ const IDENTITY_STATUS: Record<IdentityError["reason"], [number, ScimError["scimT
  * Failures of Express reading the request: body-parser's, by the `type` it tags them with (a body that does not
  * inflate keeps zlib's `Z_…` code instead), and the router's percent-decoding of a path parameter.
  */
-function parserError(err: { type?: string; code?: unknown; limit?: number }): ScimError | null {
+function parserError(err: { type?: string; code?: unknown; limit?: number; message?: string }): ScimError | null {
   switch (err.type) {
     case "entity.parse.failed": return new ScimError(400, "invalidSyntax", "The request body is not valid JSON.");
-    case "entity.too.large": return new ScimError(413, "tooLarge", `The request body exceeds ${err.limit ?? MAX_BODY_BYTES} bytes.`);
+    case "entity.too.deep": return new ScimError(400, "invalidSyntax", `The request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`);
+    case "entity.too.large": return new ScimError(413, "tooLarge",
+      `The request body exceeds ${err.limit ?? MAX_BODY_BYTES} bytes: split it (Bulk operations, or PATCH member changes in several requests).`);
     case "encoding.unsupported":
     case "charset.unsupported": return new ScimError(415, null, "The request body must be UTF-8 JSON.");
     case "request.aborted": return new ScimError(400, "invalidSyntax", "The request body was cut short.");
@@ -69,6 +75,9 @@ function toScimError(err: unknown): ScimError | null {
     const [status, scimType] = IDENTITY_STATUS[err.reason];
     return new ScimError(status, scimType, err.message);
   }
+  if (isDatabaseUnavailable(err)) {
+    return new ScimError(503, null, `The database is not answering; nothing was changed. Retry after ${DATABASE_RETRY_AFTER_SECONDS} seconds (Retry-After).`);
+  }
   return parserError(err as { type?: string });
 }
 
@@ -83,14 +92,14 @@ function errorHandler() {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const error = scimErrorOf(req.log, err, {});
     if (res.headersSent) return;
+    if (error.status === 503) res.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
     res.status(error.status).type(SCIM_CONTENT_TYPE).json(error.toJSON());
   };
 }
 
 /** Requests with a body must send JSON; anything else is refused before it is read. */
 function requireJson(req: Request, _res: Response, next: NextFunction) {
-  // req.is() is null without a body and false for a body of another type.
-  if (req.is(JSON_TYPES) === false) {
+  if (carriesBody(req) && !req.is(JSON_TYPES)) {
     throw new ScimError(415, null, "Send the body as application/scim+json (or application/json).");
   }
   next();
@@ -110,21 +119,21 @@ export function scimRouter(deps: ScimDeps & { rateLimits?: RateLimits; sessions?
   router.use(refuseNul);
   router.use(requireJson);
   const authenticated = [authenticate(deps), ...(deps.rateLimits ? [scimRateLimit(deps.rateLimits.scimPerMinute, deps.logger)] : [])];
-  // Bulk has its own, larger body limit, so it reads its body itself; it authenticates first so that nobody
-  // without a token can make the server buffer that much.
-  router.post("/Bulk", authenticated, express.json({ limit: BULK_LIMITS.maxPayloadSize, type: JSON_TYPES }), normaliseIngress(deps.logger),
-    bulkHandler(deps, scimErrorOf));
-  router.use(express.json({ limit: MAX_BODY_BYTES, type: JSON_TYPES }));
-  // Once per request, before any handler reads the body: each IdP's dialect into what the handlers validate.
-  router.use(normaliseIngress(deps.logger));
+  // Discovery and /Me take no body: they are answered before authentication without reading one.
   router.use(discoveryRouter(deps));
   router.get("/Me", deps.sessions ?? [], me(deps));
+  // Every body is read only after the token is checked, so that nobody without one can make the server buffer
+  // or parse anything. Bulk has its own, larger limit.
   router.use(authenticated);
+  router.post("/Bulk", jsonBody(BULK_LIMITS.maxPayloadSize), normaliseIngress(deps.logger), bulkHandler(deps, scimErrorOf));
+  router.use(jsonBody(MAX_BODY_BYTES));
+  // Once per request, before any handler reads the body: each IdP's dialect into what the handlers validate.
+  router.use(normaliseIngress(deps.logger));
   router.use("/Users", usersRouter(deps));
   router.use("/Groups", groupsRouter(deps));
   router.post("/.search", rootSearch(deps));
-  router.all("/Me", (req) => {
-    throw new ScimError(501, null, `${req.method} ${req.path} is not supported: users are changed by their IdP.`);
+  router.all("/Me", () => {
+    throw new ScimError(501, null, "/Me is not implemented for a SCIM token: a token speaks for an IdP, not for a user (GET /Me answers a logged-in browser session).");
   });
   router.all(["/ServiceProviderConfig", "/Schemas", "/Schemas/:id", "/ResourceTypes", "/ResourceTypes/:id",
     "/Users", "/Users/:id", "/Groups", "/Groups/:id", "/Bulk", "/.search"], (req) => {

@@ -2,6 +2,8 @@ import express, { NextFunction, Request, Response, Router } from "express";
 import { mayAccessOrganization, sessionContext } from "../admin/auth.js";
 import { ConnectionRecord, ConnectionType, findConnection } from "../identity/connections.js";
 import { IdpProfile, signIn, SignInOutcome, SignInRefused } from "../identity/sign-in.js";
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.js";
+import { bodyParserStatus } from "../json-body.js";
 import { recordLoginOutcome } from "../metrics.js";
 import { html, Html, page } from "../web/html.js";
 import { logIn, logOut } from "../web-session.js";
@@ -126,6 +128,18 @@ function loginErrorPage(deps: SsoRouterDeps) {
       reason = err.reason;
       message = err.message;
       req.log.info({ reason }, "sso login refused by policy");
+    } else if (bodyParserStatus(err)) {
+      // Anyone can post to an ACS or /logout: an oversized or broken form is their mistake, not ours.
+      status = bodyParserStatus(err)!;
+      reason = status === 413 ? "request_too_large" : "request_unreadable";
+      message = `The sign-in request ${status === 413 ? "was too large to accept" : "could not be read"}. Start again from your application's login page.`;
+      req.log.warn({ reason }, "sso request refused");
+    } else if (isDatabaseUnavailable(err)) {
+      status = 503;
+      reason = "database_unavailable";
+      message = "Signing in is unavailable for a moment. Try again in a few seconds.";
+      res.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
+      req.log.warn({ err }, "sso login: database unavailable");
     } else {
       req.log.error({ err }, "sso login failed");
     }

@@ -1,3 +1,5 @@
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.js";
+import { bodyParserStatus } from "../json-body.js";
 import express, { NextFunction, Request, Response, Router } from "express";
 import { adminOf, organizationFor, resolveAdmin } from "../admin/auth.js";
 import { ApiProblem } from "../admin/problems.js";
@@ -25,7 +27,7 @@ import { usersRouter } from "./users.js";
 export function consoleRouter(deps: WebDeps): Router {
   const router = Router();
   // Form bodies (IdP metadata XML is the largest), and the cross-site check on every POST of these pages.
-  router.use(["/login", "/console", "/setup"], express.urlencoded({ extended: false, limit: "512kb" }), sameOriginPosts(deps.baseUrl));
+  router.use(["/login", "/console", "/setup"], formBody(), sameOriginPosts(deps.baseUrl));
   router.use(loginRouter(deps));
 
   const signedIn = requireViewer(deps);
@@ -44,6 +46,16 @@ export function consoleRouter(deps: WebDeps): Router {
 
   router.use(["/login", "/console", "/setup"], errorPage);
   return router;
+}
+
+/**
+ * Form bodies: pasted IdP metadata XML is the largest, and only a signed-in session may send it; the forms of a
+ * caller not yet known (password login, setup link) are a few hundred bytes.
+ */
+function formBody() {
+  const anonymous = express.urlencoded({ extended: false, limit: "16kb" });
+  const signedIn = express.urlencoded({ extended: false, limit: "512kb" });
+  return (req: Request, res: Response, next: NextFunction) => (req.session?.principal ? signedIn : anonymous)(req, res, next);
 }
 
 /**
@@ -82,12 +94,16 @@ function allow(section: Section) {
 function errorPage(err: unknown, req: Request, res: Response, _next: NextFunction) {
   let status = 500;
   let message = "Something went wrong on our side. Try again; if it keeps failing, give your operator the reference below.";
-  const parsing = err as { type?: string; status?: number } | null;
-  const parserStatus = parsing?.type?.startsWith("entity.") ? parsing.status : undefined;
+  const parserStatus = bodyParserStatus(err);
   if (err instanceof WebError) ({ status, message } = err);
   else if (err instanceof ApiProblem && err.status < 500) [status, message] = [err.status, err.detail];
   else if (err instanceof IdentityError && err.reason === "notFound") [status, message] = [404, "There is no such page."];
   else if (parserStatus) [status, message] = [parserStatus, parserStatus === 413 ? "The form is too large." : "The form could not be read."];
+  else if (isDatabaseUnavailable(err)) {
+    [status, message] = [503, "The database is not answering, so nothing was changed. Try again in a few seconds."];
+    res.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
+    req.log.warn({ err }, "console page: database unavailable");
+  }
   else req.log.error({ err }, "console page failed");
   if (res.headersSent) return;
   const title = status === 404 ? "Not found" : status === 403 ? "Not allowed" : status >= 500 ? "Error" : "Refused";

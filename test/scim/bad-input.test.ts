@@ -5,6 +5,7 @@ import { gzipSync } from "node:zlib";
 import supertest from "supertest";
 import { createScimToken, revokeScimToken } from "../../src/identity/scim-tokens.js";
 import { ERROR_SCHEMA, ScimType } from "../../src/scim/errors.js";
+import { MAX_BODY_BYTES } from "../../src/scim/router.js";
 import { databaseTargets } from "../support/databases.js";
 import { Harness, SCIM_JSON, snapshot, startHarness } from "../support/harness.js";
 import { USER_URN as USER, GROUP_URN as GROUP, ENTERPRISE_URN as ENTERPRISE, PATCH_OP_URN as PATCH } from "../../src/scim/schemas.js";
@@ -38,7 +39,6 @@ const json = (data: string | Buffer) => ({ type: SCIM_JSON, data });
 const user = (fields: Record<string, unknown>) => ({ schemas: [USER], userName: "new@example.test", ...fields });
 const group = (fields: Record<string, unknown>) => ({ schemas: [GROUP], displayName: "New group", ...fields });
 const filter = (text: string, endpoint = "/Users") => `${endpoint}?filter=${encodeURIComponent(text)}`;
-const MIB = 1024 * 1024;
 const tooLong = (n: number) => "x".repeat(n);
 
 const rows: Row[] = [
@@ -74,14 +74,22 @@ const rows: Row[] = [
   { name: "application/xml", method: "POST", path: "/Users/.search", raw: { type: "application/xml", data: "<SearchRequest/>" }, status: 415, scimType: null },
   { name: "latin-1 charset", method: "POST", path: "/Users", raw: { type: `${SCIM_JSON}; charset=latin1`, data: JSON.stringify(user({})) }, status: 415, scimType: null },
   { name: "us-ascii charset", method: "POST", path: "/Groups", raw: { type: "application/json; charset=us-ascii", data: JSON.stringify(group({})) }, status: 415, scimType: null },
-  { name: "UTF-8 bytes labelled UTF-16", method: "POST", path: "/Groups", raw: { type: "application/json; charset=utf-16", data: JSON.stringify(group({})) }, status: 400, scimType: "invalidSyntax" },
+  { name: "UTF-8 bytes labelled UTF-16", method: "POST", path: "/Groups", raw: { type: "application/json; charset=utf-16", data: JSON.stringify(group({})) }, status: 415, scimType: null },
   { name: "unsupported Content-Encoding", method: "POST", path: "/Users", raw: json(JSON.stringify(user({}))), headers: { "Content-Encoding": "compress" }, status: 415, scimType: null },
   { name: "gzip that is not gzip", method: "POST", path: "/Users", raw: json(JSON.stringify(user({}))), headers: { "Content-Encoding": "gzip" }, status: 400, scimType: "invalidSyntax" },
-  { name: "gzip bomb over 1 MiB inflated", method: "POST", path: "/Users", raw: json(gzipSync(JSON.stringify(user({ title: " ".repeat(2 * MIB) })))), headers: { "Content-Encoding": "gzip" }, status: 413, scimType: "tooLarge" },
-  { name: "body over 1 MiB", method: "POST", path: "/Users", body: user({ title: tooLong(MIB) }), status: 413, scimType: "tooLarge" },
-  { name: "body over 1 MiB", method: "PUT", path: "/Groups/{crew}", body: group({ externalId: tooLong(MIB) }), status: 413, scimType: "tooLarge" },
-  { name: "body over 1 MiB", method: "PATCH", path: "/Users/{alice}", body: ops({ op: "replace", path: "title", value: tooLong(MIB) }), status: 413, scimType: "tooLarge" },
-  { name: "body over 1 MiB", method: "POST", path: "/Groups/.search", body: { filter: `displayName eq "${tooLong(MIB)}"` }, status: 413, scimType: "tooLarge" },
+  { name: "gzip bomb over 8 MiB inflated", method: "POST", path: "/Users", raw: json(gzipSync(JSON.stringify(user({ title: " ".repeat(MAX_BODY_BYTES) })))), headers: { "Content-Encoding": "gzip" }, status: 413, scimType: "tooLarge" },
+  { name: "body over 8 MiB", method: "POST", path: "/Users", body: user({ title: tooLong(MAX_BODY_BYTES) }), status: 413, scimType: "tooLarge" },
+  { name: "body over 8 MiB", method: "PUT", path: "/Groups/{crew}", body: group({ externalId: tooLong(MAX_BODY_BYTES) }), status: 413, scimType: "tooLarge" },
+  { name: "body over 8 MiB", method: "PATCH", path: "/Users/{alice}", body: ops({ op: "replace", path: "title", value: tooLong(MAX_BODY_BYTES) }), status: 413, scimType: "tooLarge" },
+  { name: "body over 8 MiB", method: "POST", path: "/Groups/.search", body: { filter: `displayName eq "${tooLong(MAX_BODY_BYTES)}"` }, status: 413, scimType: "tooLarge" },
+  { name: "body over 8 MiB without a token", method: "POST", path: "/Users", body: user({ title: tooLong(MAX_BODY_BYTES) }), auth: null, status: 401, scimType: null },
+  { name: "invalid JSON without a token (the body is not read)", method: "POST", path: "/Users", raw: json("{{{"), auth: null, status: 401, scimType: null },
+  { name: "invalid JSON with a revoked token", method: "PATCH", path: "/Groups/{crew}", raw: json("{{{"), auth: "Bearer {revoked}", status: 401, scimType: null },
+  { name: "Bulk: invalid JSON without a token", method: "POST", path: "/Bulk", raw: json("[[["), auth: null, status: 401, scimType: null },
+  { name: "33 nested arrays", method: "POST", path: "/Users", raw: json(`{"userName": "x", "title": ${"[".repeat(33)}${"]".repeat(33)}}`), status: 400, scimType: "invalidSyntax" },
+  { name: "33 nested objects in a PATCH value", method: "PATCH", path: "/Users/{alice}", raw: json(JSON.stringify(ops({ op: "add", path: "title", value: "§" })).replace('"§"', `${'{"a":'.repeat(33)}1${"}".repeat(33)}`)), status: 400, scimType: "invalidSyntax" },
+  { name: "Bulk: 500,000 nested arrays", method: "POST", path: "/Bulk", raw: json(`{"Operations": ${"[".repeat(500_000)}${"]".repeat(500_000)}}`), status: 400, scimType: "invalidSyntax" },
+  { name: "Bulk: data 3,000 levels deep", method: "POST", path: "/Bulk", raw: json(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"POST","path":"/Users","bulkId":"a","data":${'{"a":'.repeat(3000)}1${"}".repeat(3000)}}]}`), status: 400, scimType: "invalidSyntax" },
 
   // Authentication.
   { name: "no Authorization", method: "GET", path: "/Users", auth: null, status: 401, scimType: null },
@@ -103,7 +111,11 @@ const rows: Row[] = [
   { name: "userName whitespace", method: "POST", path: "/Users", body: user({ userName: " \t\u2003 " }), status: 400, scimType: "invalidValue" },
   { name: "userName missing", method: "POST", path: "/Users", body: { schemas: [USER], displayName: "No Name" }, status: 400, scimType: "invalidValue" },
   { name: "userName null", method: "POST", path: "/Users", body: user({ userName: null }), status: 400, scimType: "invalidValue" },
-  { name: "userName nested 400,000 arrays deep", method: "POST", path: "/Users", raw: json(`{"userName": ${"[".repeat(400_000)}${"]".repeat(400_000)}}`), status: 400, scimType: "invalidValue" },
+  { name: "userName nested 400,000 arrays deep", method: "POST", path: "/Users", raw: json(`{"userName": ${"[".repeat(400_000)}${"]".repeat(400_000)}}`), status: 400, scimType: "invalidSyntax" },
+  { name: "userName with a lone surrogate", method: "POST", path: "/Users", body: user({ userName: "a\ud800@example.test" }), status: 400, scimType: "invalidValue" },
+  { name: "title with a lone low surrogate", method: "PUT", path: "/Users/{bob}", body: user({ userName: "bob@example.test", title: "x\udc00" }), status: 400, scimType: "invalidValue" },
+  { name: "email with a lone surrogate", method: "PATCH", path: "/Users/{alice}", body: ops({ op: "add", path: "emails", value: [{ value: "\ud83d@example.test" }] }), status: 400, scimType: "invalidValue" },
+  { name: "group displayName with a lone surrogate", method: "POST", path: "/Groups", body: group({ displayName: "crew\ud800" }), status: 400, scimType: "invalidValue" },
   { name: "userName with U+0000", method: "POST", path: "/Users", body: user({ userName: "nul\u0000@example.test" }), status: 400, scimType: "invalidValue" },
   { name: "userName longer than 512 characters", method: "POST", path: "/Users", body: user({ userName: `${tooLong(600)}@example.test` }), status: 400, scimType: "invalidValue" },
   { name: "title longer than 16,384 characters", method: "POST", path: "/Users", body: user({ title: tooLong(20_000) }), status: 400, scimType: "invalidValue" },
@@ -333,7 +345,8 @@ const rows: Row[] = [
   { name: "path below a resource", method: "GET", path: "/Users/{alice}/groups", status: 404, scimType: null },
   { name: "unknown schema", method: "GET", path: "/Schemas/urn:example:params:scim:schemas:2.0:Custom", status: 404, scimType: null },
   { name: "unknown resource type", method: "GET", path: "/ResourceTypes/Widget", status: 404, scimType: null },
-  { name: "/Me without a session", method: "GET", path: "/Me", status: 401, scimType: null },
+  { name: "/Me with a SCIM token", method: "GET", path: "/Me", status: 501, scimType: null },
+  { name: "/Me without a session or token", method: "GET", path: "/Me", auth: null, status: 401, scimType: null },
   { name: "/Me", method: "PATCH", path: "/Me", body: ops({ op: "replace", path: "title", value: "x" }), status: 501, scimType: null },
   { name: "/Bulk with an unknown method", method: "POST", path: "/Bulk", body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], Operations: [{ method: "DELETE", path: "/Users/{alice}" }, { method: "GET", path: "/Users/{alice}" }] }, status: 400, scimType: "invalidSyntax" },
   { name: "/Bulk", method: "GET", path: "/Bulk", status: 405, scimType: null },

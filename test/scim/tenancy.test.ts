@@ -7,7 +7,7 @@ import { createScimToken, listScimTokens, revokeScimToken } from "../../src/iden
 import { ERROR_SCHEMA } from "../../src/scim/errors.js";
 import { databaseTargets } from "../support/databases.js";
 import { Harness, startHarness, Tenant } from "../support/harness.js";
-import { USER_URN as USER, GROUP_URN as GROUP, PATCH_OP_URN as PATCH } from "../../src/scim/schemas.js";
+import { USER_URN as USER, GROUP_URN as GROUP, PATCH_OP_URN as PATCH, ENTERPRISE_URN as ENTERPRISE } from "../../src/scim/schemas.js";
 
 /** README: "A token reads and changes only its own organization", on every SCIM endpoint, whatever ids it names. */
 
@@ -214,6 +214,25 @@ for (const target of await databaseTargets()) {
       const user = (await h.as(a.tenant).get(`/scim/v2/Users/${a.user.id}`).expect(200)).body;
       assert.deepEqual(user.groups.map((g: { value: string }) => g.value).sort(), [a.group.id].sort());
       for (const g of user.groups) assert.ok(a.ids.has(g.value));
+    });
+
+    it("manager.value naming B's user (or no user) is dropped and audited, never stored as a reference across organizations", async () => {
+      const [a, b] = [orgs.A, orgs.B];
+      const api = h.as(a.tenant);
+      const manager = (id: string) => ({ [ENTERPRISE]: { manager: { value: id } } });
+      const created = (await api.post("/scim/v2/Users", { schemas: [USER, ENTERPRISE], userName: "managed@example.test", ...manager(b.user.id) }).expect(201)).body;
+      a.ids.add(created.id);
+      assert.equal(created[ENTERPRISE]?.manager, undefined, "the answer shows what was stored: no manager");
+      await api.patch(`/scim/v2/Users/${created.id}`, ops({ op: "replace", path: `${ENTERPRISE}:manager`, value: { value: "no-such-user" } })).expect(200);
+      await api.put(`/scim/v2/Users/${created.id}`, { schemas: [USER, ENTERPRISE], userName: "managed@example.test", ...manager(b.shared.id) }).expect(200);
+      const [{ n }] = await sql<{ n: number | string }>(h.db.dataSource.manager,
+        "SELECT COUNT(*) AS n FROM users u WHERE u.manager_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users m WHERE m.id = u.manager_id AND m.organization_id = u.organization_id)");
+      assert.equal(Number(n), 0, "a manager reference crosses organizations or dangles");
+      const events = await listAuditEvents(h.db.dataSource.manager, a.tenant.organizationId, { targetId: created.id, limit: 10 });
+      assert.deepEqual(events.map((e) => e.summary.unknownManager).sort(), [b.shared.id, b.user.id, "no-such-user"].sort());
+      // A manager of the same organization is kept.
+      const kept = (await api.put(`/scim/v2/Users/${created.id}`, { schemas: [USER, ENTERPRISE], userName: "managed@example.test", ...manager(a.user.id) }).expect(200)).body;
+      assert.equal(kept[ENTERPRISE].manager.value, a.user.id);
     });
 
     it("a revoked token gets 401 on every endpoint and changes nothing; the other tokens keep working", async () => {
