@@ -33,7 +33,8 @@ for (const target of await databaseTargets()) {
     after(() => h?.close());
 
     it("POST creates a user: 201, Location, ETag, full meta, every core and enterprise attribute, no password", async () => {
-      const res = await h.as().post("/scim/v2/Users", ada).expect(201);
+      const boss = (await h.as().post("/scim/v2/Users", { schemas: [USER], userName: "boss@example.test" }).expect(201)).body;
+      const res = await h.as().post("/scim/v2/Users", { ...ada, [ENTERPRISE]: { ...ada[ENTERPRISE], manager: { value: boss.id } } }).expect(201);
       assert.match(res.headers["content-type"], /^application\/scim\+json/);
       const body = res.body;
       assert.equal(res.headers.location, `${BASE_URL}/scim/v2/Users/${body.id}`);
@@ -45,7 +46,7 @@ for (const target of await databaseTargets()) {
       for (const key of ["userName", "externalId", "name", "displayName", "active", "emails", "phoneNumbers", "addresses", "ims", "photos", "entitlements", "roles", "x509Certificates"]) {
         assert.deepEqual(body[key], (ada as Record<string, unknown>)[key], key);
       }
-      assert.deepEqual(body[ENTERPRISE].manager.value, "boss-id");
+      assert.deepEqual(body[ENTERPRISE].manager, { value: boss.id, $ref: `${BASE_URL}/scim/v2/Users/${boss.id}` });
       assert.equal(body[ENTERPRISE].employeeNumber, "1815");
       assert.equal(body.password, undefined);
       const stored = await h.db.dataSource.getRepository(User).findOneByOrFail({ id: body.id });
@@ -123,10 +124,13 @@ for (const target of await databaseTargets()) {
       assert.equal((await h.as().get(`/scim/v2/Users/${created.id}`)).body.title, undefined);
     });
 
-    it("DELETE gives 204, then 404; memberships go with the user", async () => {
+    it("DELETE gives 204 and an audit event, then 404; memberships go with the user", async () => {
       const user = (await h.as().post("/scim/v2/Users", { schemas: [USER], userName: "gone@example.test" }).expect(201)).body;
       const group = (await h.as().post("/scim/v2/Groups", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "Leavers", members: [{ value: user.id }] }).expect(201)).body;
       await h.as().delete(`/scim/v2/Users/${user.id}`).expect(204);
+      const [deleted] = await listAuditEvents(h.db.dataSource.manager, h.orgA.organizationId, { targetId: user.id, action: "user.deleted" });
+      assert.equal(deleted?.actorType, "scim_token", "the deletion is in the audit log, by the token");
+      assert.equal(deleted.summary.userName, "gone@example.test");
       const again = await h.as().get(`/scim/v2/Users/${user.id}`).expect(404);
       assert.equal(again.body.status, "404");
       await h.as().delete(`/scim/v2/Users/${user.id}`).expect(404);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { sql } from "../../src/db/sql.js";
 import { Database, openDatabase } from "../../src/db/database.js";
 import { ConnectionRecord, createConnection, setConnectionEnabled, updateConnection } from "../../src/identity/connections.js";
 import { createOrganization } from "../../src/identity/organizations.js";
@@ -103,16 +104,19 @@ for (const target of await databaseTargets()) {
       await logInAs(browser, "ada");
       const cookie = cookieHeader(browser);
       const session = await (await fetch(`${app.origin}/session`, { headers: { cookie } })).json();
+      const sessionsOf = async () => (await sql(db.dataSource.manager, "SELECT sid FROM sessions WHERE user_id = :id", { id: session.user.id })).length;
+      assert.ok(await sessionsOf() >= 1, "this login's session is stored");
       const patch = await fetch(`${app.origin}/scim/v2/Users/${session.user.id}`, {
         method: "PATCH",
         headers: { authorization: `Bearer ${scimToken}`, "content-type": "application/scim+json" },
         body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "active", value: false }] }),
       });
       assert.equal(patch.status, 200);
+      // Counted before the cookie is presented again: the sidecar ends a deactivated user's session when it sees
+      // it, so a later count would pass even if the deactivation itself ended nothing.
+      assert.equal(await sessionsOf(), 0, "the deactivation ended every session of the user in its own transaction");
       assert.equal((await fetch(`${app.origin}/auth/verify`, { headers: { cookie } })).status, 401);
       assert.equal((await fetch(`${app.origin}/scim/v2/Me`, { headers: { cookie } })).status, 401);
-      const rows = await db.dataSource.query(`SELECT sid FROM sessions WHERE user_id = '${session.user.id}'`);
-      assert.equal(rows.length, 0);
 
       const again = await logInAs(new Browser(), "ada");
       assert.equal(again.status, 403);
@@ -163,14 +167,26 @@ for (const target of await databaseTargets()) {
       assert.equal(refused.status, 403);
       assert.match(await refused.text(), /test_forbidden/);
 
-      const { token } = await createSetupLink(db, connection.organizationId, { name: "it admin" }, system);
-      const browser = new Browser();
-      const redeemed = await fetch(`${app.origin}/api/v1/setup-links/redeem`, {
-        method: "POST", headers: { "content-type": "application/json", origin: app.origin }, body: JSON.stringify({ token }),
-      });
-      assert.equal(redeemed.status, 200);
-      for (const line of redeemed.headers.getSetCookie()) browser.cookies.set(line.split("=")[0], line.split(";")[0].split("=").slice(1).join("="));
+      /** A browser signed in through a setup link of the organization: whoever may configure that organization. */
+      const setupLinkBrowser = async (organizationId: string) => {
+        const { token } = await createSetupLink(db, organizationId, { name: "it admin" }, system);
+        const signedIn = new Browser();
+        const redeemed = await fetch(`${app.origin}/api/v1/setup-links/redeem`, {
+          method: "POST", headers: { "content-type": "application/json", origin: app.origin }, body: JSON.stringify({ token }),
+        });
+        assert.equal(redeemed.status, 200);
+        for (const line of redeemed.headers.getSetCookie()) signedIn.cookies.set(line.split("=")[0], line.split(";")[0].split("=").slice(1).join("="));
+        return signedIn;
+      };
+      // Whoever may configure another organization may not test this one's connection.
+      const globex = await createOrganization(db, { slug: "globex-dry-run", name: "Globex" }, system);
+      const stranger = await setupLinkBrowser(globex.id);
       op.setAccount("tess");
+      const foreign = await stranger.get(`${app.origin}/login/acme?test=1`);
+      assert.equal(foreign.status, 403);
+      assert.match(await foreign.text(), /test_forbidden/);
+
+      const browser = await setupLinkBrowser(connection.organizationId);
       const callback = await browser.followTo(`${app.origin}/login/acme?test=1`, `${app.origin}/sso/`);
       const report = await browser.get(callback);
       assert.equal(report.status, 200);
