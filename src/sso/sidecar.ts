@@ -46,8 +46,8 @@ const ORGANIZATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
  * every organization's users: the response's organization headers say which one matched. Any other value — another
  * organization, one that does not exist, an empty or repeated parameter — refuses, and all of them alike, so that a
  * refusal never tells whether an organization exists. It compares with the session's own organization only (no
- * lookup), and an id-shaped value with its id only, so a slug shaped like another organization's id never stands
- * for that organization.
+ * lookup), an id-shaped value with the id only: an organization whose slug is spelled like another's id never passes
+ * that other's route.
  */
 function routeAdmits(org: unknown, access: UserAccess): boolean {
   if (org === undefined) return true;

@@ -48,23 +48,29 @@ for (const target of await databaseTargets()) {
     let drop: () => Promise<void>;
     let app: RunningApp;
     let op: OpenIdProvider;
-    const orgs = {} as Record<"acme" | "globex", { id: string; slug: string }>;
+    const orgs: Record<string, { id: string; slug: string }> = {};
 
     before(async () => {
       const created = await target.create();
       drop = created.drop;
       db = await openDatabase({ url: created.url });
       app = await startAppOn(db, { secretKey: key, allowInsecureIdp: true });
-      const connections = [];
-      for (const [slug, group, team] of [["acme", "eng", { name: "Engineering", roles: ["developer", "viewer"] }], ["globex", "sales", { name: "Sales", roles: ["seller"] }]] as const) {
-        const org = await createOrganization(db, { slug, name: slug }, system);
-        orgs[slug] = org;
+      const connections: { id: string; organizationId: string }[] = [];
+      /** An organization whose IdP `group` grants `team`, with an OIDC connection at login path `loginPath`. */
+      const addOrganization = async (slug: string, loginPath: string, group: string, team: { name: string; roles: string[] }) => {
+        const org = await createOrganization(db, { slug, name: loginPath }, system);
+        orgs[loginPath] = org;
         connections.push(await createConnection(db, key, org.id, {
-          type: "oidc", name: `${slug} OP`, loginPath: slug, preset: "generic",
+          type: "oidc", name: `${loginPath} OP`, loginPath, preset: "generic",
           oidc: { issuerUrl: "http://127.0.0.1:9/", ...CLIENT, scopes: ["openid", "email", "profile", "groups"], claimMappings: { name: "name", email: "email", groups: "groups" } },
         }, system));
-        await replaceTeamMappings(db, org.id, (await createTeam(db, org.id, { ...team, roles: [...team.roles] }, system)).id, [{ idpGroup: group }], system);
-      }
+        await replaceTeamMappings(db, org.id, (await createTeam(db, org.id, team, system)).id, [{ idpGroup: group }], system);
+        return org;
+      };
+      await addOrganization("acme", "acme", "eng", { name: "Engineering", roles: ["developer", "viewer"] });
+      await addOrganization("globex", "globex", "sales", { name: "Sales", roles: ["seller"] });
+      // An organization whose slug is globex's id: `org=<that id>` must still mean globex only.
+      await addOrganization(orgs.globex.id, "mimic", "mimics", { name: "Mimics", roles: ["seller"] });
       // An acme team that grants no role: its members' X-Rollcall-Roles is empty.
       await replaceTeamMappings(db, orgs.acme.id, (await createTeam(db, orgs.acme.id, { name: "Guests", roles: [] }, system)).id, [{ idpGroup: "guests" }], system);
       op = await startOpenIdProvider({
@@ -73,6 +79,7 @@ for (const target of await databaseTargets()) {
           ada: { email: "ada@acme.test", email_verified: true, name: "Ada Lovelace", groups: ["eng"] },
           gil: { email: "gil@acme.test", email_verified: true, name: "Gil", groups: ["guests"] },
           gus: { email: "gus@globex.test", email_verified: true, name: "Gus", groups: ["sales"] },
+          mim: { email: "mim@mimic.test", email_verified: true, name: "Mim", groups: ["mimics"] },
         },
       });
       for (const c of connections) {
@@ -125,10 +132,14 @@ for (const target of await databaseTargets()) {
       assert.equal((await verify(`?org[slug]=${orgs.acme.slug}`, ada)).status, 403, "a nested org is refused");
       // The other organization's users are refused on acme's route the same way.
       assert.equal((await verify(`?org=${orgs.acme.slug}`, await logIn("globex", "gus"))).status, 403);
+      // An id names the organization of that id, never one whose slug happens to be spelled like it.
+      const mim = await logIn("mimic", "mim");
+      assert.equal((await verify(`?org=${orgs.globex.id}`, mim)).status, 403);
+      assert.equal((await verify(`?org=${orgs.mimic.id}`, mim)).status, 200);
     });
 
     it("without org admits any organization's user and says which organization matched", async () => {
-      for (const [loginPath, account] of [["acme", "ada"], ["globex", "gus"]] as const) {
+      for (const [loginPath, account] of [["acme", "ada"], ["globex", "gus"]]) {
         const res = await verify("", await logIn(loginPath, account));
         assert.equal(res.status, 200);
         assert.equal(res.headers.get("x-rollcall-organization"), orgs[loginPath].slug);
