@@ -5,9 +5,10 @@ import { logOut } from "../web-session.js";
 
 /**
  * Rollcall as an app's login sidecar. `GET /auth/verify` is for reverse proxies (nginx `auth_request`, Traefik
- * ForwardAuth, Envoy ext_authz): 200 with identity headers, or 401 — or, with `?login=<loginPath>`, a redirect to
- * that login that comes back to the page asked for (Traefik passes it to the browser). `GET /session` answers the
- * same as JSON for the app's front end.
+ * ForwardAuth, Envoy ext_authz): 200 with identity headers, 401 without a session, 403 for a user of another
+ * organization than the route's `?org=` — or, with `?login=<loginPath>`, a redirect to that login that comes back to
+ * the page asked for (Traefik passes it to the browser) instead of either refusal. `GET /session` answers the same as
+ * JSON for the app's front end.
  */
 export function sidecarRouter(deps: { db: Database; baseUrl: string }): Router {
   const router = Router();
@@ -15,14 +16,17 @@ export function sidecarRouter(deps: { db: Database; baseUrl: string }): Router {
   router.get("/auth/verify", async (req, res) => {
     const access = await sessionAccess(req, deps.db);
     res.set("Cache-Control", "no-store");
-    if (!access) {
-      const loginPath = typeof req.query.login === "string" && /^[A-Za-z0-9]{1,64}$/.test(req.query.login) ? req.query.login : null;
-      if (!loginPath) return void res.status(401).json({ error: "not_logged_in" });
+    if (access && routeAdmits(req.query.org, access)) {
+      setIdentityHeaders(res, access);
+      return void res.status(200).end();
+    }
+    const loginPath = typeof req.query.login === "string" && /^[A-Za-z0-9]{1,64}$/.test(req.query.login) ? req.query.login : null;
+    if (loginPath) {
       const original = req.get("X-Forwarded-Uri") ?? req.get("X-Original-URI") ?? "/";
       return void res.redirect(302, `${deps.baseUrl}/login/${loginPath}?return_to=${encodeURIComponent(original)}`);
     }
-    setIdentityHeaders(res, access);
-    res.status(200).end();
+    if (access) return void res.status(403).json({ error: "not_this_organization" });
+    res.status(401).json({ error: "not_logged_in" });
   });
 
   router.get("/session", async (req, res) => {
@@ -33,6 +37,22 @@ export function sidecarRouter(deps: { db: Database; baseUrl: string }): Router {
   });
 
   return router;
+}
+
+const ORGANIZATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether a route that declares `org` (its organization's id or slug) admits this user. A route without `org` admits
+ * every organization's users: the response's organization headers say which one matched. Any other value — another
+ * organization, one that does not exist, an empty or repeated parameter — refuses, and all of them alike, so that a
+ * refusal never tells whether an organization exists. It compares with the session's own organization only (no
+ * lookup), an id-shaped value with the id only: an organization whose slug is spelled like another's id never passes
+ * that other's route.
+ */
+function routeAdmits(org: unknown, access: UserAccess): boolean {
+  if (org === undefined) return true;
+  if (typeof org !== "string") return false;
+  return ORGANIZATION_ID.test(org) ? org.toLowerCase() === access.organization.id : org === access.organization.slug;
 }
 
 /**
@@ -56,6 +76,7 @@ export const IDENTITY_HEADERS = {
   email: "X-Rollcall-Email",
   name: "X-Rollcall-Name",
   organization: "X-Rollcall-Organization",
+  organizationId: "X-Rollcall-Organization-Id",
   teams: "X-Rollcall-Teams",
   roles: "X-Rollcall-Roles",
 } as const;
@@ -66,6 +87,7 @@ function setIdentityHeaders(res: Response, access: UserAccess) {
   res.set(IDENTITY_HEADERS.email, headerValue(access.user.email ?? ""));
   res.set(IDENTITY_HEADERS.name, headerValue(access.user.displayName ?? ""));
   res.set(IDENTITY_HEADERS.organization, headerValue(access.organization.slug));
+  res.set(IDENTITY_HEADERS.organizationId, access.organization.id);
   // A team held both from the IdP and by an admin's assignment is listed once.
   res.set(IDENTITY_HEADERS.teams, [...new Set(access.teams.map((t) => headerValue(t.name)))].join(","));
   res.set(IDENTITY_HEADERS.roles, access.roles.map(headerValue).join(","));
