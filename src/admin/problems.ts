@@ -1,5 +1,6 @@
 import { NextFunction, Request, Response } from "express";
 import { z } from "zod";
+import { OrganizationBusy } from "../db/fair-queue.js";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.js";
 import { IdentityError } from "../identity/errors.js";
 import { MAX_JSON_DEPTH } from "../json-body.js";
@@ -22,6 +23,7 @@ const KINDS = {
   version_mismatch: [412, "Precondition failed"],
   too_large: [413, "Request body too large"],
   unsupported_media_type: [415, "Unsupported media type"],
+  busy: [429, "Too many requests"],
   internal: [500, "Internal error"],
   unavailable: [503, "Service unavailable"],
 } as const;
@@ -100,6 +102,7 @@ export function problemOf(err: unknown): ApiProblem | null {
     return new ApiProblem("validation", "Some of the request's parameters are not valid; see invalid_parameters.", invalidParameters(err));
   }
   if (err instanceof IdentityError) return new ApiProblem(IDENTITY_KINDS[err.reason], err.message);
+  if (err instanceof OrganizationBusy) return new ApiProblem("busy", `${err.message} (Retry-After)`);
   if (isDatabaseUnavailable(err)) {
     return new ApiProblem("unavailable", `The database is not answering; nothing was changed. Retry after ${DATABASE_RETRY_AFTER_SECONDS} seconds (Retry-After).`);
   }
@@ -116,7 +119,7 @@ export function problemHandler() {
     }
     if (res.headersSent) return;
     if (problem.status === 401) res.set("WWW-Authenticate", 'Bearer realm="rollcall-admin"');
-    if (problem.status === 503) res.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
+    if (problem.status === 503 || problem.status === 429) res.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
     res.status(problem.status).type(PROBLEM_TYPE).json(problem.toJSON());
   };
 }

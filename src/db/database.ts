@@ -1,11 +1,16 @@
 import "reflect-metadata";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { DataSource, EntityManager } from "typeorm";
 import { entities } from "../../entities/index.js";
 import { migrations } from "./migrations/index.js";
 import { foldCase } from "../identity/text.js";
+import { FairQueue, FairQueueLimits } from "./fair-queue.js";
+import { SCAN_WORKER_SOURCE } from "./scan-worker.js";
+import { positional } from "./sql.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -17,6 +22,11 @@ export interface Database {
   transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T>;
   /** SQL that folds a string expression to lower case the same way on both databases. */
   fold(expression: string): string;
+  /**
+   * An expensive read for one organization (a filtered count or page): organizations take turns (fair-queue.ts),
+   * and on an SQLite file it runs in a worker thread, off the event loop. Named parameters, as `sql()` takes them.
+   */
+  scan<T = Record<string, unknown>>(organizationId: string, text: string, params: Record<string, unknown>): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -178,6 +188,58 @@ function groupCommit(dataSource: DataSource) {
   });
 }
 
+/**
+ * The SQLite scan worker (scan-worker.ts), started on first use and again if it ever dies. One thread: with the
+ * event loop's, that is both cores of a small machine busy.
+ */
+function scanWorker(path: string) {
+  let worker: Worker | null = null;
+  const pending = new Map<number, { resolve(rows: unknown[]): void; reject(err: Error): void }>();
+  let nextId = 1;
+  const failAll = (err: Error) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  const started = () => {
+    if (worker) return worker;
+    const w = new Worker(SCAN_WORKER_SOURCE, { eval: true, workerData: { path, driver: createRequire(import.meta.url).resolve("better-sqlite3") } });
+    w.on("message", ({ id, rows, error }: { id: number; rows?: unknown[]; error?: { message: string; code?: string } }) => {
+      const p = pending.get(id);
+      pending.delete(id);
+      if (!p) return;
+      if (error) p.reject(Object.assign(new Error(error.message), { code: error.code }));
+      else p.resolve(rows!);
+    });
+    w.on("error", (err) => failAll(err));
+    w.on("exit", () => {
+      worker = null;
+      failAll(new Error("the SQLite scan worker stopped"));
+    });
+    // Idle, it must not keep the process alive.
+    w.unref();
+    return (worker = w);
+  };
+  return {
+    all: (query: string, values: unknown[]) => new Promise<unknown[]>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      const w = started();
+      w.ref();
+      w.postMessage({ id, query, values });
+    }).finally(() => { if (pending.size === 0) worker?.unref(); }),
+    close: async () => { await worker?.terminate(); },
+  };
+}
+
+/**
+ * Turns for expensive reads. PostgreSQL: half the pool for scans, two per organization, so that one organization's
+ * searches leave connections for everyone's reads by id and writes. SQLite: the one worker, one read at a time.
+ */
+const SCAN_LIMITS: Record<Dialect, FairQueueLimits> = {
+  postgres: { total: POOL_SIZE / 2, perOrganization: 2, queuedPerOrganization: 16 },
+  sqlite: { total: 1, perOrganization: 1, queuedPerOrganization: 16 },
+};
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const dialect = dialectOf(options.url);
   const logging = options.logging ?? false;
@@ -190,14 +252,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const optimizer = dialect === "sqlite"
     ? setInterval(() => void dataSource.query("PRAGMA optimize").catch(() => undefined), 3_600_000).unref()
     : undefined;
+  const file = dialect === "sqlite" ? options.url.slice("sqlite:".length) : "";
+  // An in-memory database (tests) cannot be opened by another thread: its scans run inline, in turns all the same.
+  const worker = file && file !== ":memory:" ? scanWorker(file) : null;
+  const turns = new FairQueue(SCAN_LIMITS[dialect]);
   return {
     dataSource,
     dialect,
     transaction: (fn) => (batched ? batched(fn) : dataSource.transaction(fn)),
     fold: (expression) => (dialect === "sqlite" ? `rc_fold(${expression})` : `lower(${expression})`),
-    close: () => {
+    scan: <T>(organizationId: string, text: string, params: Record<string, unknown>) => turns.run(organizationId, () => {
+      const { query, values } = positional(dialect, text, params);
+      return (worker ? worker.all(query, values) : dataSource.query(query, values)) as Promise<T[]>;
+    }),
+    close: async () => {
       clearInterval(optimizer);
-      return dataSource.destroy();
+      await worker?.close();
+      await dataSource.destroy();
     },
   };
 }

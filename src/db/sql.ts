@@ -5,9 +5,17 @@ import { EntityManager, EntityTarget, ObjectLiteral } from "typeorm";
  * query builder cannot express what we need: compiled SCIM filters, ORDER BY expressions, upserts in bulk.
  */
 export async function sql<T = Record<string, unknown>>(em: EntityManager, text: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  // Not TypeORM's escapeQueryWithParameters: on SQLite it writes numbers into the SQL text, so every LIMIT, OFFSET
-  // or version makes a new statement to prepare and evicts a cached one.
-  const postgres = em.connection.driver.options.type === "postgres";
+  const { query, values } = positional(em.connection.driver.options.type === "postgres" ? "postgres" : "sqlite", text, params);
+  return em.query(query, values);
+}
+
+/**
+ * Named parameters → the driver's positional ones (`$n` or `?`), booleans as 1/0 on SQLite. Not TypeORM's
+ * escapeQueryWithParameters: on SQLite it writes numbers into the SQL text, so every LIMIT, OFFSET or version makes
+ * a new statement to prepare and evicts a cached one.
+ */
+export function positional(dialect: "sqlite" | "postgres", text: string, params: Record<string, unknown>): { query: string; values: unknown[] } {
+  const postgres = dialect === "postgres";
   const values: unknown[] = [];
   const bind = (v: unknown) => {
     values.push(!postgres && typeof v === "boolean" ? Number(v) : v);
@@ -17,7 +25,7 @@ export async function sql<T = Record<string, unknown>>(em: EntityManager, text: 
     if (!Object.prototype.hasOwnProperty.call(params, key)) return full;
     return spread ? (params[key] as unknown[]).map(bind).join(", ") : bind(params[key]);
   });
-  return em.query(query, values);
+  return { query, values };
 }
 
 /** Splits long id lists so that no statement exceeds a driver's bound-parameter limit. */

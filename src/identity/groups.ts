@@ -47,7 +47,7 @@ export async function getGroup(db: Database, organizationId: string, id: string,
 
 export async function listGroups(db: Database, organizationId: string, query: ListQuery, options: { withMembers: boolean }) {
   const em = db.dataSource.manager;
-  const { ids, ...page } = await pageOfIds(em, groupColumns, organizationId, query);
+  const { ids, ...page } = await pageOfIds(db, groupColumns, organizationId, query);
   return { ...page, groups: await loadGroups(em, organizationId, ids, options.withMembers) };
 }
 

@@ -1,5 +1,4 @@
-import { EntityManager } from "typeorm";
-import { sql } from "../db/sql.js";
+import { Database } from "../db/database.js";
 
 /** Where a row sits in the page order: its sort key (null when it has no value), creation time and id. */
 export interface Position {
@@ -80,13 +79,14 @@ type Row = { id: string; created_at: string; sort_key?: unknown };
 const positionOf = (r: Row): Position => ({ key: r.sort_key ?? null, createdAt: r.created_at, id: r.id });
 
 /**
- * Counts the matches and fetches one page of ids. Index paging uses OFFSET; cursor paging uses a keyset condition,
+ * Counts the matches and fetches one page of ids, both as scans (Database.scan: in turns by organization, off the
+ * event loop on SQLite). Index paging uses OFFSET; cursor paging uses a keyset condition,
  * so that rows created or deleted between pages neither repeat nor hide rows that existed throughout. A walk back
  * is the same query in the reversed order, turned round afterwards. Keyset reads one row more than asked, to learn
  * whether rows lie beyond the page.
  */
 export async function pageOfIds(
-  em: EntityManager,
+  db: Database,
   table: { from: string; alias: string },
   organizationId: string,
   query: ListQuery,
@@ -94,7 +94,7 @@ export async function pageOfIds(
   const a = table.alias;
   const where = `${a}.organization_id = :organizationId${query.condition ? ` AND (${query.condition.sql})` : ""}`;
   const params = { ...query.condition?.params, organizationId };
-  const [{ n }] = await sql<{ n: number | string }>(em, `SELECT COUNT(*) AS n FROM ${table.from} WHERE ${where}`, params);
+  const [{ n }] = await db.scan<{ n: number | string }>(organizationId, `SELECT COUNT(*) AS n FROM ${table.from} WHERE ${where}`, params);
   const total = Number(n);
   const { start } = query;
   const offset = "offset" in start ? start.offset : 0;
@@ -106,7 +106,7 @@ export async function pageOfIds(
   const from = "before" in start ? start.before : "after" in start ? start.after : null;
   const keyset = !("offset" in start);
   const beyond = from ? afterCondition(terms, from) : undefined;
-  const rows = await sql<Row>(em,
+  const rows = await db.scan<Row>(organizationId,
     `SELECT ${a}.id AS id, ${a}.created_at AS created_at${query.sort ? `, ${query.sort.sql} AS sort_key` : ""}
      FROM ${table.from} WHERE ${where}${beyond ? ` AND ${beyond.sql}` : ""}
      ORDER BY ${terms.map((t) => `${t.expr} ${t.descending ? "DESC" : "ASC"}`).join(", ")}

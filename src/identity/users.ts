@@ -53,7 +53,7 @@ export async function getUser(db: Database, organizationId: string, id: string):
 
 export async function listUsers(db: Database, organizationId: string, query: ListQuery) {
   const em = db.dataSource.manager;
-  const { ids, ...page } = await pageOfIds(em, userColumns, organizationId, query);
+  const { ids, ...page } = await pageOfIds(db, userColumns, organizationId, query);
   return { ...page, users: await loadUsers(em, organizationId, ids) };
 }
 

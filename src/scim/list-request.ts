@@ -5,6 +5,7 @@ import { Database } from "../db/database.js";
 import { ScimDeps } from "./context.js";
 import { CursorScope, openCursor, sealCursor } from "./cursor.js";
 import { invalidSyntax, invalidValue, ScimError } from "./errors.js";
+import { assertFilterWithinBudget } from "./filter/budget.js";
 import { FilterNode, parseFilter } from "./filter/parse.js";
 import { filterToSql, sortExpression } from "./filter/sql.js";
 import { Projection } from "./projection.js";
@@ -101,8 +102,10 @@ export function readSearchParams(raw: unknown): SearchParams {
   if (cursor !== undefined && params.startIndex !== undefined) {
     throw invalidValue("startIndex (index paging) and cursor (cursor paging) cannot be combined; send one of them");
   }
+  const filter = filterText !== undefined ? parseFilter(filterText) : undefined;
+  if (filter) assertFilterWithinBudget(filter);
   return {
-    filter: filterText !== undefined ? parseFilter(filterText) : undefined,
+    filter,
     filterText,
     sortBy: sortBy || undefined,
     descending: sortOrder === "descending",

@@ -4,6 +4,7 @@ import { IdentityError } from "../identity/errors.js";
 import { authenticateScimToken } from "../identity/scim-tokens.js";
 import { scimOperationMetrics } from "../metrics.js";
 import { RateLimits, scimRateLimit } from "../rate-limit.js";
+import { OrganizationBusy } from "../db/fair-queue.js";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.js";
 import { carriesBody, JSON_TYPES, jsonBody, MAX_JSON_DEPTH } from "../json-body.js";
 import { BULK_LIMITS } from "./bulk-request.js";
@@ -75,6 +76,7 @@ function toScimError(err: unknown): ScimError | null {
     const [status, scimType] = IDENTITY_STATUS[err.reason];
     return new ScimError(status, scimType, err.message);
   }
+  if (err instanceof OrganizationBusy) return new ScimError(429, null, `${err.message} (Retry-After)`);
   if (isDatabaseUnavailable(err)) {
     return new ScimError(503, null, `The database is not answering; nothing was changed. Retry after ${DATABASE_RETRY_AFTER_SECONDS} seconds (Retry-After).`);
   }
@@ -92,7 +94,7 @@ function errorHandler() {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const error = scimErrorOf(req.log, err, {});
     if (res.headersSent) return;
-    if (error.status === 503) res.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
+    if ((error.status === 503 || error.status === 429) && !res.get("Retry-After")) res.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
     res.status(error.status).type(SCIM_CONTENT_TYPE).json(error.toJSON());
   };
 }
