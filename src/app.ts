@@ -8,6 +8,7 @@ import { Database, migrationsApplied } from "./db/database.js";
 import { countActiveSessions } from "./identity/sessions.js";
 import { httpMetrics, metricsEndpoint, setActiveSessionsCollector } from "./metrics.js";
 import { LOGIN_PATHS, loginRateLimit, RateLimits } from "./rate-limit.js";
+import { SharedRedis } from "./redis.js";
 import { SCIM_PREFIX } from "./scim/context.js";
 import { scimRouter } from "./scim/router.js";
 import { requestLog } from "./request-log.js";
@@ -28,6 +29,8 @@ export interface AppDeps {
    * out, nothing is rate-limited, so that suites and benchmarks measuring something else never meet a 429.
    */
   rateLimits?: RateLimits;
+  /** REDIS_URL's client: rate limits count there, across replicas; left out, each process counts in memory. */
+  redis?: SharedRedis;
   /** METRICS_TOKEN: the bearer token /metrics asks for; left out, /metrics answers loopback clients only. */
   metricsToken?: string;
   /** ROLLCALL_ALLOW_INSECURE_IDP: lets SSO connections use http:// and loopback IdPs (tests, local development). */
@@ -50,7 +53,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(helmet());
   app.use(requestLog(deps.logger));
   // Before every router, so that any route under these paths is covered by the one per-IP count.
-  if (deps.rateLimits) app.use(LOGIN_PATHS, loginRateLimit(deps.rateLimits.loginPerMinute, deps.logger));
+  if (deps.rateLimits) app.use(LOGIN_PATHS, loginRateLimit(deps.rateLimits.loginPerMinute, deps));
 
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
   setActiveSessionsCollector(() => countActiveSessions(deps.db));

@@ -3,7 +3,7 @@ import express, { NextFunction, Request, RequestHandler, Response, Router } from
 import { IdentityError } from "../identity/errors.js";
 import { authenticateScimToken } from "../identity/scim-tokens.js";
 import { scimOperationMetrics } from "../metrics.js";
-import { RateLimits, scimRateLimit } from "../rate-limit.js";
+import { LimiterDeps, RateLimits, scimRateLimit } from "../rate-limit.js";
 import { BULK_LIMITS } from "./bulk-request.js";
 import { ScimDeps } from "./context.js";
 import { normaliseIngress } from "./dialects/index.js";
@@ -103,13 +103,13 @@ function refuseNul(req: Request, _res: Response, next: NextFunction) {
 }
 
 /** With `rateLimits` (server.ts passes config's), each token's requests are limited once it is authenticated. */
-export function scimRouter(deps: ScimDeps & { rateLimits?: RateLimits; sessions?: RequestHandler[] }): Router {
+export function scimRouter(deps: ScimDeps & LimiterDeps & { rateLimits?: RateLimits; sessions?: RequestHandler[] }): Router {
   const router = Router();
   router.use(scimOperationMetrics());
   router.use((_req, res, next) => { res.type(SCIM_CONTENT_TYPE); next(); });
   router.use(refuseNul);
   router.use(requireJson);
-  const authenticated = [authenticate(deps), ...(deps.rateLimits ? [scimRateLimit(deps.rateLimits.scimPerMinute, deps.logger)] : [])];
+  const authenticated = [authenticate(deps), ...(deps.rateLimits ? [scimRateLimit(deps.rateLimits.scimPerMinute, deps)] : [])];
   // Bulk has its own, larger body limit, so it reads its body itself; it authenticates first so that nobody
   // without a token can make the server buffer that much.
   router.post("/Bulk", authenticated, express.json({ limit: BULK_LIMITS.maxPayloadSize, type: JSON_TYPES }), normaliseIngress(deps.logger),
