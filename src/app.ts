@@ -17,7 +17,7 @@ import { ssoRouter } from "./sso/router.js";
 import { samlProtocol } from "./sso/saml/index.js";
 import { sidecarRouter } from "./sso/sidecar.js";
 import { consoleRouter } from "./web/console.js";
-import { SessionLimits, webSession } from "./web-session.js";
+import { Clock, SessionLimits, webSession } from "./web-session.js";
 
 export interface AppDeps {
   db: Database;
@@ -37,6 +37,8 @@ export interface AppDeps {
   allowInsecureIdp?: boolean;
   /** Idle and absolute session lifetimes; 60 minutes and 12 hours unless set. */
   sessionLimits?: SessionLimits;
+  /** The clock sessions expire by: Date.now unless a test moves it. */
+  now?: Clock;
   /** TRUST_PROXY, for Express's `trust proxy`: whose X-Forwarded-For sets req.ip (the login rate limit's key). */
   trustProxy?: TrustProxy;
 }
@@ -69,7 +71,7 @@ export function createApp(deps: AppDeps): Express {
     }
   });
 
-  const sessions = webSession(deps.db, deps.secretKey, deps.sessionLimits);
+  const sessions = webSession(deps.db, deps.secretKey, deps.sessionLimits, deps.now);
   // The SCIM door before the browser-facing routers: an IdP's call then never walks through sessions, SSO, the admin
   // API and the console (≈100 µs a request). Only its /Me reads the browser session.
   app.use(SCIM_PREFIX, scimRouter({ ...deps, sessions }));
