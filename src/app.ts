@@ -8,6 +8,7 @@ import { Database, readiness } from "./db/database.js";
 import { countActiveSessions } from "./identity/sessions.js";
 import { httpMetrics, metricsEndpoint, setActiveSessionsCollector } from "./metrics.js";
 import { LOGIN_PATHS, loginRateLimit, RateLimits } from "./rate-limit.js";
+import { SharedRedis } from "./redis.js";
 import { SCIM_PREFIX } from "./scim/context.js";
 import { scimRouter } from "./scim/router.js";
 import { requestLog } from "./request-log.js";
@@ -16,7 +17,7 @@ import { ssoRouter } from "./sso/router.js";
 import { samlProtocol } from "./sso/saml/index.js";
 import { sidecarRouter } from "./sso/sidecar.js";
 import { consoleRouter } from "./web/console.js";
-import { SessionLimits, webSession } from "./web-session.js";
+import { Clock, SessionLimits, webSession } from "./web-session.js";
 
 export interface AppDeps {
   db: Database;
@@ -28,12 +29,16 @@ export interface AppDeps {
    * out, nothing is rate-limited, so that suites and benchmarks measuring something else never meet a 429.
    */
   rateLimits?: RateLimits;
+  /** REDIS_URL's client: rate limits count there, across replicas; left out, each process counts in memory. */
+  redis?: SharedRedis;
   /** METRICS_TOKEN: the bearer token /metrics asks for; left out, /metrics answers loopback clients only. */
   metricsToken?: string;
   /** ROLLCALL_ALLOW_INSECURE_IDP: lets SSO connections use http:// and loopback IdPs (tests, local development). */
   allowInsecureIdp?: boolean;
   /** Idle and absolute session lifetimes; 60 minutes and 12 hours unless set. */
   sessionLimits?: SessionLimits;
+  /** The clock sessions expire by: Date.now unless a test moves it. */
+  now?: Clock;
   /** TRUST_PROXY, for Express's `trust proxy`: whose X-Forwarded-For sets req.ip (the login rate limit's key). */
   trustProxy?: TrustProxy;
 }
@@ -53,7 +58,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(helmet());
   app.use(requestLog(deps.logger));
   // Before every router, so that any route under these paths is covered by the one per-IP count.
-  if (deps.rateLimits) app.use(LOGIN_PATHS, loginRateLimit(deps.rateLimits.loginPerMinute, deps.logger));
+  if (deps.rateLimits) app.use(LOGIN_PATHS, loginRateLimit(deps.rateLimits.loginPerMinute, deps));
 
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
   setActiveSessionsCollector(() => countActiveSessions(deps.db));
@@ -64,7 +69,7 @@ export function createApp(deps: AppDeps): Express {
     res.status(status === "ready" ? 200 : 503).json({ status });
   });
 
-  const sessions = webSession(deps.db, deps.secretKey, deps.sessionLimits);
+  const sessions = webSession(deps.db, deps.secretKey, deps.sessionLimits, deps.now);
   // The SCIM door before the browser-facing routers: an IdP's call then never walks through sessions, SSO, the admin
   // API and the console (≈100 µs a request). Only its /Me reads the browser session.
   app.use(SCIM_PREFIX, scimRouter({ ...deps, sessions }));

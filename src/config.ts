@@ -40,6 +40,8 @@ const schema = z.object({
     .optional(),
   RATE_LIMIT_SCIM_PER_MINUTE: perMinute(DEFAULT_RATE_LIMITS.scimPerMinute),
   RATE_LIMIT_LOGIN_PER_MINUTE: perMinute(DEFAULT_RATE_LIMITS.loginPerMinute),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "REDIS_URL must be a redis:// or rediss:// URL such as redis://redis.internal:6379/0" }).optional(),
+  REDIS_KEY_PREFIX: z.string().min(1, "REDIS_KEY_PREFIX must not be empty").default("rollcall:"),
   ROLLCALL_ALLOW_INSECURE_IDP: z.enum(["0", "1"], { error: "ROLLCALL_ALLOW_INSECURE_IDP must be 0 or 1" }).default("0"),
   SESSION_IDLE_MINUTES: z.coerce.number().positive("SESSION_IDLE_MINUTES must be a positive number of minutes").default(60),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().positive("SESSION_ABSOLUTE_HOURS must be a positive number of hours").default(12),
@@ -64,6 +66,8 @@ export interface Config {
   /** Bearer token for /metrics; unset, it answers loopback clients only. */
   metricsToken?: string;
   rateLimits: RateLimits;
+  /** Where replicas share their rate-limit counts; unset, each counts in its own memory. */
+  redis?: { url: string; keyPrefix: string };
   trustProxy: TrustProxy;
   /** SSO connections may use http:// and private-network IdP URLs (tests, local development only). */
   allowInsecureIdp: boolean;
@@ -111,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
       bootstrapScimToken: e.ROLLCALL_BOOTSTRAP_SCIM_TOKEN,
       metricsToken: e.METRICS_TOKEN,
       rateLimits: { scimPerMinute: e.RATE_LIMIT_SCIM_PER_MINUTE, loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE },
+      redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
       trustProxy: e.TRUST_PROXY,
       allowInsecureIdp: e.ROLLCALL_ALLOW_INSECURE_IDP === "1",
       sessionLimits: { idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS },

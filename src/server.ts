@@ -7,6 +7,7 @@ import { bootstrapOperator } from "./identity/admins.js";
 import { bootstrapDefaultOrganization } from "./identity/organizations.js";
 import { purgeExpiredSessions } from "./identity/sessions.js";
 import { createLogger } from "./logger.js";
+import { connectRedis } from "./redis.js";
 import { SCIM_PREFIX } from "./scim/context.js";
 import { refreshSamlMetadata } from "./sso/saml/refresh.js";
 
@@ -30,9 +31,13 @@ async function main() {
   const { organization, token } = await bootstrapDefaultOrganization(db, config.bootstrapScimToken);
   const operator = await bootstrapOperator(db);
 
+  const redis = config.redis && connectRedis(config.redis.url, logger, config.redis.keyPrefix);
+  // So that the first requests are counted in Redis when it is up; when it is not, the server starts all the same
+  // (limits count locally until it answers).
+  await redis?.firstAttempt;
   const app = createApp({
     db, baseUrl: config.baseUrl, logger, secretKey: config.secretKey,
-    rateLimits: config.rateLimits, metricsToken: config.metricsToken, trustProxy: config.trustProxy,
+    rateLimits: config.rateLimits, redis, metricsToken: config.metricsToken, trustProxy: config.trustProxy,
     allowInsecureIdp: config.allowInsecureIdp, sessionLimits: config.sessionLimits,
   });
   // Expired sessions and SSO transactions are refused when read; this only keeps the tables small.
@@ -78,6 +83,7 @@ async function main() {
     clearInterval(purge);
     clearInterval(metadataRefresh);
     server.close(async () => {
+      redis?.close();
       await db.close();
       process.exit(0);
     });

@@ -21,22 +21,33 @@ export interface SessionLimits {
 export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMinutes: 60, absoluteHours: 12 };
 export const SESSION_COOKIE = "rc_session";
 
-/** express-session's store on the shared database (src/identity/sessions.ts), so every replica sees every session. */
+/** The time in ms since the epoch: Date.now, or a clock that a test moves instead of waiting. */
+export type Clock = () => number;
+
+/**
+ * express-session's store on the shared database (src/identity/sessions.ts), so every replica sees every session.
+ * It keeps the time that both limits are measured by: each write pushes a session's expiry to a full idle period
+ * from now (the cookie's own expiry only tells the browser).
+ */
 class DatabaseStore extends Store {
-  constructor(private readonly db: Database) {
+  constructor(private readonly db: Database, private readonly limits: SessionLimits, readonly now: Clock) {
     super();
   }
 
+  expiry(): Date {
+    return new Date(this.now() + this.limits.idleMinutes * 60_000);
+  }
+
   get(sid: string, done: (err: unknown, data?: SessionData | null) => void) {
-    readSession(this.db, sid).then((row) => done(null, row ? JSON.parse(row.data) : null), done);
+    readSession(this.db, sid, new Date(this.now())).then((row) => done(null, row ? JSON.parse(row.data) : null), done);
   }
 
   set(sid: string, data: SessionData, done?: (err?: unknown) => void) {
-    saveSession(this.db, sid, JSON.stringify(data), expiry(data), data.principal ?? null).then(() => done?.(), done);
+    saveSession(this.db, sid, JSON.stringify(data), this.expiry(), data.principal ?? null).then(() => done?.(), done);
   }
 
-  override touch(sid: string, data: SessionData, done?: (err?: unknown) => void) {
-    touchSession(this.db, sid, expiry(data)).then(() => done?.(), done);
+  override touch(sid: string, _data: SessionData, done?: (err?: unknown) => void) {
+    touchSession(this.db, sid, this.expiry()).then(() => done?.(), done);
   }
 
   destroy(sid: string, done?: (err?: unknown) => void) {
@@ -44,18 +55,17 @@ class DatabaseStore extends Store {
   }
 }
 
-const expiry = (data: { cookie: SessionData["cookie"] }) => new Date(data.cookie.expires ?? Date.now() + 3_600_000);
-
 /**
  * Browser sessions: an HttpOnly, SameSite=Lax cookie (Secure when the request came over HTTPS — set TRUST_PROXY
  * behind a TLS proxy), 60 minutes idle (every request renews it) and 12 hours absolute by default.
  */
-export function webSession(db: Database, secretKey: Buffer, limits: SessionLimits = DEFAULT_SESSION_LIMITS): RequestHandler[] {
+export function webSession(db: Database, secretKey: Buffer, limits: SessionLimits = DEFAULT_SESSION_LIMITS, now: Clock = Date.now): RequestHandler[] {
+  const store = new DatabaseStore(db, limits, now);
   const sessions = session({
     name: SESSION_COOKIE,
     // A key of its own, derived from the instance key, so a leaked cookie secret reveals nothing else.
     secret: createHmac("sha256", secretKey).update("rollcall session cookie").digest("base64url"),
-    store: new DatabaseStore(db),
+    store,
     resave: false,
     saveUninitialized: false,
     rolling: true,
@@ -64,7 +74,7 @@ export function webSession(db: Database, secretKey: Buffer, limits: SessionLimit
   const absoluteLimit = (req: Request, _res: Response, next: NextFunction) => {
     const opened = req.session?.openedAt;
     // A fresh, empty session replaces it, so that this request can still start a login.
-    if (opened !== undefined && Date.now() - opened > limits.absoluteHours * 3_600_000) return req.session.regenerate(next);
+    if (opened !== undefined && now() - opened > limits.absoluteHours * 3_600_000) return req.session.regenerate(next);
     next();
   };
   return [sessions, absoluteLimit];
@@ -76,9 +86,12 @@ export function webSession(db: Database, secretKey: Buffer, limits: SessionLimit
  */
 export async function logIn(req: Request, db: Database, principal: SessionPrincipal): Promise<void> {
   await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+  const store = req.sessionStore;
+  // The login is timed by the clock the limits are measured by: the store's.
+  if (!(store instanceof DatabaseStore)) throw new Error("logIn() runs behind webSession()");
   req.session.principal = principal;
-  req.session.openedAt = Date.now();
-  await openSession(db, req.sessionID, JSON.stringify(req.session), expiry(req.session), principal);
+  req.session.openedAt = store.now();
+  await openSession(db, req.sessionID, JSON.stringify(req.session), store.expiry(), principal);
 }
 
 /**

@@ -22,10 +22,11 @@ export interface StoredSession {
   expiresAt: string;
 }
 
-export async function readSession(db: Database, sid: string): Promise<StoredSession | null> {
+/** The session, unless it has expired by `now`. */
+export async function readSession(db: Database, sid: string, now: Date): Promise<StoredSession | null> {
   const [row] = await sql<{ data: string; expires_at: string }>(db.dataSource.manager,
     "SELECT data, expires_at FROM sessions WHERE sid = :sid", { sid });
-  if (!row || row.expires_at <= timestamp()) return null;
+  if (!row || row.expires_at <= timestamp(now)) return null;
   return { data: row.data, expiresAt: row.expires_at };
 }
 

@@ -3,7 +3,7 @@ import { NextFunction, Request, RequestHandler, Response, Router } from "express
 import { IdentityError } from "../identity/errors.js";
 import { authenticateScimToken } from "../identity/scim-tokens.js";
 import { scimOperationMetrics } from "../metrics.js";
-import { RateLimits, scimRateLimit } from "../rate-limit.js";
+import { LimiterDeps, RateLimits, scimRateLimit } from "../rate-limit.js";
 import { OrganizationBusy } from "../db/fair-queue.js";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.js";
 import { carriesBody, JSON_TYPES, jsonBody, MAX_JSON_DEPTH } from "../json-body.js";
@@ -114,13 +114,13 @@ function refuseNul(req: Request, _res: Response, next: NextFunction) {
 }
 
 /** With `rateLimits` (server.ts passes config's), each token's requests are limited once it is authenticated. */
-export function scimRouter(deps: ScimDeps & { rateLimits?: RateLimits; sessions?: RequestHandler[] }): Router {
+export function scimRouter(deps: ScimDeps & LimiterDeps & { rateLimits?: RateLimits; sessions?: RequestHandler[] }): Router {
   const router = Router();
   router.use(scimOperationMetrics());
   router.use((_req, res, next) => { res.type(SCIM_CONTENT_TYPE); next(); });
   router.use(refuseNul);
   router.use(requireJson);
-  const authenticated = [authenticate(deps), ...(deps.rateLimits ? [scimRateLimit(deps.rateLimits.scimPerMinute, deps.logger)] : [])];
+  const authenticated = [authenticate(deps), ...(deps.rateLimits ? [scimRateLimit(deps.rateLimits.scimPerMinute, deps)] : [])];
   // Discovery and /Me take no body: they are answered before authentication without reading one.
   router.use(discoveryRouter(deps));
   router.get("/Me", deps.sessions ?? [], me(deps));

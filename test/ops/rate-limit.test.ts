@@ -115,6 +115,7 @@ describe("operations configuration", () => {
     assert.deepEqual(config.rateLimits, { scimPerMinute: 1200, loginPerMinute: 30 });
     assert.equal(config.trustProxy, false);
     assert.equal(config.metricsToken, undefined);
+    assert.equal(config.redis, undefined, "counted in memory unless REDIS_URL is set");
   });
 
   it("reads the variables", () => {
@@ -126,6 +127,8 @@ describe("operations configuration", () => {
     assert.equal(config.trustProxy, 2);
     assert.equal(load({ TRUST_PROXY: "loopback, 10.0.0.0/8, fd00::1" }).trustProxy, "loopback, 10.0.0.0/8, fd00::1");
     assert.equal(load({ TRUST_PROXY: "false" }).trustProxy, false);
+    assert.deepEqual(load({ REDIS_URL: "redis://:pw@redis.internal:6379/2" }).redis, { url: "redis://:pw@redis.internal:6379/2", keyPrefix: "rollcall:" });
+    assert.deepEqual(load({ REDIS_URL: "rediss://redis.internal", REDIS_KEY_PREFIX: "staging:" }).redis, { url: "rediss://redis.internal", keyPrefix: "staging:" });
   });
 
   it("refuses bad values, naming the variable", () => {
@@ -135,6 +138,9 @@ describe("operations configuration", () => {
       [{ METRICS_TOKEN: "short" }, /METRICS_TOKEN must be at least 16 characters/],
       [{ TRUST_PROXY: "true" }, /TRUST_PROXY .*not true/],
       [{ TRUST_PROXY: "proxy.example.com" }, /TRUST_PROXY must be false, the number of proxies/],
+      [{ REDIS_URL: "127.0.0.1:6379" }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+      [{ REDIS_URL: "http://redis.internal" }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+      [{ REDIS_URL: "redis://redis.internal", REDIS_KEY_PREFIX: "" }, /REDIS_KEY_PREFIX must not be empty/],
     ];
     for (const [env, message] of cases) assert.throws(() => load(env), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
   });

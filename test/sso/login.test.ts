@@ -8,7 +8,7 @@ import { createOrganization } from "../../src/identity/organizations.js";
 import { createScimToken } from "../../src/identity/scim-tokens.js";
 import { createSetupLink } from "../../src/identity/setup-links.js";
 import { createTeam, replaceTeamMappings } from "../../src/identity/teams.js";
-import { SessionLimits } from "../../src/web-session.js";
+import { Clock, SessionLimits } from "../../src/web-session.js";
 import { RunningApp, startAppOn } from "../support/app-server.js";
 import { databaseTargets } from "../support/databases.js";
 import { Browser, OpenIdProvider, startOpenIdProvider } from "../support/oidc-op.js";
@@ -21,7 +21,7 @@ const system = { type: "system" as const, id: null };
 const key = randomBytes(32);
 const CLIENT = { clientId: "rollcall", clientSecret: randomBytes(16).toString("hex") };
 
-const startApp = (db: Database, sessionLimits?: SessionLimits) => startAppOn(db, { secretKey: key, allowInsecureIdp: true, sessionLimits });
+const startApp = (db: Database, sessionLimits?: SessionLimits, now?: Clock) => startAppOn(db, { secretKey: key, allowInsecureIdp: true, sessionLimits, now });
 
 const cookieHeader = (browser: Browser) => [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
 
@@ -30,9 +30,9 @@ for (const target of await databaseTargets()) {
     let db: Database;
     let drop: () => Promise<void>;
     let app: RunningApp;
-    /** Apps on the same database with short session limits: idle 1.2 s; absolute 3.6 s. */
-    let shortIdle: RunningApp;
-    let shortAbsolute: RunningApp;
+    /** An app on the same database whose sessions are idle after 60 minutes and end 2 hours after login, by a clock the test moves. */
+    let clocked: RunningApp;
+    let minutesLater = 0;
     let op: OpenIdProvider;
     let connection: ConnectionRecord;
     let scimToken: string;
@@ -42,8 +42,7 @@ for (const target of await databaseTargets()) {
       drop = created.drop;
       db = await openDatabase({ url: created.url });
       app = await startApp(db);
-      shortIdle = await startApp(db, { idleMinutes: 0.02, absoluteHours: 12 });
-      shortAbsolute = await startApp(db, { idleMinutes: 60, absoluteHours: 0.001 });
+      clocked = await startApp(db, { idleMinutes: 60, absoluteHours: 2 }, () => Date.now() + minutesLater * 60_000);
       const org = await createOrganization(db, { slug: "acme", name: "Acme" }, system);
       scimToken = (await createScimToken(db, org.id, { name: "idp" }, system)).token;
       connection = await createConnection(db, key, org.id, {
@@ -51,7 +50,7 @@ for (const target of await databaseTargets()) {
         oidc: { issuerUrl: "http://127.0.0.1:9/", ...CLIENT, scopes: ["openid", "email", "profile", "groups"], claimMappings: { name: "name", email: "email", groups: "groups" } },
       }, system);
       op = await startOpenIdProvider({
-        clients: [{ client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, redirect_uris: [app, shortIdle, shortAbsolute].map((a) => `${a.origin}/sso/${connection.id}/oidc/callback`) }],
+        clients: [{ client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, redirect_uris: [app, clocked].map((a) => `${a.origin}/sso/${connection.id}/oidc/callback`) }],
         accounts: {
           ada: { email: "ada@acme.test", email_verified: true, name: "Ada Lovelace", groups: ["eng"] },
           bob: { email: "bob@acme.test", email_verified: true, name: "Bob", groups: ["sales"] },
@@ -63,7 +62,7 @@ for (const target of await databaseTargets()) {
       await replaceTeamMappings(db, org.id, team.id, [{ idpGroup: "eng" }], system);
     });
     after(async () => {
-      for (const a of [app, shortIdle, shortAbsolute]) await a.close();
+      for (const a of [app, clocked]) await a.close();
       await op.close();
       await db.close();
       await drop();
@@ -235,27 +234,24 @@ for (const target of await databaseTargets()) {
 
     it("sessions end after the idle limit and after the absolute limit", async () => {
       op.accounts.set("eve", { email: "eve@acme.test", email_verified: true, name: "Eve", groups: ["eng"] });
-      const idle = new Browser();
-      await logInAs(idle, "eve", "/", shortIdle);
-      const absolute = new Browser();
-      await logInAs(absolute, "eve", "/", shortAbsolute);
-      const returning = new Browser();
-      await logInAs(returning, "eve", "/", shortAbsolute);
-      const verify = (through: RunningApp, browser: Browser) =>
-        fetch(`${through.origin}/auth/verify`, { headers: { cookie: cookieHeader(browser) } }).then((r) => r.status);
-      // Activity keeps the absolute-limited session alive until its limit; idleness ends the other.
-      assert.equal(await verify(shortIdle, idle), 200);
-      const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-      for (const at of [300, 600]) {
-        await pause(300);
-        assert.equal(await verify(shortAbsolute, absolute), 200, `within the absolute limit (${at} ms)`);
-      }
-      await pause(3300);
-      assert.equal(await verify(shortAbsolute, absolute), 401, "absolute limit");
+      const [idle, active, returning] = [new Browser(), new Browser(), new Browser()];
+      for (const browser of [idle, active, returning]) await logInAs(browser, "eve", "/", clocked);
+      const verify = (browser: Browser) =>
+        fetch(`${clocked.origin}/auth/verify`, { headers: { cookie: cookieHeader(browser) } }).then((r) => r.status);
+      /** Moves the sessions' clock to `minutes` after the logins and makes a request with each browser given. */
+      const at = async (minutes: number, ...browsers: Browser[]) => {
+        minutesLater = minutes;
+        return Promise.all(browsers.map(verify));
+      };
+
+      assert.deepEqual(await at(50, idle, active, returning), [200, 200, 200], "each request renews the idle period");
+      assert.deepEqual(await at(100, active, returning), [200, 200]);
+      assert.deepEqual(await at(111, idle), [401], "idle limit: 61 minutes without a request");
+      assert.deepEqual(await at(119, active, returning), [200, 200], "within the absolute limit");
+      assert.deepEqual(await at(121, active), [401], "absolute limit, however active");
       // A browser whose first request after the limit starts a login gets a fresh session for it.
-      assert.equal((await logInAs(returning, "eve", "/again", shortAbsolute)).headers.get("location"), "/again");
-      assert.equal(await verify(shortAbsolute, returning), 200);
-      assert.equal(await verify(shortIdle, idle), 401, "idle limit");
+      assert.equal((await logInAs(returning, "eve", "/again", clocked)).headers.get("location"), "/again");
+      assert.deepEqual(await at(121, returning), [200]);
     });
   });
 }
