@@ -6,9 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { createServer, IncomingHttpHeaders, Server } from "node:http";
 import { AddressInfo, createServer as createTcpServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
+import { parse } from "yaml";
 import { createApp } from "../../src/app.js";
 import { Database, openDatabase } from "../../src/db/database.js";
 import { createOrganization } from "../../src/identity/organizations.js";
@@ -90,7 +91,14 @@ describe("the compose example's nginx forward auth, with the real nginx", { skip
       seen = req.headers;
       res.end("the app");
     });
-    const env = { NGINX_PORT: `127.0.0.1:${port}`, ROLLCALL_UPSTREAM: `127.0.0.1:${await listen(rollcall)}`, APP_UPSTREAM: `127.0.0.1:${await listen(app)}`, ROLLCALL_LOGIN_PATH: "acme" };
+    // compose.yaml's nginx service: its template and environment, with loopback addresses for the containers' names.
+    const nginxService = parse(readFileSync("deploy/compose.yaml", "utf8")).services.nginx;
+    assert.ok(nginxService.volumes.includes(`./${relative("deploy", TEMPLATE)}:/etc/nginx/templates/default.conf.template:ro`));
+    const env = {
+      ...nginxService.environment, NGINX_PORT: `127.0.0.1:${port}`, ROLLCALL_LOGIN_PATH: "acme",
+      ROLLCALL_UPSTREAM: `127.0.0.1:${await listen(rollcall)}`, APP_UPSTREAM: `127.0.0.1:${await listen(app)}`,
+    };
+    assert.deepEqual(Object.keys(env).sort(), Object.keys(nginxService.environment).sort());
     const site = renderTemplate(readFileSync(TEMPLATE, "utf8"), env);
     assert.doesNotMatch(site, /\$\{/, "compose.yaml gives the template every variable it uses");
     writeFileSync(join(dir, "default.conf"), site);
