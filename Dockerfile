@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Build stage: compile TypeScript and the native SQLite driver (node-gyp needs python3, make, g++).
-FROM node:20-bookworm-slim AS build
+# Node 22 LTS. The build stage compiles TypeScript (server and CLI) and the native SQLite driver (node-gyp needs
+# python3, make, g++); dependencies come from package-lock.json only (`npm ci`), so a build is reproducible.
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -13,8 +14,10 @@ COPY entities ./entities
 COPY scim-schemas ./scim-schemas
 RUN npm run build && npm prune --omit=dev
 
-# Runtime stage: the compiled app and production dependencies only, run as an unprivileged user.
-FROM node:20-bookworm-slim
+# Runtime stage: the compiled app and production dependencies only, owned by root and run as the unprivileged
+# `node` user, so the app cannot change its own code (the root filesystem may be mounted read-only; SQLite's /data
+# is the only place it writes).
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     DATABASE_URL=sqlite:/data/rollcall.sqlite
@@ -22,7 +25,10 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-RUN mkdir -p /data && chown node:node /data
+# The operator CLI (package.json "bin") on the PATH: `docker exec <container> rollcall org list`.
+RUN chmod 755 dist/src/cli/index.js \
+ && ln -s /app/dist/src/cli/index.js /usr/local/bin/rollcall \
+ && mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

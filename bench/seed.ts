@@ -21,6 +21,8 @@ export interface SeedOptions {
   smallGroups: number;
   smallGroupSize: number;
   progress(line: string): void;
+  /** The organization's slug: "bench" unless several are seeded into one database. */
+  slug?: string;
 }
 
 export interface SeededUser { id: string; userName: string; externalId: string }
@@ -64,9 +66,9 @@ export function oktaUserBody(i: number, userName: string, password?: string): st
 }
 
 /** The organization and its SCIM token, through the identity layer. */
-export async function seedOrganization(db: Database): Promise<{ organizationId: string; token: string; tokenId: string }> {
+export async function seedOrganization(db: Database, slug = "bench"): Promise<{ organizationId: string; token: string; tokenId: string }> {
   const system = { type: "system" as const, id: null };
-  const org = await createOrganization(db, { slug: "bench", name: "Benchmark organization" }, system);
+  const org = await createOrganization(db, { slug, name: `Benchmark organization ${slug}` }, system);
   const { token, info } = await createScimToken(db, org.id, { name: "bench" }, system);
   return { organizationId: org.id, token, tokenId: info.id };
 }
@@ -84,7 +86,7 @@ async function bulkInsert(em: EntityManager, db: Database, table: string, column
 }
 
 export async function seed(db: Database, options: SeedOptions): Promise<Seeded> {
-  const { organizationId, token, tokenId } = await seedOrganization(db);
+  const { organizationId, token, tokenId } = await seedOrganization(db, options.slug);
   const bool = (b: boolean) => (db.dialect === "sqlite" ? (b ? 1 : 0) : b);
   const actor = ["scim_token", tokenId];
   // Creation times one second apart, ending now, like an org provisioned over a day or so.

@@ -55,7 +55,10 @@ export function createApp(deps: AppDeps): Express {
   app.set("query parser", "extended");
   app.set("trust proxy", deps.trustProxy ?? false);
   app.use(httpMetrics());
-  app.use(helmet());
+  // helmet's default CSP asks browsers to upgrade http:// requests to https://; over a plain-http BASE_URL on a
+  // non-loopback address that rewrites the console's login form to https, which `form-action 'self'` then blocks.
+  const upgradeInsecureRequests = deps.baseUrl.startsWith("https:") ? [] : null;
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests } } }));
   app.use(requestLog(deps.logger));
   // Before every router, so that any route under these paths is covered by the one per-IP count.
   if (deps.rateLimits) app.use(LOGIN_PATHS, loginRateLimit(deps.rateLimits.loginPerMinute, deps));

@@ -76,6 +76,9 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+export const HTTPS_WITHOUT_TRUSTED_PROXY = "BASE_URL is https but TRUST_PROXY is unset: behind the TLS-terminating proxy every request " +
+  "looks like plain http, so session cookies go out without Secure; set TRUST_PROXY to the number of proxies in front (e.g. 1) or their addresses";
+
 /**
  * On SQLite (a single-machine install) a missing key is generated once and kept beside the database, so that
  * `npm start` works on a fresh machine. Replicas on PostgreSQL must share one key, so there it is required.
@@ -103,6 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
   const e = parsed.data;
   const { key, generatedAt } = secretKey(e);
   const notes = generatedAt ? [`generated a secret key at ${generatedAt}; keep it with the database (set ROLLCALL_SECRET_KEY to manage it yourself)`] : [];
+  // Rollcall itself speaks plain http, so an https BASE_URL means TLS ends at a proxy; unless that proxy is trusted,
+  // every request looks like http and express-session's `secure: "auto"` leaves `Secure` off the session cookie.
+  if (e.BASE_URL?.startsWith("https:") && !e.TRUST_PROXY) notes.push(HTTPS_WITHOUT_TRUSTED_PROXY);
   return {
     config: {
       port: e.PORT,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { randomBytes } from "node:crypto";
+import { HTTPS_WITHOUT_TRUSTED_PROXY } from "../src/config.js";
 import { databaseTargets } from "./support/databases.js";
 import { runServerToExit as run, startServer as start, stopServer as stop } from "./support/server-process.js";
 
@@ -17,6 +18,8 @@ describe("server start-up", () => {
     const token = /SCIM bearer token: (\S+)/.exec(first.stdout)?.[1];
     assert.ok(token?.startsWith("rcs_"), first.stdout);
     assert.match(first.stdout, /SCIM base URL: https:\/\/id\.example\.test\/scim\/v2/);
+    const warnings = first.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).filter((e) => e.level === 40);
+    assert.ok(warnings.some((e) => e.msg === HTTPS_WITHOUT_TRUSTED_PROXY), "an https BASE_URL without TRUST_PROXY is warned about at start");
     const ok = await fetch(`http://127.0.0.1:${first.port}/scim/v2/Users`, { headers: { Authorization: `Bearer ${token}` } });
     assert.equal(ok.status, 200);
     const bad = await fetch(`http://127.0.0.1:${first.port}/scim/v2/Users`, { headers: { Authorization: "Bearer rcs_wrong-token-value-000000" } });

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { Command } from "commander";
 import { adminCommands } from "./admins.js";
 import { auditCommand } from "./audit.js";

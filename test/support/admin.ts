@@ -83,6 +83,15 @@ function signedCookie(sid: string, secretKey: Buffer): string {
   return `${SESSION_COOKIE}=${encodeURIComponent(`s:${sid}.${signature}`)}`;
 }
 
+/** A session for this principal (an SSO user, a setup link) as a login would leave it, and its Cookie header. */
+export async function sessionCookie(db: Database, secretKey: Buffer, principal: SessionPrincipal): Promise<string> {
+  const sid = randomBytes(24).toString("base64url");
+  const expires = new Date(Date.now() + 3_600_000);
+  const data = { cookie: { originalMaxAge: 3_600_000, expires: expires.toISOString(), httpOnly: true, path: "/", sameSite: "lax" }, principal, openedAt: Date.now() };
+  await openSession(db, sid, JSON.stringify(data), expires, principal);
+  return signedCookie(sid, secretKey);
+}
+
 export async function startAdminHarness(target: DatabaseTarget, options: { allowInsecureIdp?: boolean } = {}): Promise<AdminHarness> {
   const { url, drop } = await target.create();
   const db = await openDatabase({ url });
@@ -107,11 +116,7 @@ export async function startAdminHarness(target: DatabaseTarget, options: { allow
       return { agent, ...client((method, path) => agent[method](path).set("Origin", ORIGIN)) };
     },
     sessionAs: async (principal) => {
-      const sid = randomBytes(24).toString("base64url");
-      const expires = new Date(Date.now() + 3_600_000);
-      const data = { cookie: { originalMaxAge: 3_600_000, expires: expires.toISOString(), httpOnly: true, path: "/", sameSite: "lax" }, principal, openedAt: Date.now() };
-      await openSession(db, sid, JSON.stringify(data), expires, principal);
-      const cookie = signedCookie(sid, secretKey);
+      const cookie = await sessionCookie(db, secretKey, principal);
       return client((method, path) => http[method](path).set("Cookie", cookie).set("Origin", ORIGIN));
     },
     close: async () => {

@@ -15,12 +15,17 @@ export function browserSkip(): string | undefined {
   return why;
 }
 
-/** Headless, sandbox off (CI runs as root), and no background traffic: this machine's network is closed. */
-export function launchBrowser(): Promise<Browser> {
+/**
+ * Headless, sandbox off (CI runs as root), and no background traffic: this machine's network is closed.
+ * `resolveToLoopback` host names resolve to 127.0.0.1, so that a page can be served under a name the browser does not
+ * treat as a secure context the way it treats localhost and 127.0.0.1.
+ */
+export function launchBrowser(options: { resolveToLoopback?: string[] } = {}): Promise<Browser> {
+  const hostRules = (options.resolveToLoopback ?? []).map((host) => `MAP ${host} 127.0.0.1`).join(",");
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
+      "--disable-component-update", "--disable-sync", ...(hostRules ? [`--host-resolver-rules=${hostRules}`] : [])],
   });
 }

@@ -10,15 +10,22 @@ export interface ServerProcess {
   errors: string[];
 }
 
-const spawnServer = (env: Record<string, string>, stdout: "pipe" | "ignore") =>
-  spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+/** Which program runs: src/server.ts through tsx unless `script` names a compiled one (dist/src/server.js), run by plain node. */
+export interface ServerProgram {
+  script?: string;
+  cwd?: string;
+}
+
+const spawnServer = (env: Record<string, string>, stdout: "pipe" | "ignore", program: ServerProgram = {}) =>
+  spawn(process.execPath, program.script ? [program.script] : ["--import", "tsx", "src/server.ts"], {
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", stdout, "pipe"],
+    cwd: program.cwd,
   });
 
 /** Starts the server on a free port of 127.0.0.1 and resolves once it listens; rejects if it exits first. */
-export function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawnServer(env, "pipe");
+export function startServer(env: Record<string, string>, program?: ServerProgram): Promise<ServerProcess> {
+  const child = spawnServer(env, "pipe", program);
   const errors: string[] = [];
   let stdout = "";
   let pending = "";

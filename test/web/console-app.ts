@@ -59,14 +59,19 @@ function browserLike(server: Server, origin: string) {
   };
 }
 
-/** `logger` replaces the silent default, for tests that check what is logged. */
-export async function startConsoleApp(target: DatabaseTarget, options: { allowInsecureIdp?: boolean; logger?: Logger } = {}): Promise<ConsoleApp> {
+/**
+ * `logger` replaces the silent default, for tests that check what is logged. `hostName` names the app in its URL and
+ * BASE_URL instead of 127.0.0.1 (a browser must then resolve it to 127.0.0.1: see launchBrowser's resolveToLoopback).
+ */
+export async function startConsoleApp(
+  target: DatabaseTarget, options: { allowInsecureIdp?: boolean; logger?: Logger; hostName?: string } = {},
+): Promise<ConsoleApp> {
   const { url: databaseUrl, drop } = await target.create();
   const db = await openDatabase({ url: databaseUrl });
   const server = createServer();
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `http://${options.hostName ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}`;
   const secretKey = randomBytes(32);
   const app = createApp({
     db, baseUrl: url, logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), secretKey,
