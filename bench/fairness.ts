@@ -10,7 +10,11 @@
  *    and admin API doors in a loop, while GET /healthz is measured.
  * Nothing here asserts; it prints figures (docs/benchmarks.md).
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { Agent } from "node:http";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { openDatabase } from "../src/db/database.js";
 import { fmt, Latencies, log, machineLine, onFreshDatabase, percentile, pick, positive, printHelp, Req, send, startServer } from "./common.js";
 import { seed } from "./seed.js";
@@ -18,6 +22,11 @@ import { seed } from "./seed.js";
 const args = process.argv.slice(2);
 if (args.includes("--help")) {
   printHelp(import.meta.url);
+  process.exit(0);
+}
+if (args.includes("--attack")) {
+  const [spec] = await once(createInterface({ input: process.stdin }), "line") as [string];
+  await attacker(JSON.parse(spec));
   process.exit(0);
 }
 const flag = (name: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
@@ -42,19 +51,41 @@ async function sequential(port: number, count: number, next: () => Req): Promise
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1], statuses };
 }
 
-/** Clients sending `next()` in a loop until stopped; counts their answers by status. */
-function loop(port: number, clients: number, next: () => Req) {
+/**
+ * Attackers run in a process of their own (this file with `--attack`), so that building and sending their requests
+ * never delays the victim's on this event loop. Each client sends its request in a loop until standard input closes,
+ * then the process prints the answers it got, by status.
+ */
+async function attacker(spec: { port: number; clients: number; requests: Req[] }) {
   let running = true;
+  process.stdin.resume().on("end", () => (running = false));
   const statuses: Record<number, number> = {};
-  const done = Array.from({ length: clients }, async () => {
+  await Promise.all(Array.from({ length: spec.clients }, async (_, i) => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    while (running) {
-      const res = await send(port, next(), agent).catch(() => ({ status: 0 }));
+    for (let n = i; running; n++) {
+      const res = await send(spec.port, spec.requests[n % spec.requests.length], agent).catch(() => ({ status: 0 }));
+      // The first answer says the attack is on: the victim's measurement starts then.
+      if (Object.keys(statuses).length === 0) process.stdout.write("attacking\n");
       statuses[res.status] = (statuses[res.status] ?? 0) + 1;
     }
     agent.destroy();
-  });
-  return { statuses, stop: async () => { running = false; await Promise.all(done); } };
+  }));
+  process.stdout.write(JSON.stringify(statuses) + "\n");
+}
+
+function attack(port: number, clients: number, requests: Req[]) {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--attack"], { stdio: ["pipe", "pipe", "inherit"] });
+  child.stdin.write(JSON.stringify({ port, clients, requests }) + "\n");
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return {
+    started: lines.next(),
+    stop: async () => {
+      child.stdin.end();
+      const { value } = await lines.next();
+      await once(child, "exit");
+      return JSON.parse(value as string) as Record<number, number>;
+    },
+  };
 }
 
 const line = (label: string, f: Figures) =>
@@ -77,9 +108,9 @@ await onFreshDatabase(flag("db") ?? "sqlite", async (target, track) => {
   });
   const healthz = (): Req => ({ method: "GET", path: "/healthz", headers: {} });
   const deep = `{"userName": ${"[".repeat(524_288)}${"]".repeat(524_288)}}`;
-  const deepBody = (): Req => ({
-    method: "POST", path: pick(["/scim/v2/Users", "/api/v1/organizations"]), body: deep, headers: { "Content-Type": "application/json" },
-  });
+  const deepBodies: Req[] = ["/scim/v2/Users", "/api/v1/organizations"].map((path) => ({
+    method: "POST", path, body: deep, headers: { "Content-Type": "application/json" },
+  }));
 
   // Warm both paths (the scan worker starts on first use).
   await sequential(child.port, 20, byId);
@@ -90,19 +121,21 @@ await onFreshDatabase(flag("db") ?? "sqlite", async (target, track) => {
   const results: string[] = [];
   const victimQuiet = await sequential(child.port, requests, byId);
   results.push(line("victim GET /Users/{id}, quiet", victimQuiet));
-  const attack = loop(child.port, noisyClients, expensive);
+  const noise = attack(child.port, noisyClients, [expensive()]);
+  await noise.started;
   const victimNoisy = await sequential(child.port, requests, byId);
-  await attack.stop();
+  const noisyAnswers = await noise.stop();
   results.push(line(`victim GET /Users/{id}, ${noisyClients} noisy`, victimNoisy));
-  results.push(`  noisy clients' answers: ${JSON.stringify(attack.statuses)}; victim p99 ratio ${fmt(victimNoisy.p99 / victimQuiet.p99, 2)}× (target ≤ 3×)`);
+  results.push(`  noisy clients' answers: ${JSON.stringify(noisyAnswers)}; victim p99 ratio ${fmt(victimNoisy.p99 / victimQuiet.p99, 2)}× (target ≤ 3×)`);
 
   const healthQuiet = await sequential(child.port, requests, healthz);
   results.push(line("GET /healthz, quiet", healthQuiet));
-  const flood = loop(child.port, noisyClients, deepBody);
+  const flood = attack(child.port, noisyClients, deepBodies);
+  await flood.started;
   const healthFlooded = await sequential(child.port, requests, healthz);
-  await flood.stop();
+  const floodAnswers = await flood.stop();
   results.push(line(`GET /healthz, ${noisyClients} deep-body posters`, healthFlooded));
-  results.push(`  deep-body posters' answers: ${JSON.stringify(flood.statuses)}; /healthz p99 ratio ${fmt(healthFlooded.p99 / healthQuiet.p99, 2)}×`);
+  results.push(`  deep-body posters' answers: ${JSON.stringify(floodAnswers)}; /healthz p99 ratio ${fmt(healthFlooded.p99 / healthQuiet.p99, 2)}×`);
 
   console.log("");
   console.log(`Rollcall fairness benchmark — ${new Date().toISOString().slice(0, 10)}, ${machineLine()}, ${target.label}`);

@@ -1,4 +1,4 @@
-import express, { Request, RequestHandler } from "express";
+import express, { Request, RequestHandler, Response } from "express";
 
 /**
  * Reading JSON request bodies safely, for every door that takes them (SCIM, Bulk, the admin API). Each door mounts
@@ -65,4 +65,13 @@ export function carriesBody(req: Request): boolean {
 export function bodyParserStatus(err: unknown): number | null {
   const { type, status } = (err ?? {}) as { type?: unknown; status?: unknown };
   return typeof type === "string" && typeof status === "number" && status >= 400 && status < 500 ? status : null;
+}
+
+/**
+ * On an answer sent before the body was read (a request refused before authentication), close the connection:
+ * otherwise Node reads and discards the rest of the body to keep the connection alive, so whoever sends megabytes
+ * without a credential still gets them read.
+ */
+export function closeIfBodyUnread(req: Request, res: Response): void {
+  if (carriesBody(req) && !req.complete) res.set("Connection", "close");
 }

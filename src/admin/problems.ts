@@ -3,7 +3,7 @@ import { z } from "zod";
 import { OrganizationBusy } from "../db/fair-queue.js";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.js";
 import { IdentityError } from "../identity/errors.js";
-import { MAX_JSON_DEPTH } from "../json-body.js";
+import { closeIfBodyUnread, MAX_JSON_DEPTH } from "../json-body.js";
 
 /**
  * Errors of the admin API as RFC 9457 problem details (`application/problem+json`), with Konnect's
@@ -118,6 +118,7 @@ export function problemHandler() {
       problem = new ApiProblem("internal", "Internal error; the request changed nothing. Retry, and report it if it persists.");
     }
     if (res.headersSent) return;
+    closeIfBodyUnread(req, res);
     if (problem.status === 401) res.set("WWW-Authenticate", 'Bearer realm="rollcall-admin"');
     if (problem.status === 503 || problem.status === 429) res.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
     res.status(problem.status).type(PROBLEM_TYPE).json(problem.toJSON());

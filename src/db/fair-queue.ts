@@ -1,7 +1,7 @@
 /**
  * Expensive reads (a filtered page of users: a count and a scan of one organization's rows) take turns by
  * organization, so that one organization's searches cannot hold every database connection, or on SQLite the one
- * scan worker, while another organization waits. Organizations with work waiting are served round-robin; each may
+ * scan worker, while another organization waits. Organizations with work waiting take turns; each may
  * have at most `perOrganization` reads running and `queuedPerOrganization` waiting, beyond which it is told to retry.
  */
 
@@ -27,8 +27,10 @@ interface Waiting { start(): void }
 export class FairQueue {
   private running = 0;
   private readonly runningBy = new Map<string, number>();
-  /** Organizations with reads waiting, in the order they are next served. */
   private readonly waiting = new Map<string, Waiting[]>();
+  /** When each organization with reads waiting or running was last served (a counter): the longest unserved goes next. */
+  private readonly lastServed = new Map<string, number>();
+  private turn = 0;
 
   constructor(private readonly limits: FairQueueLimits) {}
 
@@ -42,6 +44,7 @@ export class FairQueue {
           const left = this.runningBy.get(organizationId)! - 1;
           if (left) this.runningBy.set(organizationId, left);
           else this.runningBy.delete(organizationId);
+          if (!left && !this.waiting.has(organizationId)) this.lastServed.delete(organizationId);
           this.dispatch();
         });
       };
@@ -53,16 +56,22 @@ export class FairQueue {
     });
   }
 
-  /** Starts waiting reads while there is room: the first organization in turn that may run one more goes next. */
+  /**
+   * Starts waiting reads while there is room. Next is the organization that may run one more and was served least
+   * recently (never, for one that just arrived): a backlog of one organization never goes before another's first read.
+   */
   private dispatch(): void {
     while (this.running < this.limits.total) {
-      const next = [...this.waiting.keys()].find((org) => (this.runningBy.get(org) ?? 0) < this.limits.perOrganization);
+      let next: string | undefined;
+      for (const org of this.waiting.keys()) {
+        if ((this.runningBy.get(org) ?? 0) >= this.limits.perOrganization) continue;
+        if (next === undefined || (this.lastServed.get(org) ?? -1) < (this.lastServed.get(next) ?? -1)) next = org;
+      }
       if (next === undefined) return;
       const queue = this.waiting.get(next)!;
       const item = queue.shift()!;
-      // Served: to the back of the line (a Map keeps insertion order), or out of it when nothing is left.
-      this.waiting.delete(next);
-      if (queue.length) this.waiting.set(next, queue);
+      if (!queue.length) this.waiting.delete(next);
+      this.lastServed.set(next, ++this.turn);
       item.start();
     }
   }

@@ -6,7 +6,7 @@ import { scimOperationMetrics } from "../metrics.js";
 import { LimiterDeps, RateLimits, scimRateLimit } from "../rate-limit.js";
 import { OrganizationBusy } from "../db/fair-queue.js";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.js";
-import { carriesBody, JSON_TYPES, jsonBody, MAX_JSON_DEPTH } from "../json-body.js";
+import { carriesBody, closeIfBodyUnread, JSON_TYPES, jsonBody, MAX_JSON_DEPTH } from "../json-body.js";
 import { BULK_LIMITS } from "./bulk-request.js";
 import { ScimDeps } from "./context.js";
 import { normaliseIngress } from "./dialects/index.js";
@@ -94,6 +94,7 @@ function errorHandler() {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const error = scimErrorOf(req.log, err, {});
     if (res.headersSent) return;
+    closeIfBodyUnread(req, res);
     if ((error.status === 503 || error.status === 429) && !res.get("Retry-After")) res.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
     res.status(error.status).type(SCIM_CONTENT_TYPE).json(error.toJSON());
   };
