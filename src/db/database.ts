@@ -232,11 +232,12 @@ function scanWorker(path: string) {
 }
 
 /**
- * Turns for expensive reads. PostgreSQL: half the pool for scans, two per organization, so that one organization's
- * searches leave connections for everyone's reads by id and writes. SQLite: the one worker, one read at a time.
+ * Turns for expensive reads: one at a time per organization, so that one organization's searches hold one database
+ * connection (and core) at most per replica; PostgreSQL gives scans half the pool in all, leaving the rest to reads by
+ * id and writes; SQLite has the one worker.
  */
 const SCAN_LIMITS: Record<Dialect, FairQueueLimits> = {
-  postgres: { total: POOL_SIZE / 2, perOrganization: 2, queuedPerOrganization: 16 },
+  postgres: { total: POOL_SIZE / 2, perOrganization: 1, queuedPerOrganization: 16 },
   sqlite: { total: 1, perOrganization: 1, queuedPerOrganization: 16 },
 };
 

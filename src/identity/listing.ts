@@ -1,4 +1,5 @@
 import { Database } from "../db/database.js";
+import { sql } from "../db/sql.js";
 
 /** Where a row sits in the page order: its sort key (null when it has no value), creation time and id. */
 export interface Position {
@@ -18,6 +19,8 @@ export interface ListQuery {
    */
   start: { offset: number } | { after: Position | null } | { before: Position };
   limit: number;
+  /** The condition pins an indexed key (a few rows at most): read at once, not in the organization's turn for scans. */
+  selective?: boolean;
 }
 
 /** One term of the page order, with the position's value for it (keyset paging compares against that). */
@@ -80,7 +83,7 @@ const positionOf = (r: Row): Position => ({ key: r.sort_key ?? null, createdAt: 
 
 /**
  * Counts the matches and fetches one page of ids, both as scans (Database.scan: in turns by organization, off the
- * event loop on SQLite). Index paging uses OFFSET; cursor paging uses a keyset condition,
+ * event loop on SQLite) unless the query is selective. Index paging uses OFFSET; cursor paging uses a keyset condition,
  * so that rows created or deleted between pages neither repeat nor hide rows that existed throughout. A walk back
  * is the same query in the reversed order, turned round afterwards. Keyset reads one row more than asked, to learn
  * whether rows lie beyond the page.
@@ -94,7 +97,9 @@ export async function pageOfIds(
   const a = table.alias;
   const where = `${a}.organization_id = :organizationId${query.condition ? ` AND (${query.condition.sql})` : ""}`;
   const params = { ...query.condition?.params, organizationId };
-  const [{ n }] = await db.scan<{ n: number | string }>(organizationId, `SELECT COUNT(*) AS n FROM ${table.from} WHERE ${where}`, params);
+  const read = <T>(text: string, values: Record<string, unknown>) =>
+    (query.selective ? sql<T>(db.dataSource.manager, text, values) : db.scan<T>(organizationId, text, values));
+  const [{ n }] = await read<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table.from} WHERE ${where}`, params);
   const total = Number(n);
   const { start } = query;
   const offset = "offset" in start ? start.offset : 0;
@@ -106,7 +111,7 @@ export async function pageOfIds(
   const from = "before" in start ? start.before : "after" in start ? start.after : null;
   const keyset = !("offset" in start);
   const beyond = from ? afterCondition(terms, from) : undefined;
-  const rows = await db.scan<Row>(organizationId,
+  const rows = await read<Row>(
     `SELECT ${a}.id AS id, ${a}.created_at AS created_at${query.sort ? `, ${query.sort.sql} AS sort_key` : ""}
      FROM ${table.from} WHERE ${where}${beyond ? ` AND ${beyond.sql}` : ""}
      ORDER BY ${terms.map((t) => `${t.expr} ${t.descending ? "DESC" : "ASC"}`).join(", ")}

@@ -5,7 +5,7 @@ import { Database } from "../db/database.js";
 import { ScimDeps } from "./context.js";
 import { CursorScope, openCursor, sealCursor } from "./cursor.js";
 import { invalidSyntax, invalidValue, ScimError } from "./errors.js";
-import { assertFilterWithinBudget } from "./filter/budget.js";
+import { assertFilterWithinBudget, isSelective } from "./filter/budget.js";
 import { FilterNode, parseFilter } from "./filter/parse.js";
 import { filterToSql, sortExpression } from "./filter/sql.js";
 import { Projection } from "./projection.js";
@@ -148,7 +148,10 @@ export interface ListRequest {
  */
 export function readListRequest(raw: unknown, type: ResourceTypeDef, columns: ResourceColumns, deps: Pick<ScimDeps, "db" | "secretKey">, organizationId: string): ListRequest {
   const search = readSearchParams(raw);
-  const compiled = { condition: compileFilter(search, columns, deps.db), sort: compileSort(search, type, columns, deps.db) };
+  const compiled = {
+    condition: compileFilter(search, columns, deps.db), sort: compileSort(search, type, columns, deps.db),
+    selective: isSelective(search.filter, type.id),
+  };
   const { projection, count, paging } = search;
   if ("startIndex" in paging) {
     return {

@@ -32,3 +32,21 @@ export function assertFilterWithinBudget(filter: FilterNode): void {
       "as each reads every user of the organization. Use eq where you can, or split the search.");
   }
 }
+
+/** Attributes with an index by organization: an `eq` on one finds a handful of rows at most. */
+const INDEXED_KEYS: Record<"User" | "Group", Set<string>> = {
+  User: new Set(["username", "externalid", "id"]),
+  Group: new Set(["displayname", "externalid", "id"]),
+};
+
+/**
+ * Whether the filter pins an indexed key (`userName eq "…"`, alone or and-ed with anything): such a page costs an
+ * index lookup, so it is read at once rather than waiting its organization's turn with the scans (Okta and Entra
+ * probe `userName eq` before every create).
+ */
+export function isSelective(filter: FilterNode | undefined, resourceType: "User" | "Group"): boolean {
+  if (!filter) return false;
+  if (filter.kind === "and") return isSelective(filter.left, resourceType) || isSelective(filter.right, resourceType);
+  return filter.kind === "compare" && filter.op === "eq" && filter.value !== null && filter.path.sub === undefined
+    && INDEXED_KEYS[resourceType].has(filter.path.name.toLowerCase());
+}
