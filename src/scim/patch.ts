@@ -137,6 +137,8 @@ function write(container: ScimObject, def: AttributeDef, value: unknown): void {
   }
   // RFC 7644 §3.5.2.2: removing or unassigning a required attribute is a mutability error.
   if (def.required) throw mutability(`'${def.name}' is required and cannot be removed`);
+  // An account is either active or not: "unassigned" would leave it as it was, and the IdP believing otherwise.
+  if (def.name === "active") throw invalidValue("'active' cannot be removed: a user is active or not. Send replace active false to deactivate.");
   delete container[def.name];
 }
 

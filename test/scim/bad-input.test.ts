@@ -319,6 +319,8 @@ const rows: Row[] = [
   { name: "empty filter", method: "GET", path: "/Users?filter=", status: 400, scimType: "invalidFilter" },
   { name: "blank filter", method: "GET", path: filter("   "), status: 400, scimType: "invalidFilter" },
   { name: "5000 characters", method: "GET", path: filter(`userName eq "${tooLong(5000)}"`), status: 400, scimType: "invalidFilter" },
+  { name: "remove active (a user is active or not)", method: "PATCH", path: "/Users/{alice}", body: ops({ op: "remove", path: "active" }), status: 400, scimType: "invalidValue" },
+  { name: "remove active by its URN", method: "PATCH", path: "/Users/{alice}", body: ops({ op: "remove", path: `${USER}:active` }), status: 400, scimType: "invalidValue" },
   { name: "21 comparisons (budget: 20)", method: "GET", path: filter(Array.from({ length: 21 }, (_, i) => `userName eq "u${i}"`).join(" or ")), status: 400, scimType: "invalidFilter" },
   { name: "5 substring tests (budget: 4)", method: "GET", path: filter(Array.from({ length: 5 }, (_, i) => `displayName co "u${i}"`).join(" or ")), status: 400, scimType: "invalidFilter" },
   { name: "5 substring tests inside a value path", method: "POST", path: "/Users/.search", body: { filter: `emails[${Array.from({ length: 5 }, (_, i) => `value ew "u${i}"`).join(" or ")}]` }, status: 400, scimType: "invalidFilter" },

@@ -65,6 +65,10 @@ async function seed(db: Database): Promise<void> {
   ]);
 }
 
+/** Organization o1's users, and those with any name part (only u1 has one). */
+const ALL_O1 = ["u1", "u2", "u3", "u4"];
+const NAMED = ["u1"];
+
 const userCases: [string, string[]][] = [
   // userName: folded column, Unicode case and normalisation
   ['userName eq "äda@x.test"', ["u1"]],
@@ -118,6 +122,12 @@ const userCases: [string, string[]][] = [
   ['emails[not (type eq "work")]', ["u1", "u2"]],
   ['not (emails[type eq "home"])', ["u3", "u4"]],
   ['emails.value ne "ada@home.test"', ["u1", "u2", "u4"]],
+  // A complex attribute is present when any sub-attribute is (RFC 7644 §3.4.2.2).
+  ["name pr", NAMED],
+  ["name ne null", NAMED],
+  ["name eq null", ALL_O1.filter((id) => !NAMED.includes(id))],
+  ["meta pr", ALL_O1],
+  ["not (meta pr)", []],
   ["emails pr", ["u1", "u2", "u4"]],
   ["not (emails pr)", ["u3"]],
   ["emails eq null", ["u3"]],

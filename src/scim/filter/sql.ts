@@ -67,6 +67,18 @@ export function resolveAttribute(path: AttrPath, columns: ResourceColumns, resou
   return { kind: "scalar", column: scalar };
 }
 
+/**
+ * The columns of a single-valued complex attribute of the core schema named alone (`name`, `meta`): stored as one
+ * column per sub-attribute, with no column of its own. Empty for any other path.
+ */
+function complexParts(path: AttrPath, columns: ResourceColumns, schemaUrn: string): ScalarColumn[] {
+  if (path.sub !== undefined || (path.uri !== undefined && path.uri.toLowerCase() !== schemaUrn.toLowerCase())) return [];
+  const attrs: Record<string, StoredAttribute> = columns.attributes;
+  const name = path.name.toLowerCase();
+  if (own(attrs, name)) return [];
+  return Object.entries(attrs).filter(([key, a]) => key.startsWith(`${name}.`) && a.kind === "scalar").map(([, a]) => a as ScalarColumn);
+}
+
 /** "Some child row satisfies condition", as a semi-join (see ChildRows). `:organizationId` is bound by the list query. */
 const exists = (rows: ChildRows, condition?: string) =>
   `${rows.outer} IN (SELECT ${rows.key} FROM ${rows.from} WHERE ${rows.organization} = :organizationId`
@@ -127,10 +139,21 @@ class Compiler {
           if (!column) throw invalidFilter(`Unknown sub-attribute '${label}'`);
           return this.test(node, column, label);
         }
+        const parts = node.kind === "present" || node.value === null ? complexParts(node.path, this.columns, this.schemaUrn) : [];
+        if (parts.length) return this.anyPart(node, parts);
         const target = resolveAttribute(node.path, this.columns, this.schemaUrn);
         return target.kind === "scalar" ? this.test(node, target.column, display(node.path)) : this.anyElement(node, target);
       }
     }
+  }
+
+  /**
+   * `name pr`, `meta pr` (RFC 7644 §3.4.2.2: a complex attribute is present when any of its sub-attributes is);
+   * `name eq null` is its negation, `name ne null` the same as `pr`.
+   */
+  private anyPart(node: Test, parts: ScalarColumn[]): string {
+    const present = `(${parts.map((column) => this.test({ kind: "present", path: node.path }, column, display(node.path))).join(" OR ")})`;
+    return node.kind === "compare" && node.op === "eq" ? `NOT ${present}` : present;
   }
 
   /** A test on a multi-valued attribute outside brackets: some element passes it. */
