@@ -10,6 +10,7 @@ import { pino } from "pino";
 import { SignedXml } from "xml-crypto";
 import type { Database } from "../../src/db/database.js";
 import type { ConnectionRecord, SamlSettings } from "../../src/identity/connections.js";
+import { newSpKey, type SpKey } from "../../src/identity/saml-key-material.js";
 import type { IdpProfile } from "../../src/identity/sign-in.js";
 import { SsoError } from "../../src/sso/errors.js";
 import { samlPreset } from "../../src/sso/presets.js";
@@ -212,6 +213,8 @@ export interface SamlSp {
   baseUrl: string;
   server: Server;
   logins: RecordedLogin[];
+  /** The SP key every connection gets unless its settings name others. */
+  spKey: SpKey;
   /** Adds a SAML connection trusting `idp`, with the generic preset and `settings` on top. */
   connect(idp: TestIdp, settings?: Partial<SamlSettings>, preset?: string): ConnectionRecord;
   urls(connection: ConnectionRecord): ReturnType<typeof spUrls>;
@@ -231,6 +234,7 @@ export async function startSamlSp(db: Database, options: { host?: string; clockS
   const baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
   const connections = new Map<string, ConnectionRecord>();
   const logins: RecordedLogin[] = [];
+  const spKey = await newSpKey("test SP", "current");
   const protocol = samlProtocol({ db, baseUrl, logger: pino({ level: "silent" }), allowInsecureIdp: true }, { clockSkewMs: options.clockSkewMs });
 
   app.use(session({
@@ -258,7 +262,7 @@ export async function startSamlSp(db: Database, options: { host?: string; clockS
   });
 
   return {
-    baseUrl, server, logins,
+    baseUrl, server, logins, spKey,
     connect(idp, settings = {}, preset = "generic") {
       const now = new Date().toISOString();
       const connection: ConnectionRecord = {
@@ -267,7 +271,7 @@ export async function startSamlSp(db: Database, options: { host?: string; clockS
         saml: {
           ...samlPreset(preset),
           idpMetadataUrl: null, idpMetadataXml: idp.metadata(), idpEntityId: idp.entityId, idpSsoUrl: idp.ssoUrl,
-          idpCertificates: idp.keys.map((k) => k.certBody), metadataFetchedAt: null, allowIdpInitiated: false,
+          idpCertificates: idp.keys.map((k) => k.certBody), metadataFetchedAt: null, allowIdpInitiated: false, spKeys: [spKey],
           ...settings,
         },
       };
