@@ -16,6 +16,7 @@ import { SsoError } from "../../src/sso/errors.js";
 import { samlPreset } from "../../src/sso/presets.js";
 import type { LoginIntent } from "../../src/sso/protocol.js";
 import { samlProtocol, spUrls } from "../../src/sso/saml/index.js";
+import { encryptAssertion, type EncryptionShape } from "./saml-encryption.js";
 
 /**
  * Everything a SAML test needs: a real IdP (RSA keys and self-signed certificates from node-forge, responses signed
@@ -107,6 +108,8 @@ export interface ResponseOptions {
   /** Put the signing certificate in the signature's KeyInfo (default true). */
   keyInfo?: boolean;
   algorithm?: keyof typeof ALGORITHMS;
+  /** Encrypts the (signed) assertion to an SP certificate, before the Response is signed. */
+  encrypt?: EncryptionShape;
   /** Edits the assertion XML before it is signed (to build odd but validly signed assertions). */
   editAssertion?: (xml: string) => string;
   /** Edits the finished document after signing (tampering, wrapping, comment injection, DTDs). */
@@ -172,6 +175,10 @@ export class TestIdp {
     const key = o.key ?? this.keys[0];
     const sign = (target: "Assertion" | "Response") => { xml = signXml(xml, target, key, o.algorithm ?? "sha256", o.keyInfo ?? true); };
     if (o.signAssertion ?? true) sign("Assertion");
+    if (o.encrypt) {
+      const shape = o.encrypt;
+      xml = xml.replace(/<saml:Assertion [\s\S]*<\/saml:Assertion>/, (signed) => encryptAssertion(signed, shape));
+    }
     if (o.signResponse) sign("Response");
     return o.tamper ? o.tamper(xml) : xml;
   }

@@ -51,9 +51,11 @@ export function inspectResponse(samlResponse: string, expected: Expected): { inR
   if (expected.wantResponseSigned ? !responseSigned : !assertionSigned) {
     throw rejectedResponse("saml_unsigned", { check: expected.wantResponseSigned ? "the Response must be signed" : "the Assertion must be signed", responseSigned, assertionSigned });
   }
+  // Signatures only (an EncryptedKey names an OAEP digest too); a decrypted assertion is a document of its own.
+  const signatures = [response, ...(assertion.ownerDocument === response.ownerDocument ? [] : [assertion])]
+    .flatMap((root) => descendants(root, NS.dsig, "Signature"));
   for (const [element, allowed] of [["SignatureMethod", SIGNATURE_ALGORITHMS], ["DigestMethod", DIGEST_ALGORITHMS]] as const) {
-    // A decrypted assertion is a document of its own: its signature is checked as the Response's are.
-    for (const method of [response, ...(assertion.ownerDocument === response.ownerDocument ? [] : [assertion])].flatMap((root) => descendants(root, NS.dsig, element))) {
+    for (const method of signatures.flatMap((signature) => descendants(signature, NS.dsig, element))) {
       const algorithm = attributeOf(method, "Algorithm");
       if (!algorithm || !allowed.has(algorithm)) throw rejectedResponse("saml_weak_algorithm", { element, algorithm });
     }
