@@ -76,5 +76,8 @@ export function openSpKey(secretKey: Buffer, connectionId: string, key: SealedSp
   return { ...key, privateKey: decryptSecret(secretKey, purpose(connectionId, key.id), key.privateKey) };
 }
 
+/** The current key first, then the next one: signing and listing order. */
+export const currentFirst = (keys: SpKey[]): SpKey[] => [...keys].sort((a, b) => Number(b.state === "current") - Number(a.state === "current"));
+
 /** The base64 DER body of a PEM certificate, as metadata and KeyInfo carry it. */
 export const certificateBody = (pem: string) => pem.replace(/-----[A-Z ]+-----|\s+/g, "");

@@ -127,19 +127,21 @@ export class TestIdp {
     readonly keys: SigningKey[] = [signingKey("idp-1")],
   ) {}
 
-  /** IdP metadata listing every key as a signing certificate. */
-  metadata(): string {
+  /**
+   * IdP metadata listing every key as a signing certificate, with both SSO bindings unless `bindings` says which
+   * (JumpCloud's export lists HTTP-POST only).
+   */
+  metadata(options: { bindings?: ("HTTP-POST" | "HTTP-Redirect")[]; wantsSignedRequests?: boolean } = {}): string {
     const keyDescriptors = this.keys.map((k) => `
     <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>
       ${k.certBody.match(/.{1,64}/g)!.join("\n      ")}
     </ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`).join("");
     return `<?xml version="1.0" encoding="UTF-8"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${esc(this.entityId)}">
-  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${keyDescriptors}
+  <md:IDPSSODescriptor WantAuthnRequestsSigned="${options.wantsSignedRequests ?? false}" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${keyDescriptors}
     <md:NameIDFormat>${NAMEID.persistent}</md:NameIDFormat>
-    <md:NameIDFormat>${NAMEID.email}</md:NameIDFormat>
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${esc(this.ssoUrl)}"/>
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${esc(this.ssoUrl)}"/>
+    <md:NameIDFormat>${NAMEID.email}</md:NameIDFormat>${(options.bindings ?? ["HTTP-POST", "HTTP-Redirect"]).map((binding) => `
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${binding}" Location="${esc(this.ssoUrl)}"/>`).join("")}
   </md:IDPSSODescriptor>
 </md:EntityDescriptor>`;
   }

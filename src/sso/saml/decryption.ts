@@ -1,7 +1,7 @@
 import { constants, createDecipheriv, createPrivateKey, KeyObject, privateDecrypt } from "node:crypto";
 import { createRequire } from "node:module";
 import forge from "node-forge";
-import { certificateBody, type SpKey } from "../../identity/saml-key-material.js";
+import { certificateBody, currentFirst, type SpKey } from "../../identity/saml-key-material.js";
 import { rejectedResponse } from "../errors.js";
 import { attributeOf, childElement, childElements, NS, parseXml, textOf } from "./xml.js";
 
@@ -171,17 +171,13 @@ export function decryptElement(container: Element, keys: DecryptionKey[]): { xml
   throw undecryptable();
 }
 
-/** The connection's keys as decryption keys, the current one first. */
-export const decryptionKeys = (keys: SpKey[]): DecryptionKey[] =>
-  [...keys].sort((a, b) => (a.state === "current" ? -1 : b.state === "current" ? 1 : 0));
-
 /**
  * Decrypts a Response's EncryptedAssertion with the connection's SP keys and returns the Assertion element and the
  * key that opened it. The assertion is not trusted here: its signature is node-saml's to check.
  */
 export function openEncryptedAssertion(encryptedAssertion: Element, keys: SpKey[]): { assertion: Element; keyId: string } {
   if (!keys.length) throw rejectedResponse("saml_decryption", { check: "the connection has an SP key to decrypt with: publish one" });
-  const { xml, keyId } = decryptElement(encryptedAssertion, decryptionKeys(keys));
+  const { xml, keyId } = decryptElement(encryptedAssertion, currentFirst(keys));
   let assertion: Element;
   try {
     assertion = parseXml(xml).documentElement;

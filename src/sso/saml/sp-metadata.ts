@@ -1,4 +1,4 @@
-import { certificateBody, type SpKey } from "../../identity/saml-key-material.js";
+import { certificateBody, currentFirst, type SpKey } from "../../identity/saml-key-material.js";
 import { CONTENT_ALGORITHMS, KEY_TRANSPORT_ALGORITHMS } from "./decryption.js";
 
 /**
@@ -28,7 +28,7 @@ const keyDescriptor = (use: "signing" | "encryption", key: SpKey) => `
     </KeyDescriptor>`;
 
 export function spMetadataXml(sp: SpMetadataInput): string {
-  const keys = [...sp.keys].sort((a, b) => (a.state === "current" ? -1 : b.state === "current" ? 1 : 0));
+  const keys = currentFirst(sp.keys);
   return `<?xml version="1.0" encoding="UTF-8"?>
 <EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${esc(sp.entityId)}">
   <SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" AuthnRequestsSigned="${sp.authnRequestsSigned}" WantAssertionsSigned="${sp.wantAssertionsSigned}">${
