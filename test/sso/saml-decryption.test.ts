@@ -20,8 +20,8 @@ const ASSERTION = `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:asser
 const XMLENC = "http://www.w3.org/2001/04/xmlenc#";
 const XMLENC11 = "http://www.w3.org/2009/xmlenc11#";
 
-async function encryptedAssertion(key: SpKey, content: string, keyEncryption = `${XMLENC}rsa-oaep-mgf1p`): Promise<Element> {
-  const data = await encrypt(ASSERTION, { rsa_pub: key.certificate, pem: key.certificate, encryptionAlgorithm: content, keyEncryptionAlgorithm: keyEncryption, warnInsecureAlgorithm: false });
+async function encryptedAssertion(key: SpKey, content: string, keyEncryption = `${XMLENC}rsa-oaep-mgf1p`, plaintext = ASSERTION): Promise<Element> {
+  const data = await encrypt(plaintext, { rsa_pub: key.certificate, pem: key.certificate, encryptionAlgorithm: content, keyEncryptionAlgorithm: keyEncryption, warnInsecureAlgorithm: false });
   return parseXml(`<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">${data}</saml:EncryptedAssertion>`).documentElement;
 }
 
@@ -48,6 +48,13 @@ describe("openEncryptedAssertion with xml-encryption's output", () => {
     refusal(() => openEncryptedAssertion(rsa15, [current]), "saml_encryption_algorithm");
     const toNext = await encryptedAssertion(next, `${XMLENC11}aes256-gcm`);
     refusal(() => openEncryptedAssertion(toNext, [current]), "saml_decryption");
+  });
+
+  it("answers a plaintext that is XML but no Assertion as it answers an undecryptable one (no well-formedness oracle)", async () => {
+    for (const plaintext of ["<x/>", "<saml:Issuer xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\">x</saml:Issuer>", "not XML <"]) {
+      const element = await encryptedAssertion(current, `${XMLENC}aes256-cbc`, undefined, plaintext);
+      refusal(() => openEncryptedAssertion(element, [current]), "saml_decryption");
+    }
   });
 
   it("refuses a GCM ciphertext whose tag no longer matches", async () => {

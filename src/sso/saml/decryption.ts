@@ -178,16 +178,19 @@ export function decryptElement(container: Element, keys: DecryptionKey[]): { xml
 export function openEncryptedAssertion(encryptedAssertion: Element, keys: SpKey[]): { assertion: Element; keyId: string } {
   if (!keys.length) throw rejectedResponse("saml_decryption", { check: "the connection has an SP key to decrypt with: publish one" });
   const { xml, keyId } = decryptElement(encryptedAssertion, currentFirst(keys));
-  let assertion: Element;
-  try {
-    assertion = parseXml(xml).documentElement;
-  } catch {
-    throw undecryptable();
-  }
-  if (assertion.namespaceURI !== NS.assertion || assertion.localName !== "Assertion") {
-    throw rejectedResponse("saml_malformed", { check: "the EncryptedAssertion holds an Assertion", root: assertion.nodeName });
-  }
+  const assertion = readableRoot(xml);
+  // Unreadable and readable-but-not-an-Assertion get the same answer: together they would tell a forger whether a
+  // tampered CBC ciphertext still decrypts to well-formed XML (the Jager–Somorovsky attack on XML Encryption).
+  if (assertion?.namespaceURI !== NS.assertion || assertion.localName !== "Assertion") throw undecryptable();
   return { assertion, keyId };
+}
+
+function readableRoot(xml: string): Element | null {
+  try {
+    return parseXml(xml).documentElement;
+  } catch {
+    return null;
+  }
 }
 
 type Callback = (err: Error | null, xml?: string) => void;
