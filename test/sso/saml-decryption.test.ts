@@ -57,6 +57,15 @@ describe("openEncryptedAssertion with xml-encryption's output", () => {
     }
   });
 
+  it("refuses an EncryptedAssertion with more EncryptedKeys than recipients (each would cost RSA operations)", async () => {
+    const element = await encryptedAssertion(current, `${XMLENC11}aes128-gcm`);
+    const encryptedKey = element.getElementsByTagNameNS(XMLENC, "EncryptedKey")[0];
+    for (let i = 0; i < 4; i++) encryptedKey.parentNode!.appendChild(encryptedKey.cloneNode(true));
+    refusal(() => openEncryptedAssertion(element, [current]), "saml_malformed");
+    encryptedKey.parentNode!.removeChild(encryptedKey);
+    assert.equal(openEncryptedAssertion(element, [current]).keyId, current.id, "four are fine");
+  });
+
   it("refuses a GCM ciphertext whose tag no longer matches", async () => {
     const element = await encryptedAssertion(current, `${XMLENC11}aes128-gcm`);
     const values = element.getElementsByTagNameNS(XMLENC, "CipherValue");

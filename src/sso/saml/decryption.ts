@@ -67,6 +67,9 @@ const undecryptable = () => rejectedResponse("saml_decryption", {
   check: "the EncryptedAssertion decrypts with one of this connection's SP keys (is the IdP encrypting to the certificate in our SP metadata?)",
 });
 
+/** One per recipient: an IdP encrypting to us and, at most, a few others. */
+const MAX_ENCRYPTED_KEYS = 4;
+
 interface Wrapped { encryptedKey: Element; certificate: string | null }
 
 /** The EncryptedData of an EncryptedAssertion (or EncryptedID), its content algorithm, and its EncryptedKeys. */
@@ -81,6 +84,10 @@ function encryptionOf(container: Element): { data: Element; content: ContentCiph
   const keyInfo = childElement(data, NS.dsig, "KeyInfo");
   const encryptedKeys = [...(keyInfo ? childElements(keyInfo, XMLENC, "EncryptedKey") : []), ...(container === data ? [] : childElements(container, XMLENC, "EncryptedKey"))];
   if (!encryptedKeys.length) throw rejectedResponse("saml_malformed", { check: "an EncryptedKey (RSA key transport) for the EncryptedData" });
+  if (encryptedKeys.length > MAX_ENCRYPTED_KEYS) {
+    // Each costs an RSA private operation per SP key, before the post is known to be anyone's.
+    throw rejectedResponse("saml_malformed", { check: `at most ${MAX_ENCRYPTED_KEYS} EncryptedKeys`, found: encryptedKeys.length });
+  }
   const wrapped = encryptedKeys.map((encryptedKey) => {
     const method = attributeOf(childElement(encryptedKey, XMLENC, "EncryptionMethod"), "Algorithm");
     if (!method || !KEY_TRANSPORT_ALGORITHMS.includes(method)) throw refusedAlgorithm("EncryptedKey", method);
