@@ -66,6 +66,13 @@ describe("openEncryptedAssertion with xml-encryption's output", () => {
     assert.equal(openEncryptedAssertion(element, [current]).keyId, current.id, "four are fine");
   });
 
+  it("refuses a wrapped key larger than the modulus (a key for a bigger foreign modulus) as one that does not open", async () => {
+    const element = await encryptedAssertion(current, `${XMLENC11}aes128-gcm`);
+    const wrapped = element.getElementsByTagNameNS(XMLENC, "EncryptedKey")[0].getElementsByTagNameNS(XMLENC, "CipherValue")[0];
+    wrapped.textContent = Buffer.alloc(256, 0xff).toString("base64");
+    refusal(() => openEncryptedAssertion(element, [current]), "saml_decryption");
+  });
+
   it("refuses a GCM ciphertext whose tag no longer matches", async () => {
     const element = await encryptedAssertion(current, `${XMLENC11}aes128-gcm`);
     const values = element.getElementsByTagNameNS(XMLENC, "CipherValue");

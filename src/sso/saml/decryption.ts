@@ -2,7 +2,7 @@ import { constants, createDecipheriv, createPrivateKey, KeyObject, privateDecryp
 import { createRequire } from "node:module";
 import forge from "node-forge";
 import { certificateBody, currentFirst, type SpKey } from "../../identity/saml-key-material.js";
-import { rejectedResponse } from "../errors.js";
+import { rejectedResponse, SsoError } from "../errors.js";
 import { attributeOf, childElement, childElements, NS, parseXml, textOf } from "./xml.js";
 
 /**
@@ -165,7 +165,9 @@ export function decryptElement(container: Element, keys: DecryptionKey[]): { xml
       try {
         contentKey = unwrap(encryptedKey, key.privateKey);
       } catch (err) {
-        if ((err as { reason?: string }).reason) throw err;
+        // A refused algorithm is the admin's to fix; any failure of the RSA operation or the OAEP decoding means
+        // only that this key does not open it.
+        if (err instanceof SsoError) throw err;
         continue;
       }
       try {
