@@ -7,6 +7,8 @@
  * - `GET /login/<path>`: building the AuthnRequest or the authorization URL and the login transaction;
  * - SAML: `POST …/saml/acs` + `GET …/saml/complete`: stash, signature and assertion checks, replay records, signIn
  *   (JIT on the first login of each user), session creation. Signing the response (the IdP's work) is not timed;
+ * - the same with the assertion encrypted to the connection's SP certificate (AES-256-CBC with RSA-OAEP, what AD FS
+ *   and Okta send): adds the decryption, once at the ACS and once more by node-saml (encrypting is not timed);
  * - OIDC: `GET …/oidc/callback`: state/nonce/PKCE checks, the code exchange, ID-token signature, signIn and the
  *   session. The code exchange is a loopback request to a stub that answers from memory (≈0.3 ms), the only part of
  *   the IdP round trip left in.
@@ -77,17 +79,21 @@ await onFreshDatabase(dbKind, async (target) => {
     if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status}`);
     return res;
   };
-  const times = { samlStart: [] as number[], samlAcs: [] as number[], oidcStart: [] as number[], oidcCallback: [] as number[] };
+  const times = { samlStart: [] as number[], samlAcs: [] as number[], samlEncrypted: [] as number[], oidcStart: [] as number[], oidcCallback: [] as number[] };
+  const encryptTo = { certificate: saml.saml!.spKeys![0].certificate, content: "aes256-cbc" as const };
   const userOf = (i: number) => `user${i % Math.ceil(logins / 2)}`;
 
-  log(`${logins} SAML logins, then ${logins} OIDC logins (${dbKind})`);
-  for (let i = 0; i < logins; i++) {
+  log(`${logins} SAML logins, ${logins} with encrypted assertions, then ${logins} OIDC logins (${dbKind})`);
+  // Interleaved, each kind with its own users (half of them first logins), so that both meet the same load.
+  for (let i = 0; i < 2 * logins; i++) {
+    const encrypted = i % 2 === 1;
+    const user = `${encrypted ? "enc" : "plain"}${userOf(Math.floor(i / 2))}`;
     const browser = new CookieJarClient();
-    const start = await timed(times.samlStart, () => expect(browser.get(`${origin}/login/benchsaml`), 302, "SAML start"));
+    const start = await timed(encrypted ? [] : times.samlStart, () => expect(browser.get(`${origin}/login/benchsaml`), 302, "SAML start"));
     const request = readAuthnRequest(start.headers.get("location")!);
     const SAMLResponse = idp.response({ acsUrl: urls.acs, audience: urls.entityId, inResponseTo: request.id,
-      nameId: userOf(i), attributes: { email: `${userOf(i)}@saml.test`, groups: ["staff"] } });
-    await timed(times.samlAcs, async () => {
+      nameId: user, attributes: { email: `${user}@saml.test`, groups: ["staff"] }, ...(encrypted ? { encrypt: encryptTo } : {}) });
+    await timed(encrypted ? times.samlEncrypted : times.samlAcs, async () => {
       const posted = await expect(browser.crossSitePost(urls.acs, { SAMLResponse, RelayState: request.relayState ?? "" }), 303, "ACS");
       await expect(browser.get(new URL(posted.headers.get("location")!, origin).href), 303, "SAML complete");
     });
@@ -108,6 +114,7 @@ await onFreshDatabase(dbKind, async (target) => {
   };
   console.log(`\n${machineLine()}\n\n| step | n | p50 ms | p99 ms | mean ms |\n| --- | --- | --- | --- | --- |`);
   console.log([row("SAML GET /login (AuthnRequest)", times.samlStart), row("SAML ACS POST + complete (validate, signIn, session)", times.samlAcs),
+    row("SAML ACS POST + complete, encrypted assertion (AES-256-CBC, RSA-OAEP)", times.samlEncrypted),
     row("OIDC GET /login (authorization URL)", times.oidcStart), row("OIDC callback (checks, code exchange, signIn, session)", times.oidcCallback)].join("\n"));
 
   await stub.close();

@@ -6,7 +6,8 @@ import { adminRouter } from "./admin/router.js";
 import { TrustProxy } from "./config.js";
 import { Database, readiness } from "./db/database.js";
 import { countActiveSessions } from "./identity/sessions.js";
-import { httpMetrics, metricsEndpoint, setActiveSessionsCollector } from "./metrics.js";
+import { spCertificateExpiries } from "./identity/saml-keys.js";
+import { httpMetrics, metricsEndpoint, setActiveSessionsCollector, setSpCertificateExpiryCollector } from "./metrics.js";
 import { LOGIN_PATHS, loginRateLimit, RateLimits } from "./rate-limit.js";
 import { SharedRedis } from "./redis.js";
 import { SCIM_PREFIX } from "./scim/context.js";
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
   setActiveSessionsCollector(() => countActiveSessions(deps.db));
+  setSpCertificateExpiryCollector(() => spCertificateExpiries(deps.db, deps.secretKey));
   app.get("/metrics", metricsEndpoint(deps.metricsToken));
   app.get("/readyz", async (_req, res) => {
     const status = await readiness(deps.db, READINESS_DEADLINE_MS);

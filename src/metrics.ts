@@ -44,6 +44,27 @@ export function setActiveSessionsCollector(fn: () => Promise<number>): void {
   countActiveSessions = fn;
 }
 
+export interface SpCertificateExpiry { connectionId: string; state: string; days: number }
+let listSpCertificateExpiries: (() => Promise<SpCertificateExpiry[]>) | undefined;
+new Gauge({
+  name: "saml_sp_certificate_expiry_days",
+  help: "Days until each SAML connection's SP certificate expires (negative once expired), by connection id and key (current, next).",
+  labelNames: ["connection_id", "key"], registers: [registry],
+  async collect() {
+    if (!listSpCertificateExpiries) return;
+    // Rebuilt at each scrape, so that a deleted connection or a promoted key leaves no stale series.
+    this.reset();
+    for (const { connectionId, state, days } of await listSpCertificateExpiries().catch(() => [])) {
+      this.set({ connection_id: connectionId, key: state }, Math.floor(days * 100) / 100);
+    }
+  },
+});
+
+/** The identity core registers how to list SP certificate expiries; called at each scrape. The last one wins. */
+export function setSpCertificateExpiryCollector(fn: () => Promise<SpCertificateExpiry[]>): void {
+  listSpCertificateExpiries = fn;
+}
+
 export type LoginProtocol = "saml" | "oidc" | "password";
 const REASON_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { bootstrapOperator } from "./identity/admins.js";
 import { bootstrapDefaultOrganization } from "./identity/organizations.js";
+import { ensureSpKeys } from "./identity/saml-keys.js";
 import { purgeExpiredSessions } from "./identity/sessions.js";
 import { createLogger } from "./logger.js";
 import { connectRedis } from "./redis.js";
@@ -30,6 +31,9 @@ async function main() {
   logger.info({ dialect: db.dialect }, "database ready, migrations applied");
   const { organization, token } = await bootstrapDefaultOrganization(db, config.bootstrapScimToken);
   const operator = await bootstrapOperator(db);
+  // SAML connections made before SP keys existed get their first key pair, so that their metadata offers one.
+  const keyed = await ensureSpKeys(db, config.secretKey);
+  if (keyed) logger.info({ connections: keyed }, "SAML connections given their first SP key");
 
   const redis = config.redis && connectRedis(config.redis.url, logger, config.redis.keyPrefix);
   // So that the first requests are counted in Redis when it is up; when it is not, the server starts all the same

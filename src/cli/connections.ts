@@ -1,7 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
-import { createConnection, deleteConnection, listConnections, setConnectionEnabled } from "../identity/connections.js";
-import { connectionFormSchema, connectionInputFrom, publicConnection } from "../sso/connection-setup.js";
+import { createConnection, deleteConnection, getConnection, listConnections, setConnectionEnabled, updateConnection } from "../identity/connections.js";
+import { invalid, notFound } from "../identity/errors.js";
+import { discardNextSpKey, promoteNextSpKey, publishNextSpKey } from "../identity/saml-keys.js";
+import {
+  connectionChangeFrom, connectionChangeSchema, connectionFormSchema, connectionInputFrom, publicConnection, type PublicConnection,
+} from "../sso/connection-setup.js";
 import { presetNames } from "../sso/presets.js";
 import { actor, list, organizationId, print, secretArgument, withDatabase } from "./context.js";
 
@@ -42,12 +46,14 @@ export function connectionCommands(program: Command) {
   common(connection.command("create-saml")).option("--metadata-url <url>", "the IdP's metadata URL (fetched now and daily)")
     .option("--metadata-file <path>", "the IdP's metadata XML, downloaded")
     .option("--trust-email", "link first logins to existing accounts by the IdP's email (only for a directory whose users cannot set their own address)")
+    .option("--sign-requests", "sign AuthnRequests even if the IdP's metadata does not ask for it")
     .description("create a SAML 2.0 connection from the IdP's metadata")
-    .action(async (opts: Common & { metadataUrl?: string; metadataFile?: string; trustEmail?: boolean }) => create(opts, {
+    .action(async (opts: Common & { metadataUrl?: string; metadataFile?: string; trustEmail?: boolean; signRequests?: boolean }) => create(opts, {
       type: "saml",
       saml: {
         idpMetadataUrl: opts.metadataUrl, idpMetadataXml: opts.metadataFile ? await readFile(opts.metadataFile, "utf8") : undefined,
         ...(opts.trustEmail ? { trustEmail: true } : {}),
+        ...(opts.signRequests ? { signAuthnRequests: true } : {}),
       },
     }));
   connection.command("list").requiredOption("--org <slug>", "organization").description("list connections (never their secrets)")
@@ -63,9 +69,43 @@ export function connectionCommands(program: Command) {
         console.log(`${verb}d ${id}`);
       }));
   }
+  connection.command("sign-requests <connectionId> <on|off>").requiredOption("--org <slug>", "organization")
+    .description("sign this SAML connection's AuthnRequests even if the IdP's metadata does not ask for it (on), or only when it does (off)")
+    .action((id: string, value: string, opts: { org: string }) => withDatabase(async (db, config) => {
+      if (value !== "on" && value !== "off") throw invalid('sign-requests takes "on" or "off"');
+      const org = await organizationId(db, opts.org);
+      const current = await getConnection(db, config.secretKey, org, id);
+      if (!current) throw notFound("Connection", id);
+      const change = await connectionChangeFrom(connectionChangeSchema.parse({ saml: { signAuthnRequests: value === "on" } }), current, config);
+      const shown = publicConnection(await updateConnection(db, config.secretKey, org, id, change, actor), config.baseUrl);
+      console.log(`AuthnRequests of ${id} are ${shown.saml!.authnRequestsSigned ? "signed" : "not signed"}` +
+        (value === "off" && shown.saml!.authnRequestsSigned ? " (the IdP's metadata asks for it)" : ""));
+    }));
+  const spKey = connection.command("sp-key").description("a SAML connection's SP keys: rotation without downtime");
+  spKey.command("list <connectionId>").requiredOption("--org <slug>", "organization").description("the SP certificates and their expiry")
+    .action((id: string, opts: { org: string }) => withDatabase(async (db, config) => {
+      const found = await getConnection(db, config.secretKey, await organizationId(db, opts.org), id);
+      if (!found) throw notFound("Connection", id);
+      printSpCertificates(publicConnection(found, config.baseUrl));
+    }));
+  for (const [verb, change, description] of [
+    ["publish-next", publishNextSpKey, "publish a next SP key beside the current one (both in the SP metadata, both decrypt)"],
+    ["promote", promoteNextSpKey, "make the next SP key the current one; the old one leaves the SP metadata"],
+    ["discard-next", discardNextSpKey, "withdraw the next SP key"],
+  ] as const) {
+    spKey.command(`${verb} <connectionId>`).requiredOption("--org <slug>", "organization").description(description)
+      .action((id: string, opts: { org: string }) => withDatabase(async (db, config) => {
+        printSpCertificates(publicConnection(await change(db, config.secretKey, await organizationId(db, opts.org), id, actor), config.baseUrl));
+      }));
+  }
   connection.command("delete <connectionId>").requiredOption("--org <slug>", "organization").description("delete a connection")
     .action((id: string, opts: { org: string }) => withDatabase(async (db) => {
       await deleteConnection(db, await organizationId(db, opts.org), id, actor);
       console.log(`deleted ${id}`);
     }));
+}
+
+function printSpCertificates(connection: PublicConnection) {
+  print((connection.saml?.spCertificates ?? []).map(({ state, notAfter, daysToExpiry, fingerprintSha256 }) => ({ state, notAfter, daysToExpiry, fingerprintSha256 })));
+  console.log(`SP metadata (give it to the IdP after each change): ${connection.spMetadataUrl}`);
 }

@@ -3,6 +3,7 @@ import { EntityManager } from "typeorm";
 import { Connection } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { recordAudit } from "./audit.js";
+import { newSpKey, openSpKey, sealSpKey, SealedSpKey, SpKey } from "./saml-key-material.js";
 import { conflict, invalid, notFound, uniquely, versionMismatch } from "./errors.js";
 import { Actor } from "./records.js";
 import { decryptSecret, encryptSecret } from "./secrets.js";
@@ -63,7 +64,17 @@ export interface SamlSettings {
    */
   trustEmail?: boolean;
   attributes: SamlAttributeNames;
+  /** How the IdP takes AuthnRequests, from its metadata (HTTP-Redirect when it offers it; absent on older rows). */
+  idpSsoBinding?: SamlBinding;
+  /** The IdP's metadata says WantAuthnRequestsSigned="true": our AuthnRequests are then always signed. */
+  idpWantsSignedRequests?: boolean;
+  /** The admin asks for signed AuthnRequests although the IdP's metadata does not (IdPs that enforce it silently). */
+  signAuthnRequests?: boolean;
+  /** The SP's own key pairs (saml-keys.ts): the current one, and a next one during a rotation. */
+  spKeys?: SpKey[];
 }
+
+export type SamlBinding = "HTTP-Redirect" | "HTTP-POST";
 
 export interface ConnectionRecord {
   id: string;
@@ -127,22 +138,22 @@ function checkConnection(c: Omit<ConnectionInput, "preset"> & { preset?: string 
 /** `openid` cannot be removed: without it there is no ID token. */
 const withOpenId = (scopes: string[]) => (scopes.includes("openid") ? scopes : ["openid", ...scopes]);
 
-function sealedSettings(key: Buffer, id: string, c: { oidc?: OidcSettings; saml?: SamlSettings }): string {
+export function sealedSettings(key: Buffer, id: string, c: { oidc?: OidcSettings; saml?: SamlSettings }): string {
   if (c.oidc) {
     const { clientSecret, ...rest } = c.oidc;
     return JSON.stringify({ ...rest, scopes: withOpenId(rest.scopes), clientSecret: encryptSecret(key, secretPurpose(id), clientSecret) });
   }
-  return JSON.stringify(c.saml);
+  return JSON.stringify({ ...c.saml, spKeys: (c.saml?.spKeys ?? []).map((k) => sealSpKey(key, id, k)) });
 }
 
-function recordOf(key: Buffer, row: Connection): ConnectionRecord {
+export function recordOf(key: Buffer, row: Connection): ConnectionRecord {
   const settings = JSON.parse(row.settings);
   const type = row.type as ConnectionType;
   return {
     id: row.id, organizationId: row.organizationId, type, name: row.name, loginPath: row.loginPath,
     enabled: Boolean(row.enabled), preset: row.preset, version: row.version, createdAt: row.createdAt, updatedAt: row.updatedAt,
     oidc: type === "oidc" ? { ...settings, clientSecret: decryptSecret(key, secretPurpose(row.id), settings.clientSecret) } : null,
-    saml: type === "saml" ? settings : null,
+    saml: type === "saml" ? { ...settings, spKeys: (settings.spKeys ?? []).map((k: SealedSpKey) => openSpKey(key, row.id, k)) } : null,
   };
 }
 
@@ -153,6 +164,10 @@ export async function createConnection(
 ): Promise<ConnectionRecord> {
   checkConnection(input);
   const id = randomUUID();
+  if (input.saml && !input.saml.spKeys?.length) {
+    // Every SAML connection has its key pair from the start: its metadata offers encryption and request signing.
+    input = { ...input, saml: { ...input.saml, spKeys: [await newSpKey(spKeyName(id), "current")] } };
+  }
   const now = timestamp();
   const row: Connection = {
     id, organizationId, type: input.type, name: input.name, loginPath: input.loginPath,
@@ -169,7 +184,10 @@ export async function createConnection(
   return recordOf(key, row);
 }
 
-async function lockedConnection(em: EntityManager, organizationId: string, id: string, expectedVersion?: number): Promise<Connection> {
+/** The subject of a connection's SP certificates: unique, and telling an IdP admin whose they are. */
+export const spKeyName = (connectionId: string) => `Rollcall SAML SP ${connectionId}`;
+
+export async function lockedConnection(em: EntityManager, organizationId: string, id: string, expectedVersion?: number): Promise<Connection> {
   const lock = em.connection.driver.options.type === "postgres" ? { mode: "pessimistic_write" as const } : {};
   const row = await em.findOne(Connection, { where: { id, organizationId }, ...lock });
   if (!row) throw notFound("Connection", id);

@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { ConnectionChange, ConnectionInput, ConnectionRecord, SamlSettings } from "../identity/connections.js";
 import { oidcPreset, presetNames, samlPreset } from "./presets.js";
 import { ssoPaths } from "./protocol.js";
-import { spUrls } from "./saml/index.js";
+import { certificateBody, currentFirst, type SpKey } from "../identity/saml-key-material.js";
+import { signsAuthnRequests, spUrls } from "./saml/index.js";
 import { fetchIdpMetadata, metadataSettings, MetadataSettings, parseIdpMetadata, SamlMetadataError } from "./saml/metadata.js";
 
 /**
@@ -35,6 +36,7 @@ const samlFields = {
   wantResponseSigned: z.boolean(),
   allowIdpInitiated: z.boolean(),
   trustEmail: z.boolean().meta({ description: "Link first logins to existing accounts by the IdP's email (only for a directory whose users cannot set their own address)" }),
+  signAuthnRequests: z.boolean().meta({ description: "Sign AuthnRequests with the SP key even when the IdP's metadata does not ask for it (WantAuthnRequestsSigned)" }),
   nameIdFormat: z.string().trim().min(1).max(256),
   disableRequestedAuthnContext: z.boolean(),
   attributes: z.strictObject({
@@ -111,7 +113,7 @@ export async function connectionInputFrom(form: ConnectionForm, options: SetupOp
   const defaults = samlPreset(form.preset);
   const { idpMetadataUrl, idpMetadataXml, attributes, ...given } = form.saml;
   const saml: SamlSettings = {
-    ...defaults, allowIdpInitiated: false, trustEmail: false, ...given,
+    ...defaults, allowIdpInitiated: false, trustEmail: false, signAuthnRequests: false, ...given,
     ...await metadataSource({ idpMetadataUrl, idpMetadataXml }, options),
     attributes: { ...defaults.attributes, ...attributes },
   };
@@ -142,6 +144,11 @@ export async function connectionChangeFrom(change: ConnectionChangeForm, current
 }
 
 const certificateSchema = z.object({ subject: z.string(), notAfter: z.string(), fingerprintSha256: z.string() });
+const spCertificateSchema = certificateSchema.extend({
+  state: z.enum(["current", "next"]).meta({ description: "current: signs and decrypts; next: published beside it during a rotation, decrypts too" }),
+  certificate: z.string().meta({ description: "PEM, to upload at IdPs that do not import the SP metadata" }),
+  daysToExpiry: z.number().int(),
+});
 
 /** What an admin sees of a connection. The client secret is never part of it, only whether one is set. */
 export const publicConnectionSchema = z.object({
@@ -167,6 +174,11 @@ export const publicConnectionSchema = z.object({
     idpMetadataUrl: z.string().nullable(), idpEntityId: z.string(), idpSsoUrl: z.string(),
     idpCertificates: z.array(certificateSchema), metadataFetchedAt: z.string().nullable(), wantResponseSigned: z.boolean(),
     allowIdpInitiated: z.boolean(), trustEmail: z.boolean(), nameIdFormat: z.string(), disableRequestedAuthnContext: z.boolean(),
+    idpSsoBinding: z.enum(["HTTP-Redirect", "HTTP-POST"]).meta({ description: "From the IdP metadata: how AuthnRequests are sent" }),
+    idpWantsSignedRequests: z.boolean().meta({ description: "From the IdP metadata (WantAuthnRequestsSigned)" }),
+    signAuthnRequests: z.boolean(),
+    authnRequestsSigned: z.boolean().meta({ description: "Generated: whether AuthnRequests are signed (the IdP or the admin asks)" }),
+    spCertificates: z.array(spCertificateSchema).meta({ description: "Generated: this SP's certificates, also in its metadata; the current one first" }),
     attributes: z.object({
       email: z.string(), name: z.string(), firstName: z.string(), lastName: z.string(), groups: z.string(), userKey: z.string().nullable(),
     }),
@@ -177,6 +189,11 @@ export type PublicConnection = z.infer<typeof publicConnectionSchema>;
 function certificateSummary(body: string): z.infer<typeof certificateSchema> {
   const cert = new X509Certificate(Buffer.from(body, "base64"));
   return { subject: cert.subject, notAfter: new Date(cert.validTo).toISOString(), fingerprintSha256: cert.fingerprint256 };
+}
+
+function spCertificateSummary(key: SpKey): z.infer<typeof spCertificateSchema> {
+  const summary = certificateSummary(certificateBody(key.certificate));
+  return { ...summary, state: key.state, certificate: key.certificate, daysToExpiry: Math.floor((Date.parse(summary.notAfter) - Date.now()) / 86_400_000) };
 }
 
 export function publicConnection(c: ConnectionRecord, baseUrl: string): PublicConnection {
@@ -199,6 +216,9 @@ export function publicConnection(c: ConnectionRecord, baseUrl: string): PublicCo
       wantResponseSigned: c.saml.wantResponseSigned, allowIdpInitiated: c.saml.allowIdpInitiated,
       trustEmail: c.saml.trustEmail === true, nameIdFormat: c.saml.nameIdFormat,
       disableRequestedAuthnContext: c.saml.disableRequestedAuthnContext, attributes: c.saml.attributes,
+      idpSsoBinding: c.saml.idpSsoBinding ?? "HTTP-Redirect", idpWantsSignedRequests: c.saml.idpWantsSignedRequests === true,
+      signAuthnRequests: c.saml.signAuthnRequests === true, authnRequestsSigned: signsAuthnRequests(c.saml),
+      spCertificates: currentFirst(c.saml.spKeys ?? []).map(spCertificateSummary),
     },
   };
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   ConnectionRecord, ConnectionType, createConnection, deleteConnection, getConnection, listConnections, setConnectionEnabled, updateConnection,
 } from "../identity/connections.js";
+import { discardNextSpKey, promoteNextSpKey, publishNextSpKey } from "../identity/saml-keys.js";
 import { createScimToken } from "../identity/scim-tokens.js";
 import {
   connectionChangeFrom, connectionChangeSchema, connectionFormSchema, connectionInputFrom, PublicConnection, publicConnection, testLoginUrl,
@@ -158,6 +159,7 @@ ${type === "oidc" ? oidcFields(guide, typed) : samlFields(guide, typed)}
 ${connection.enabled
     ? postButton(`${here}/disable`, "Disable", { className: "danger" })
     : postButton(`${here}/enable`, "Enable")}</p>
+${shown.saml ? html`<h2>SP certificates</h2>${spCertificates(shown, here)}` : ""}
 <h2>Settings</h2>${settingsForm(connection, shown, here)}
 <h2>Delete</h2><p>Deleting also forgets which IdP accounts were linked to which users through it; the users stay.</p>
 <p>${postButton(`${here}/delete`, "Delete connection", { className: "danger" })}</p>`,
@@ -181,7 +183,7 @@ ${connection.enabled
           // The stored URL is fetched again only when it changed; new XML always replaces the metadata.
           idpMetadataUrl: given(one(body.idpMetadataUrl)) === (current.saml?.idpMetadataUrl ?? undefined) ? undefined : given(one(body.idpMetadataUrl)),
           idpMetadataXml: given(one(body.idpMetadataXml)), attributes: samlAttributesOf(body),
-          trustEmail: one(body.trustEmail) === "yes",
+          trustEmail: one(body.trustEmail) === "yes", signAuthnRequests: one(body.signAuthnRequests) === "yes",
         },
       }),
     };
@@ -198,6 +200,15 @@ ${connection.enabled
       () => setConnectionEnabled(deps.db, deps.secretKey, orgOf(res).id, req.params.connectionId, enabled, viewerOf(res).actor),
       `${base(res)}/${req.params.connectionId}?notice=connection-${verb}d`,
       (message, status) => showConnection(req, res, { error: { message, status } })));
+  }
+
+  for (const [path, change, notice] of [
+    ["sp-keys/next", publishNextSpKey, "sp-key-published"], ["sp-keys/promote", promoteNextSpKey, "sp-key-promoted"],
+    ["sp-keys/discard", discardNextSpKey, "sp-key-discarded"],
+  ] as const) {
+    router.post(`/:connectionId/${path}`, (req, res) => submit(res,
+      () => change(deps.db, deps.secretKey, orgOf(res).id, req.params.connectionId, viewerOf(res).actor),
+      `${base(res)}/${req.params.connectionId}?notice=${notice}`, (message, status) => showConnection(req, res, { error: { message, status } })));
   }
 
   router.post("/:connectionId/delete", (req, res) => submit(res,
@@ -266,6 +277,9 @@ ${field("Groups claim", "claimGroups", shown.oidc!.claimMappings.groups)}</detai
     : html`${field("IdP metadata URL", "idpMetadataUrl", shown.saml!.idpMetadataUrl ?? "", { type: "url", hint: "Fetched again when you change it." })}
 <label for="f-idpMetadataXml">…or new IdP metadata XML</label><textarea id="f-idpMetadataXml" name="idpMetadataXml" placeholder="Paste to replace the metadata"></textarea>
 <p class="muted">IdP entity ID <code>${shown.saml!.idpEntityId}</code>; ${shown.saml!.idpCertificates.length} signing certificate(s)${shown.saml!.idpCertificates.map((c) => html`, valid until ${c.notAfter.slice(0, 10)}`)}.</p>
+${select("Sign AuthnRequests", "signAuthnRequests",
+    [["no", shown.saml!.idpWantsSignedRequests ? "Yes: the IdP's metadata asks for it" : "Only if the IdP's metadata asks for it"],
+      ["yes", "Yes, always (an IdP set to require signed requests)"]], shown.saml!.signAuthnRequests ? "yes" : "no")}
 ${select("Link existing accounts by the IdP's email", "trustEmail",
     [["no", "No: only by the user key (safe for any IdP)"], ["yes", "Yes: this IdP's users cannot set their own email"]], shown.saml!.trustEmail ? "yes" : "no")}
 <details><summary>Advanced: attribute names</summary>
@@ -273,4 +287,24 @@ ${field("Email attribute", "attrEmail", shown.saml!.attributes.email)}${field("N
 ${field("Groups attribute", "attrGroups", shown.saml!.attributes.groups)}
 ${field("User key attribute", "attrUserKey", shown.saml!.attributes.userKey ?? "", { hint: "Takes the user's key from this attribute instead of the NameID (needed with a transient NameID)." })}</details>`}
 <p><button type="submit">Save settings</button></p></form>`;
+}
+
+/**
+ * The SP's certificates with their expiry, and the rotation: publish a next key (the SP metadata then lists both and
+ * both decrypt), have the IdP take the new metadata or certificate, then promote it.
+ */
+function spCertificates(shown: PublicConnection, here: string): Html {
+  const certificates = shown.saml!.spCertificates;
+  const next = certificates.some((c) => c.state === "next");
+  return html`<p class="muted">The IdP encrypts assertions to these and checks our signed requests with them; they are in the
+<a href="${shown.spMetadataUrl!}">SP metadata</a>. AuthnRequests are ${shown.saml!.authnRequestsSigned ? "signed" : "not signed"}; sent by ${shown.saml!.idpSsoBinding}.</p>
+${certificates.length ? html`<table id="sp-certificates"><tr><th>Key</th><th>Valid until</th><th>Days left</th><th>SHA-256 fingerprint</th></tr>
+${certificates.map((c) => html`<tr><td>${c.state === "current" ? badge("current", "on") : badge("next")}</td><td>${c.notAfter.slice(0, 10)}</td>
+<td>${c.daysToExpiry < 30 ? html`<strong>${String(c.daysToExpiry)}</strong>` : String(c.daysToExpiry)}</td><td><code>${c.fingerprintSha256}</code></td></tr>`)}</table>`
+    : html`<p>This connection has no SP key yet.</p>`}
+<p>${next
+    ? html`${postButton(`${here}/sp-keys/promote`, "Promote next key")} ${postButton(`${here}/sp-keys/discard`, "Discard next key", { className: "secondary" })}
+<span class="muted">Promote once the IdP uses the new certificate: the old key then stops decrypting.</span>`
+    : html`${postButton(`${here}/sp-keys/next`, "Publish next key", { className: "secondary" })}
+<span class="muted">Rotation without downtime: both keys decrypt until you promote the new one.</span>`}</p>`;
 }

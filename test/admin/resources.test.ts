@@ -130,6 +130,48 @@ for (const target of await databaseTargets()) {
       assert.equal(await adminSnapshot(h.db), before, "failed requests change nothing");
     });
 
+
+    it("SAML SP keys: certificates with expiry, rotation (publish, promote, discard), request signing, POST-only IdPs", async () => {
+      const idp = new TestIdp();
+      const created = await admin.post(org("/connections"), {
+        type: "saml", name: "JumpCloud", loginPath: "orgajc", preset: "jumpcloud",
+        saml: { idpMetadataXml: idp.metadata({ bindings: ["HTTP-POST"] }) },
+      }).expect(201);
+      const c = created.body;
+      assert.equal(c.saml.idpSsoBinding, "HTTP-POST", "POST-only metadata is accepted at setup");
+      assert.equal(c.saml.authnRequestsSigned, false);
+      assert.equal(c.saml.spCertificates.length, 1);
+      const [first] = c.saml.spCertificates;
+      assert.equal(first.state, "current");
+      assert.ok(first.daysToExpiry > 3 * 365 - 2 && first.daysToExpiry <= 3 * 366, `a few years: ${first.daysToExpiry} days`);
+      assert.match(first.certificate, /^-----BEGIN CERTIFICATE-----/);
+
+      const signing = await admin.patch(org(`/connections/${c.id}`), { saml: { signAuthnRequests: true } }).expect(200);
+      assert.deepEqual([signing.body.saml.signAuthnRequests, signing.body.saml.authnRequestsSigned], [true, true]);
+      const askedByIdp = await admin.patch(org(`/connections/${c.id}`), {
+        saml: { signAuthnRequests: false, idpMetadataXml: idp.metadata({ wantsSignedRequests: true }) },
+      }).expect(200);
+      assert.deepEqual([askedByIdp.body.saml.idpSsoBinding, askedByIdp.body.saml.authnRequestsSigned], ["HTTP-Redirect", true], "the IdP's metadata asks");
+
+      const published = await admin.post(org(`/connections/${c.id}/sp-keys/next`)).expect(200);
+      assert.deepEqual(published.body.saml.spCertificates.map((k: { state: string }) => k.state), ["current", "next"]);
+      await admin.post(org(`/connections/${c.id}/sp-keys/next`)).expect(409);
+      await admin.delete(org(`/connections/${c.id}/sp-keys/next`)).expect(200);
+      const republished = await admin.post(org(`/connections/${c.id}/sp-keys/next`)).expect(200);
+      const next = republished.body.saml.spCertificates[1];
+      const promoted = await admin.post(org(`/connections/${c.id}/sp-keys/promote`)).expect(200);
+      assert.deepEqual(promoted.body.saml.spCertificates.map((k: { fingerprintSha256: string; state: string }) => [k.state, k.fingerprintSha256]),
+        [["current", next.fingerprintSha256]]);
+      await admin.post(org(`/connections/${c.id}/sp-keys/promote`)).expect(409);
+
+      const events = await admin.get(org(`/audit-events?targetId=${c.id}`)).expect(200);
+      const actions = events.body.items.map((e: { action: string }) => e.action);
+      for (const action of ["connection.sp_key_published", "connection.sp_key_discarded", "connection.sp_key_promoted"]) assert.ok(actions.includes(action), action);
+      assert.ok(!JSON.stringify(events.body).includes("PRIVATE KEY") && !JSON.stringify(promoted.body).includes("PRIVATE KEY"));
+      // Another organization's admin cannot rotate this connection's keys.
+      await h.as(h.adminB.token).post(org(`/connections/${c.id}/sp-keys/next`)).expect(404);
+      await admin.delete(org(`/connections/${c.id}`)).expect(204);
+    });
     it("SCIM tokens: shown once with the base URLs, last use listed, refused by SCIM once revoked", async () => {
       const created = await admin.post(org("/scim-tokens"), { name: "okta" }).expect(201);
       assert.equal(created.body.scimBaseUrl, "https://rollcall.test/scim/v2");

@@ -102,6 +102,15 @@ describe("rollcall CLI: admin accounts, API tokens, connections, teams, mappings
     const samlId = /connection Entra \((\S+)\)/.exec(saml)![1];
     assert.match(saml, new RegExp(`SP entity ID: https://id\\.example\\.test/sso/${samlId}/saml/metadata`));
 
+    const keys = await cli("connection", "sp-key", "publish-next", samlId, "--org", "acme");
+    assert.match(keys, /current[\s\S]*next/);
+    assert.match(keys, new RegExp(`SP metadata \\(give it to the IdP after each change\\): https://id\\.example\\.test/sso/${samlId}/saml/metadata`));
+    assert.doesNotMatch(await cli("connection", "sp-key", "promote", samlId, "--org", "acme"), /next/);
+    await fails(/no next SP key to promote/, "connection", "sp-key", "promote", samlId, "--org", "acme");
+    assert.match(await cli("connection", "sp-key", "list", samlId, "--org", "acme"), /current/);
+    assert.match(await cli("connection", "sign-requests", samlId, "on", "--org", "acme"), /are signed/);
+    assert.match(await cli("connection", "sign-requests", samlId, "off", "--org", "acme"), /are not signed/);
+
     const listed = await cli("connection", "list", "--org", "acme");
     assert.ok(listed.includes(oidcId) && listed.includes(samlId) && !listed.includes("s3cret"));
     await cli("connection", "enable", oidcId, "--org", "acme");
@@ -126,7 +135,8 @@ describe("rollcall CLI: admin accounts, API tokens, connections, teams, mappings
     const events = await listAuditEvents(db.dataSource.manager, org, { limit: 1000 });
     const actions = new Set(events.filter((e) => e.actorId === "cli").map((e) => e.action));
     for (const action of ["admin_account.created", "api_token.created", "admin_account.disabled", "team.created", "team.mappings_replaced",
-      "organization.team_mapping_mode", "connection.created", "connection.enabled", "connection.deleted", "setup_link.created"]) {
+      "organization.team_mapping_mode", "connection.created", "connection.enabled", "connection.deleted", "setup_link.created",
+      "connection.sp_key_published", "connection.sp_key_promoted", "connection.updated"]) {
       assert.ok(actions.has(action), action);
     }
   });

@@ -41,6 +41,8 @@ describe("parseIdpMetadata", () => {
     assert.deepEqual(parseIdpMetadata(idp.metadata()), {
       entityId: "https://idp.example.test/meta",
       ssoUrl: "https://idp.example.test/sso",
+      ssoBinding: "HTTP-Redirect",
+      wantsSignedRequests: false,
       certificates: [cert1, cert2],
       nameIdFormats: ["urn:oasis:names:tc:SAML:2.0:nameid-format:persistent", "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"],
     });
@@ -66,8 +68,16 @@ describe("parseIdpMetadata", () => {
     assert.deepEqual(metadata.certificates, [cert1]);
   });
 
-  it("refuses an IdP that takes AuthnRequests only by HTTP-POST, saying what to enable (logins would fail at the IdP)", () => {
-    refusedMetadata(idpMetadata(keyDescriptor(cert1) + sso("HTTP-POST", "https://idp.example.test/post")), /only with the HTTP-POST binding.*enable the HTTP-Redirect/);
+  it("takes an IdP that offers AuthnRequests only by HTTP-POST (JumpCloud, older OneLogin), and whether it wants them signed", () => {
+    const metadata = parseIdpMetadata(idpMetadata(keyDescriptor(cert1) + sso("HTTP-POST", "https://idp.example.test/post"))
+      .replace("<md:IDPSSODescriptor ", '<md:IDPSSODescriptor WantAuthnRequestsSigned="true" '));
+    assert.equal(metadata.ssoUrl, "https://idp.example.test/post");
+    assert.equal(metadata.ssoBinding, "HTTP-POST");
+    assert.equal(metadata.wantsSignedRequests, true);
+  });
+
+  it("refuses an IdP that offers single sign-on with neither browser binding, naming what it found", () => {
+    refusedMetadata(idpMetadata(keyDescriptor(cert1) + sso("HTTP-Artifact", "https://idp.example.test/artifact")), /no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding.*found: urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact/);
   });
 
   it("takes the one IdP out of an EntitiesDescriptor, and refuses an aggregate of several", () => {
@@ -166,7 +176,8 @@ describe("fetchIdpMetadata", () => {
       assert.equal(await refreshedMetadata(settings({ metadataFetchedAt: "2030-01-01T12:00:00.000Z" }), { ...insecure, now }), null);
       for (const fetchedAt of [null, "2029-12-31T23:00:00.000Z"]) {
         assert.deepEqual(await refreshedMetadata(settings({ metadataFetchedAt: fetchedAt }), { ...insecure, now }), {
-          idpEntityId: new TestIdp().entityId, idpSsoUrl: new TestIdp().ssoUrl, idpCertificates: [cert1], metadataFetchedAt: now.toISOString(),
+          idpEntityId: new TestIdp().entityId, idpSsoUrl: new TestIdp().ssoUrl, idpSsoBinding: "HTTP-Redirect", idpWantsSignedRequests: false,
+          idpCertificates: [cert1], metadataFetchedAt: now.toISOString(),
         });
       }
     });

@@ -287,10 +287,10 @@ for (const target of await databaseTargets()) {
         assert.equal(outcome.body.detail?.connectionId, connection.id);
       });
 
-      it("refuses an encrypted assertion, which the connection has no key for", async () => {
+      it("refuses an encrypted assertion whose encryption method it cannot name", async () => {
         refused(await attempt({
           tamper: (xml) => xml.replace(/<saml:Assertion [\s\S]*<\/saml:Assertion>/, "<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"/></saml:EncryptedAssertion>"),
-        }), "saml_encrypted");
+        }), "saml_encryption_algorithm");
       });
 
       it("refuses what is not a SAML response", async () => {

@@ -10,11 +10,13 @@ import { pino } from "pino";
 import { SignedXml } from "xml-crypto";
 import type { Database } from "../../src/db/database.js";
 import type { ConnectionRecord, SamlSettings } from "../../src/identity/connections.js";
+import { newSpKey, type SpKey } from "../../src/identity/saml-key-material.js";
 import type { IdpProfile } from "../../src/identity/sign-in.js";
 import { SsoError } from "../../src/sso/errors.js";
 import { samlPreset } from "../../src/sso/presets.js";
 import type { LoginIntent } from "../../src/sso/protocol.js";
 import { samlProtocol, spUrls } from "../../src/sso/saml/index.js";
+import { encryptAssertion, type EncryptionShape } from "./saml-encryption.js";
 
 /**
  * Everything a SAML test needs: a real IdP (RSA keys and self-signed certificates from node-forge, responses signed
@@ -106,6 +108,8 @@ export interface ResponseOptions {
   /** Put the signing certificate in the signature's KeyInfo (default true). */
   keyInfo?: boolean;
   algorithm?: keyof typeof ALGORITHMS;
+  /** Encrypts the (signed) assertion to an SP certificate, before the Response is signed. */
+  encrypt?: EncryptionShape;
   /** Edits the assertion XML before it is signed (to build odd but validly signed assertions). */
   editAssertion?: (xml: string) => string;
   /** Edits the finished document after signing (tampering, wrapping, comment injection, DTDs). */
@@ -123,19 +127,21 @@ export class TestIdp {
     readonly keys: SigningKey[] = [signingKey("idp-1")],
   ) {}
 
-  /** IdP metadata listing every key as a signing certificate. */
-  metadata(): string {
+  /**
+   * IdP metadata listing every key as a signing certificate, with both SSO bindings unless `bindings` says which
+   * (JumpCloud's export lists HTTP-POST only).
+   */
+  metadata(options: { bindings?: ("HTTP-POST" | "HTTP-Redirect")[]; wantsSignedRequests?: boolean } = {}): string {
     const keyDescriptors = this.keys.map((k) => `
     <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>
       ${k.certBody.match(/.{1,64}/g)!.join("\n      ")}
     </ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`).join("");
     return `<?xml version="1.0" encoding="UTF-8"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${esc(this.entityId)}">
-  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${keyDescriptors}
+  <md:IDPSSODescriptor WantAuthnRequestsSigned="${options.wantsSignedRequests ?? false}" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${keyDescriptors}
     <md:NameIDFormat>${NAMEID.persistent}</md:NameIDFormat>
-    <md:NameIDFormat>${NAMEID.email}</md:NameIDFormat>
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${esc(this.ssoUrl)}"/>
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${esc(this.ssoUrl)}"/>
+    <md:NameIDFormat>${NAMEID.email}</md:NameIDFormat>${(options.bindings ?? ["HTTP-POST", "HTTP-Redirect"]).map((binding) => `
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${binding}" Location="${esc(this.ssoUrl)}"/>`).join("")}
   </md:IDPSSODescriptor>
 </md:EntityDescriptor>`;
   }
@@ -171,6 +177,10 @@ export class TestIdp {
     const key = o.key ?? this.keys[0];
     const sign = (target: "Assertion" | "Response") => { xml = signXml(xml, target, key, o.algorithm ?? "sha256", o.keyInfo ?? true); };
     if (o.signAssertion ?? true) sign("Assertion");
+    if (o.encrypt) {
+      const shape = o.encrypt;
+      xml = xml.replace(/<saml:Assertion [\s\S]*<\/saml:Assertion>/, (signed) => encryptAssertion(signed, shape));
+    }
     if (o.signResponse) sign("Response");
     return o.tamper ? o.tamper(xml) : xml;
   }
@@ -212,6 +222,8 @@ export interface SamlSp {
   baseUrl: string;
   server: Server;
   logins: RecordedLogin[];
+  /** The SP key every connection gets unless its settings name others. */
+  spKey: SpKey;
   /** Adds a SAML connection trusting `idp`, with the generic preset and `settings` on top. */
   connect(idp: TestIdp, settings?: Partial<SamlSettings>, preset?: string): ConnectionRecord;
   urls(connection: ConnectionRecord): ReturnType<typeof spUrls>;
@@ -231,6 +243,7 @@ export async function startSamlSp(db: Database, options: { host?: string; clockS
   const baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
   const connections = new Map<string, ConnectionRecord>();
   const logins: RecordedLogin[] = [];
+  const spKey = await newSpKey("test SP", "current");
   const protocol = samlProtocol({ db, baseUrl, logger: pino({ level: "silent" }), allowInsecureIdp: true }, { clockSkewMs: options.clockSkewMs });
 
   app.use(session({
@@ -258,7 +271,7 @@ export async function startSamlSp(db: Database, options: { host?: string; clockS
   });
 
   return {
-    baseUrl, server, logins,
+    baseUrl, server, logins, spKey,
     connect(idp, settings = {}, preset = "generic") {
       const now = new Date().toISOString();
       const connection: ConnectionRecord = {
@@ -267,7 +280,7 @@ export async function startSamlSp(db: Database, options: { host?: string; clockS
         saml: {
           ...samlPreset(preset),
           idpMetadataUrl: null, idpMetadataXml: idp.metadata(), idpEntityId: idp.entityId, idpSsoUrl: idp.ssoUrl,
-          idpCertificates: idp.keys.map((k) => k.certBody), metadataFetchedAt: null, allowIdpInitiated: false,
+          idpCertificates: idp.keys.map((k) => k.certBody), metadataFetchedAt: null, allowIdpInitiated: false, spKeys: [spKey],
           ...settings,
         },
       };

@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   createConnection, deleteConnection, getConnection, listConnections, setConnectionEnabled, updateConnection,
 } from "../../identity/connections.js";
+import { discardNextSpKey, promoteNextSpKey, publishNextSpKey } from "../../identity/saml-keys.js";
 import { notFound } from "../../identity/errors.js";
 import {
   connectionChangeFrom, connectionFormSchema, connectionChangeSchema, connectionInputFrom, publicConnection, publicConnectionSchema, testLoginUrl,
@@ -61,6 +62,14 @@ export function connectionRoutes(deps: AdminDeps): Route[] {
       summary: enabled ? "Enable a connection (one per organization at a time)" : "Disable a connection",
       params: one, response: publicConnectionSchema,
       handle: async ({ params, caller }) => shown(await setConnectionEnabled(db, key, caller.organizationId, params.connectionId, enabled, caller.actor)),
+    }, db)),
+    ...([
+      ["post", "/sp-keys/next", publishNextSpKey, "Publish a next SP key beside the current one (SAML): both are in the SP metadata and both decrypt, until it is promoted"],
+      ["post", "/sp-keys/promote", promoteNextSpKey, "Make the next SP key the current one (SAML): the old key stops decrypting and leaves the SP metadata"],
+      ["delete", "/sp-keys/next", discardNextSpKey, "Withdraw the next SP key (SAML)"],
+    ] as const).map(([method, path, change, summary]) => orgRoute("setup", {
+      method, path: `/connections/:connectionId${path}`, tag: TAG, summary, params: one, response: publicConnectionSchema,
+      handle: async ({ params, caller }) => shown(await change(db, key, caller.organizationId, params.connectionId, caller.actor)),
     }, db)),
     orgRoute("setup", {
       method: "get", path: "/connections/:connectionId/test", tag: TAG,

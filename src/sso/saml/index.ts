@@ -2,25 +2,30 @@ import { randomBytes } from "node:crypto";
 import express, { Request, Response, Router } from "express";
 import passport from "passport";
 import {
-  MultiSamlStrategy, ValidateInResponseTo, type PassportSamlConfig, type Profile, type VerifiedCallback,
+  MultiSamlStrategy, SAML, ValidateInResponseTo, type PassportSamlConfig, type Profile, type VerifiedCallback,
 } from "@node-saml/passport-saml";
 import type { ConnectionRecord, SamlSettings } from "../../identity/connections.js";
 import { rejectedResponse, SsoError } from "../errors.js";
 import { ssoPaths, type FinishLogin, type LoginIntent, type SsoDeps, type SsoProtocol } from "../protocol.js";
+import { installDecryptor } from "./decryption.js";
 import { rememberLogin, takeLogin, type PendingLogin } from "./pending.js";
+import { sendAutoPostForm } from "./post-binding.js";
 import { idpProfileOf } from "./profile.js";
 import { checkAssertion, inspectResponse, samlRefusal, type Expected } from "./response.js";
+import { spMetadataXml } from "./sp-metadata.js";
 import { recordAssertion, REQUEST_TTL_MS, requestIdCache, stashPostedResponse, takePostedResponse, type PostedResponse } from "./transactions.js";
 
 /**
  * SAML 2.0 through @node-saml/passport-saml, with what node-saml leaves to its caller (note §2, §7):
  *
  * - `start` sends an AuthnRequest whose id is kept in `sso_transactions` (single use, shared by replicas) and in
- *   this browser's session, under a RelayState nonce.
+ *   this browser's session, under a RelayState nonce: by HTTP-Redirect, or by HTTP-POST to an IdP that offers only
+ *   that (post-binding.ts), signed with the connection's current SP key when the IdP or the admin asks for it.
  * - The IdP posts to `/acs` cross-site, so the SameSite=Lax session cookie is not sent: the ACS only stashes the
  *   post and answers 303 to `/complete`, a top-level GET that carries the cookie. There the response is validated
  *   against the login this browser started (RelayState nonce, InResponseTo), and passed to `finishLogin`.
- * - `/metadata` serves the SP metadata an admin gives the IdP.
+ * - `/metadata` serves the SP metadata an admin gives the IdP, with the SP certificates (sp-metadata.ts).
+ * - An EncryptedAssertion is decrypted with the SP key that opens it (decryption.ts), current or next.
  *
  * The SSO router mounts `mount`'s routes under `/sso/:connectionId/saml` and puts the connection of
  * `:connectionId` in `res.locals.connection` before they run. The app must run express-session with
@@ -61,16 +66,29 @@ interface SamlCall {
   connection: SamlConnection;
   validateInResponseTo: ValidateInResponseTo;
   requestId?: string;
+  /** The SP key that opened the response's EncryptedAssertion at the ACS. */
+  decryptionKeyId?: string | null;
 }
+
+/** Whether this connection's AuthnRequests are signed: the IdP's metadata asks, or the admin does. */
+export const signsAuthnRequests = (saml: SamlSettings) => saml.idpWantsSignedRequests === true || saml.signAuthnRequests === true;
 
 export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): SsoProtocol {
   const clockSkewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
   // MultiSamlStrategy asks for the options of every request; they come from the connection the request is for.
   const calls = new WeakMap<object, SamlCall>();
+  installDecryptor();
 
-  const samlConfig = ({ connection, validateInResponseTo, requestId }: SamlCall): PassportSamlConfig => {
+  const samlConfig = ({ connection, validateInResponseTo, requestId, decryptionKeyId }: SamlCall): PassportSamlConfig => {
     const { saml } = connection;
     const urls = spUrls(deps.baseUrl, connection.id);
+    const keys = saml.spKeys ?? [];
+    const signingKey = signsAuthnRequests(saml) ? keys.find((k) => k.state === "current") : undefined;
+    const decryptionKey = decryptionKeyId ? keys.find((k) => k.id === decryptionKeyId) : undefined;
+    if (decryptionKeyId && !decryptionKey) {
+      throw rejectedResponse("saml_decryption", { check: "the SP key that decrypted the response at the ACS still exists (was a key promoted meanwhile?)" });
+    }
+    const post = saml.idpSsoBinding === "HTTP-POST";
     return {
       issuer: urls.entityId,
       audience: urls.entityId,
@@ -90,6 +108,10 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
       requestIdExpirationPeriodMs: REQUEST_TTL_MS,
       cacheProvider: requestIdCache(deps.db, connection.id),
       ...(requestId ? { generateUniqueId: () => requestId } : {}),
+      // The POST binding carries the request base64-encoded, never DEFLATEd (bindings §3.5.4; PingFederate refuses it).
+      ...(post ? { authnRequestBinding: "HTTP-POST", skipRequestCompression: true } : {}),
+      ...(signingKey ? { privateKey: signingKey.privateKey, publicCert: signingKey.certificate } : {}),
+      ...(decryptionKey ? { decryptionPvk: decryptionKey.privateKey } : {}),
     };
   };
 
@@ -98,7 +120,14 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
       name: STRATEGY,
       getSamlOptions: (req, done) => {
         const call = calls.get(req);
-        return call ? done(null, samlConfig(call)) : done(new Error("SAML strategy used outside the SAML routes"));
+        if (!call) return done(new Error("SAML strategy used outside the SAML routes"));
+        let config: PassportSamlConfig;
+        try {
+          config = samlConfig(call);
+        } catch (err) {
+          return done(err as Error);
+        }
+        return done(null, config);
       },
     },
     (profile: Profile | null, done: VerifiedCallback) => done(null, profile ?? undefined),
@@ -132,6 +161,7 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
     idpEntityId: connection.saml.idpEntityId,
     acsUrl: spUrls(deps.baseUrl, connection.id).acs,
     wantResponseSigned: connection.saml.wantResponseSigned,
+    spKeys: connection.saml.spKeys ?? [],
   });
 
   return {
@@ -140,7 +170,13 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
       const requestId = `_${randomBytes(20).toString("hex")}`;
       const relayNonce = randomBytes(24).toString("base64url");
       rememberLogin(req, relayNonce, { connectionId: connection.id, requestId, returnTo: intent.returnTo, dryRun: intent.dryRun });
-      await authenticate(req, res, { connection, requestId, validateInResponseTo: ValidateInResponseTo.always }, { RelayState: relayNonce });
+      // node-saml itself: passport-saml would answer the POST binding with its own page, which our CSP blocks.
+      const saml = new SAML(samlConfig({ connection, requestId, validateInResponseTo: ValidateInResponseTo.always }));
+      if (connection.saml.idpSsoBinding === "HTTP-POST") {
+        sendAutoPostForm(res, connection.saml.idpSsoUrl, await saml.getAuthorizeMessageAsync(relayNonce, undefined, {}) as Record<string, string>);
+      } else {
+        res.redirect(302, await saml.getAuthorizeUrlAsync(relayNonce, undefined, {}));
+      }
     },
 
     mount(router: Router, finishLogin: FinishLogin) {
@@ -148,9 +184,9 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
         const { SAMLResponse, RelayState } = (req.body ?? {}) as Record<string, unknown>;
         if (typeof SAMLResponse !== "string") throw rejectedResponse("saml_malformed", { check: "a SAMLResponse form field" });
         // Cheap refusals now, so that nothing unacceptable is stored; the signature is checked in /complete.
-        const { inResponseTo } = inspectResponse(SAMLResponse, expectedOf(connection));
+        const { inResponseTo, decryptionKeyId } = inspectResponse(SAMLResponse, expectedOf(connection));
         const relayState = typeof RelayState === "string" ? RelayState : null;
-        const handle = await stashPostedResponse(deps.db, connection.id, { samlResponse: SAMLResponse, relayState, inResponseTo });
+        const handle = await stashPostedResponse(deps.db, connection.id, { samlResponse: SAMLResponse, relayState, inResponseTo, decryptionKeyId });
         res.redirect(303, `${spUrls(deps.baseUrl, connection.id).complete}?k=${handle}`);
       }));
 
@@ -164,7 +200,7 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
         // The strategy reads a posted response from the body; here it comes from the stash.
         req.body = { SAMLResponse: posted.samlResponse };
         const validateInResponseTo = login ? ValidateInResponseTo.always : ValidateInResponseTo.never;
-        const profile = await authenticate(req, res, { connection, validateInResponseTo }).catch((err) => {
+        const profile = await authenticate(req, res, { connection, validateInResponseTo, decryptionKeyId: posted.decryptionKeyId }).catch((err) => {
           throw samlRefusal(err);
         });
         if (!profile?.getAssertionXml) throw rejectedResponse("saml_invalid", { check: "node-saml returned the verified assertion" });
@@ -179,13 +215,13 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
         await finishLogin(req, res, connection, intent, idpProfileOf(profile, connection.saml));
       }));
 
-      router.get("/metadata", (req, res, next) => {
-        const connection = samlConnection(res.locals.connection);
-        calls.set(req, { connection, validateInResponseTo: ValidateInResponseTo.never });
-        strategy.generateServiceProviderMetadata(req as never, null, null, (err, xml) => {
-          if (err) next(err);
-          else res.type("application/xml").send(xml);
-        });
+      router.get("/metadata", (_req, res) => {
+        const { id, saml } = samlConnection(res.locals.connection);
+        const urls = spUrls(deps.baseUrl, id);
+        res.type("application/xml").send(spMetadataXml({
+          entityId: urls.entityId, acsUrl: urls.acs, nameIdFormat: saml.nameIdFormat, authnRequestsSigned: signsAuthnRequests(saml),
+          wantAssertionsSigned: !saml.wantResponseSigned, keys: saml.spKeys ?? [],
+        }));
       });
     },
   };

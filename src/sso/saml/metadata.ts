@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import type { SamlSettings } from "../../identity/connections.js";
+import type { SamlBinding, SamlSettings } from "../../identity/connections.js";
 import { assertPublicUrl } from "../outbound.js";
 import { attributeOf, childElement, childElements, NS, parseXml, textOf, XmlDtdError } from "./xml.js";
 
@@ -10,8 +10,11 @@ import { attributeOf, childElement, childElements, NS, parseXml, textOf, XmlDtdE
 
 export interface IdpMetadata {
   entityId: string;
-  /** The SingleSignOnService for the HTTP-Redirect binding (what `start` sends), else the HTTP-POST one. */
+  /** The SingleSignOnService for the HTTP-Redirect binding, else the HTTP-POST one (JumpCloud, older OneLogin). */
   ssoUrl: string;
+  ssoBinding: SamlBinding;
+  /** WantAuthnRequestsSigned="true": the IdP refuses unsigned AuthnRequests. */
+  wantsSignedRequests: boolean;
   /** Base64 DER bodies (no PEM armour, no whitespace) of every signing certificate: several during a rollover. */
   certificates: string[];
   nameIdFormats: string[];
@@ -44,7 +47,8 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
   if (!protocols.includes(SAML2_PROTOCOL)) throw new SamlMetadataError("The IDPSSODescriptor does not support SAML 2.0 (protocolSupportEnumeration).");
   return {
     entityId,
-    ssoUrl: singleSignOnUrl(idp),
+    ...singleSignOnService(idp),
+    wantsSignedRequests: attributeOf(idp, "WantAuthnRequestsSigned") === "true",
     certificates: signingCertificates(idp),
     nameIdFormats: childElements(idp, NS.metadata, "NameIDFormat").map(textOf).filter((f): f is string => f !== null),
   };
@@ -69,23 +73,22 @@ function entityDescriptor(xml: string): Element {
   throw new SamlMetadataError(`The root element is <${root.nodeName}>, not a SAML metadata EntityDescriptor (namespace ${NS.metadata}).`);
 }
 
-function singleSignOnUrl(idp: Element): string {
+function singleSignOnService(idp: Element): { ssoUrl: string; ssoBinding: SamlBinding } {
   const services = childElements(idp, NS.metadata, "SingleSignOnService");
-  const byBinding = (binding: string) => services.find((s) => attributeOf(s, "Binding") === BINDING + binding);
-  // Our AuthnRequests travel by HTTP-Redirect, which every IdP we know of offers; one that takes them only by POST
-  // would fail every login at the IdP, so it is refused here, where the admin can act on it.
-  const service = byBinding("HTTP-Redirect");
-  if (!service) {
+  // Redirect first: a plain 302, where POST needs a page of ours that the browser submits.
+  const bindings: SamlBinding[] = ["HTTP-Redirect", "HTTP-POST"];
+  const ssoBinding = bindings.find((binding) => services.some((s) => attributeOf(s, "Binding") === BINDING + binding));
+  if (!ssoBinding) {
     const found = services.map((s) => attributeOf(s, "Binding") ?? "(no Binding)");
-    throw new SamlMetadataError(byBinding("HTTP-POST")
-      ? "The IdP offers single sign-on only with the HTTP-POST binding; Rollcall sends its requests with HTTP-Redirect: enable the HTTP-Redirect binding for this application at the IdP."
-      : `The IDPSSODescriptor has no SingleSignOnService with the HTTP-Redirect binding` + (found.length ? ` (found: ${found.join(", ")}).` : "."));
+    throw new SamlMetadataError(`The IDPSSODescriptor has no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding` +
+      (found.length ? ` (found: ${found.join(", ")}).` : "."));
   }
+  const service = services.find((s) => attributeOf(s, "Binding") === BINDING + ssoBinding)!;
   const location = attributeOf(service, "Location")?.trim() ?? "";
   if (!/^https?:\/\//i.test(location) || !URL.canParse(location)) {
     throw new SamlMetadataError(`The SingleSignOnService Location "${location}" is not an http(s) URL.`);
   }
-  return location;
+  return { ssoUrl: location, ssoBinding };
 }
 
 function signingCertificates(idp: Element): string[] {
@@ -109,10 +112,14 @@ function signingCertificates(idp: Element): string[] {
 }
 
 /** The SamlSettings fields that come from metadata. */
-export type MetadataSettings = Pick<SamlSettings, "idpEntityId" | "idpSsoUrl" | "idpCertificates" | "metadataFetchedAt">;
+export type MetadataSettings = Pick<SamlSettings,
+  "idpEntityId" | "idpSsoUrl" | "idpSsoBinding" | "idpWantsSignedRequests" | "idpCertificates" | "metadataFetchedAt">;
 
 export function metadataSettings(metadata: IdpMetadata, fetchedAt: string | null): MetadataSettings {
-  return { idpEntityId: metadata.entityId, idpSsoUrl: metadata.ssoUrl, idpCertificates: metadata.certificates, metadataFetchedAt: fetchedAt };
+  return {
+    idpEntityId: metadata.entityId, idpSsoUrl: metadata.ssoUrl, idpSsoBinding: metadata.ssoBinding,
+    idpWantsSignedRequests: metadata.wantsSignedRequests, idpCertificates: metadata.certificates, metadataFetchedAt: fetchedAt,
+  };
 }
 
 export interface FetchOptions {

@@ -1,4 +1,6 @@
+import type { SpKey } from "../../identity/saml-key-material.js";
 import { rejectedResponse, SsoError } from "../errors.js";
+import { openEncryptedAssertion } from "./decryption.js";
 import { attributeOf, childElement, childElements, descendants, NS, parseXml, textOf, XmlDtdError } from "./xml.js";
 
 /**
@@ -13,6 +15,8 @@ export interface Expected {
   /** This connection's ACS URL: the Recipient, and the Destination when present. */
   acsUrl: string;
   wantResponseSigned: boolean;
+  /** The connection's SP keys: they decrypt an EncryptedAssertion. */
+  spKeys: SpKey[];
 }
 
 /** What xml-crypto implements minus SHA-1 (collisions) and HMAC (a key the IdP would have to share). */
@@ -24,8 +28,11 @@ const DIGEST_ALGORITHMS = new Set(["http://www.w3.org/2001/04/xmlenc#sha256", "h
 const SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success";
 const BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 
-/** Refuses a posted Response that no signature could make acceptable; returns its (unsigned) InResponseTo. */
-export function inspectResponse(samlResponse: string, expected: Expected): { inResponseTo: string | null } {
+/**
+ * Refuses a posted Response that no signature could make acceptable; returns its (unsigned) InResponseTo, and which
+ * SP key decrypted its assertion when it came encrypted.
+ */
+export function inspectResponse(samlResponse: string, expected: Expected): { inResponseTo: string | null; decryptionKeyId: string | null } {
   const response = responseElement(samlResponse);
   const status = childElement(response, NS.protocol, "Status");
   if (!status) throw rejectedResponse("saml_malformed", { check: "a Status in the Response" });
@@ -38,22 +45,17 @@ export function inspectResponse(samlResponse: string, expected: Expected): { inR
       message: textOf(childElement(status, NS.protocol, "StatusMessage")),
     });
   }
-  if (descendants(response, NS.assertion, "EncryptedAssertion").length) {
-    throw rejectedResponse("saml_encrypted", { check: "encrypted assertions are not supported: turn off assertion encryption at the IdP" });
-  }
-  // Exactly one assertion, directly under the Response: anything else is how signature wrapping (XSW) begins.
-  const assertions = descendants(response, NS.assertion, "Assertion");
-  const assertion = childElement(response, NS.assertion, "Assertion");
-  if (assertions.length !== 1 || assertion !== assertions[0]) {
-    throw rejectedResponse("saml_malformed", { check: "one Assertion, a child of the Response", found: assertions.length });
-  }
+  const { assertion, decryptionKeyId } = usedAssertion(response, expected.spKeys);
   const responseSigned = childElement(response, NS.dsig, "Signature") !== null;
   const assertionSigned = childElement(assertion, NS.dsig, "Signature") !== null;
   if (expected.wantResponseSigned ? !responseSigned : !assertionSigned) {
     throw rejectedResponse("saml_unsigned", { check: expected.wantResponseSigned ? "the Response must be signed" : "the Assertion must be signed", responseSigned, assertionSigned });
   }
+  // Signatures only (an EncryptedKey names an OAEP digest too); a decrypted assertion is a document of its own.
+  const signatures = [response, ...(assertion.ownerDocument === response.ownerDocument ? [] : [assertion])]
+    .flatMap((root) => descendants(root, NS.dsig, "Signature"));
   for (const [element, allowed] of [["SignatureMethod", SIGNATURE_ALGORITHMS], ["DigestMethod", DIGEST_ALGORITHMS]] as const) {
-    for (const method of descendants(response, NS.dsig, element)) {
+    for (const method of signatures.flatMap((signature) => descendants(signature, NS.dsig, element))) {
       const algorithm = attributeOf(method, "Algorithm");
       if (!algorithm || !allowed.has(algorithm)) throw rejectedResponse("saml_weak_algorithm", { element, algorithm });
     }
@@ -64,7 +66,25 @@ export function inspectResponse(samlResponse: string, expected: Expected): { inR
   }
   const issuer = textOf(childElement(response, NS.assertion, "Issuer"));
   if (issuer !== null && issuer !== expected.idpEntityId) throw rejectedResponse("saml_issuer", { issuer, expected: expected.idpEntityId });
-  return { inResponseTo: attributeOf(response, "InResponseTo") };
+  return { inResponseTo: attributeOf(response, "InResponseTo"), decryptionKeyId };
+}
+
+/**
+ * The one assertion of a Response, a child of it: plain, or encrypted to our SP certificate and decrypted here, so
+ * that it is checked before anything is stored. Anything else (a second one, plain or encrypted, or one nested
+ * deeper) is how signature wrapping (XSW) begins.
+ */
+function usedAssertion(response: Element, spKeys: SpKey[]): { assertion: Element; decryptionKeyId: string | null } {
+  const found = [...descendants(response, NS.assertion, "Assertion"), ...descendants(response, NS.assertion, "EncryptedAssertion")];
+  const child = childElement(response, NS.assertion, "Assertion") ?? childElement(response, NS.assertion, "EncryptedAssertion");
+  if (found.length !== 1 || child !== found[0]) {
+    throw rejectedResponse("saml_malformed", { check: "one Assertion or EncryptedAssertion, a child of the Response", found: found.length });
+  }
+  if (child.localName === "Assertion") return { assertion: child, decryptionKeyId: null };
+  const { assertion, keyId } = openEncryptedAssertion(child, spKeys);
+  const nested = descendants(assertion, NS.assertion, "Assertion").length + descendants(assertion, NS.assertion, "EncryptedAssertion").length;
+  if (nested) throw rejectedResponse("saml_malformed", { check: "the decrypted Assertion holds no other assertion", found: nested + 1 });
+  return { assertion, decryptionKeyId: keyId };
 }
 
 function responseElement(samlResponse: string): Element {

@@ -86,6 +86,8 @@ export interface PostedResponse {
   relayState: string | null;
   /** The Response's InResponseTo as posted (unsigned; checked against the session and by node-saml). */
   inResponseTo: string | null;
+  /** The SP key that decrypted its EncryptedAssertion at the ACS, if it came encrypted. */
+  decryptionKeyId?: string | null;
 }
 
 /** Stores a posted response and returns the random single-use key that `takePostedResponse` needs. */
