@@ -1,3 +1,4 @@
+import { OrganizationBusy } from "../db/fair-queue.js";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.js";
 import { bodyParserStatus } from "../json-body.js";
 import express, { NextFunction, Request, Response, Router } from "express";
@@ -99,6 +100,7 @@ function errorPage(err: unknown, req: Request, res: Response, _next: NextFunctio
   else if (err instanceof ApiProblem && err.status < 500) [status, message] = [err.status, err.detail];
   else if (err instanceof IdentityError && err.reason === "notFound") [status, message] = [404, "There is no such page."];
   else if (parserStatus) [status, message] = [parserStatus, parserStatus === 413 ? "The form is too large." : "The form could not be read."];
+  else if (err instanceof OrganizationBusy) [status, message] = [429, `${err.message} Try again in a moment.`];
   else if (isDatabaseUnavailable(err)) {
     [status, message] = [503, "The database is not answering, so nothing was changed. Try again in a few seconds."];
     res.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, IncomingHttpHeaders, Server } from "node:http";
-import { AddressInfo, createServer as createTcpServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { AddressInfo } from "node:net";
+import { relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import { parse } from "yaml";
@@ -16,6 +14,7 @@ import { createOrganization } from "../../src/identity/organizations.js";
 import { createUser } from "../../src/identity/users.js";
 import { IDENTITY_HEADERS } from "../../src/sso/sidecar.js";
 import { sessionCookie, system } from "../support/admin.js";
+import { freePort, nginxSkip, RunningNginx, startNginx } from "../support/nginx.js";
 
 /**
  * deploy/compose.yaml's nginx, for real: its template rendered the way the nginx image does (envsubst of the variables
@@ -23,15 +22,7 @@ import { sessionCookie, system } from "../support/admin.js";
  */
 
 const TEMPLATE = "deploy/nginx/rollcall.conf.template";
-const NGINX = process.env.ROLLCALL_NGINX ?? "/usr/sbin/nginx";
 const HEADER_NAMES = Object.values(IDENTITY_HEADERS);
-
-function nginxSkip(): string | undefined {
-  if (existsSync(NGINX)) return undefined;
-  const why = `nginx not found at ${NGINX}: install it with \`apt-get install nginx\` (or set ROLLCALL_NGINX)`;
-  if (process.env.ROLLCALL_REQUIRE_NGINX === "1") throw new Error(why);
-  return why;
-}
 
 /** The nginx image's 20-envsubst-on-templates.sh: `${NAME}` of each variable it was given, nothing else. */
 const renderTemplate = (template: string, env: Record<string, string>) =>
@@ -42,15 +33,6 @@ const listen = async (server: Server) => {
   await once(server, "listening");
   return (server.address() as AddressInfo).port;
 };
-
-/** A port free right now, for nginx to listen on: the app's BASE_URL must name it before nginx starts. */
-async function freePort(): Promise<number> {
-  const probe = createTcpServer().listen(0, "127.0.0.1");
-  await once(probe, "listening");
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe("the compose example's nginx template", () => {
   it("sets every X-Rollcall-* header in every location that proxies, so a client's own never gets through", () => {
@@ -66,12 +48,11 @@ describe("the compose example's nginx template", () => {
 });
 
 describe("the compose example's nginx forward auth, with the real nginx", { skip: nginxSkip() }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "rollcall-nginx-"));
   const secretKey = randomBytes(32);
   let db: Database;
   let rollcall: Server;
   let app: Server;
-  let nginx: ChildProcess;
+  let nginx: RunningNginx | undefined;
   let base: string;
   let cookie: string;
   let userId: string;
@@ -101,31 +82,16 @@ describe("the compose example's nginx forward auth, with the real nginx", { skip
     assert.deepEqual(Object.keys(env).sort(), Object.keys(nginxService.environment).sort());
     const site = renderTemplate(readFileSync(TEMPLATE, "utf8"), env);
     assert.doesNotMatch(site, /\$\{/, "compose.yaml gives the template every variable it uses");
-    writeFileSync(join(dir, "default.conf"), site);
-    // The nginx image's main configuration around it, with this directory for its files.
-    writeFileSync(join(dir, "nginx.conf"), `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  access_log off;\n` +
-      ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${dir}/${t};\n`).join("") +
-      `  include ${dir}/default.conf;\n}\n`);
-    nginx = spawn(NGINX, ["-e", `${dir}/error.log`, "-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off; master_process off;"], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    nginx.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-    for (let i = 0; ; i++) {
-      if (nginx.exitCode !== null) throw new Error(`nginx exited: ${stderr}${readFileSync(`${dir}/error.log`, "utf8")}`);
-      if (await fetch(`${base}/console/login`).then(() => true, () => false)) break;
-      if (i === 100) throw new Error("nginx did not start listening within 10 s");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    nginx = await startNginx(site, port);
   });
 
   after(async () => {
-    nginx?.kill();
-    if (nginx && nginx.exitCode === null) await once(nginx, "exit");
+    await nginx?.close();
     for (const server of [rollcall, app]) {
       server?.closeAllConnections();
       server?.close();
     }
     await db?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const forged = Object.fromEntries(HEADER_NAMES.map((name) => [name, "forged-by-the-client"]));

@@ -12,7 +12,7 @@ import { createTeam, replaceTeamMappings } from "../../src/identity/teams.js";
 import { IDENTITY_HEADERS } from "../../src/sso/sidecar.js";
 import { RunningApp, startAppOn } from "../support/app-server.js";
 import { databaseTargets } from "../support/databases.js";
-import { nginxSkip, RunningNginx, startNginx } from "../support/nginx.js";
+import { freePort, nginxSkip, RunningNginx, startNginx } from "../support/nginx.js";
 import { Browser, OpenIdProvider, startOpenIdProvider } from "../support/oidc-op.js";
 
 /**
@@ -180,9 +180,10 @@ for (const target of await databaseTargets()) {
         await once(upstream, "listening");
         const snippet = docsSnippet("### nginx (`auth_request`)", "nginx");
         for (const host of ["http://rollcall:3000", "http://app:8080"]) assert.ok(snippet.includes(host), `the example proxies to ${host}`);
-        nginx = await startNginx(snippet
+        const port = await freePort();
+        nginx = await startNginx(`server {\n  listen 127.0.0.1:${port};\n${snippet
           .replaceAll("http://rollcall:3000", app.origin)
-          .replaceAll("http://app:8080", `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`));
+          .replaceAll("http://app:8080", `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`)}\n}`, port);
       });
       after(async () => {
         await nginx?.close();

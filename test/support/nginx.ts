@@ -25,7 +25,8 @@ export interface RunningNginx {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port free right now: for nginx to listen on, when a BASE_URL must name it before nginx starts. */
+export async function freePort(): Promise<number> {
   const probe = createServer().listen(0, "127.0.0.1");
   await once(probe, "listening");
   const { port } = probe.address() as { port: number };
@@ -40,12 +41,11 @@ const accepts = (port: number) => new Promise<boolean>((resolve) => {
 
 /**
  * nginx in the foreground as one process (no master, no workers to chase), everything it writes — pid, temp files,
- * error log — in a fresh temp dir, serving `serverBody` (the inside of a `server { }` block) on a free loopback port.
- * Resolves once the port accepts connections; rejects with nginx's error log if it exits first.
+ * error log — in a fresh temp dir, serving `site` (what goes inside its `http { }` block: a server listening on
+ * 127.0.0.1:`port`). Resolves once the port accepts connections; rejects with nginx's error log if it exits first.
  */
-export async function startNginx(serverBody: string): Promise<RunningNginx> {
+export async function startNginx(site: string, port: number): Promise<RunningNginx> {
   const dir = await mkdtemp(join(tmpdir(), "rollcall-nginx-"));
-  const port = await freePort();
   const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((kind) => `${kind}_temp_path ${dir}/${kind};`).join("\n  ");
   await writeFile(join(dir, "nginx.conf"), `daemon off;
 master_process off;
@@ -55,10 +55,7 @@ events { worker_connections 64; }
 http {
   access_log off;
   ${temp}
-  server {
-    listen 127.0.0.1:${port};
-${serverBody}
-  }
+${site}
 }
 `);
   const child = spawn(NGINX, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", "stderr"], { stdio: ["ignore", "ignore", "pipe"] });
