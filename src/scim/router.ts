@@ -9,7 +9,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unava
 import { carriesBody, closeIfBodyUnread, JSON_TYPES, jsonBody, MAX_JSON_DEPTH } from "../json-body.js";
 import { BULK_LIMITS } from "./bulk-request.js";
 import { ScimDeps } from "./context.js";
-import { normaliseIngress } from "./dialects/index.js";
+import { dialectOf, normaliseIngress } from "./dialects/index.js";
 import { ScimError } from "./errors.js";
 import { bulkHandler } from "./resources/bulk.js";
 import { discoveryRouter } from "./resources/discovery.js";
@@ -93,6 +93,8 @@ function scimErrorOf(log: Logger, err: unknown, context: Record<string, unknown>
 function errorHandler() {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const error = scimErrorOf(req.log, err, {});
+    // A request refused before its body was read never met normaliseIngress: label it by its headers.
+    res.locals.dialect ??= dialectOf({ method: req.method, path: req.path, query: req.query as Record<string, unknown>, headers: req.headers, body: undefined });
     if (res.headersSent) return;
     closeIfBodyUnread(req, res);
     if ((error.status === 503 || error.status === 429) && !res.get("Retry-After")) res.set("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));

@@ -31,14 +31,20 @@ const detectors = [detectEntra, detectOkta, detectJumpCloud, detectGoogle, detec
 /** Notes are for a debug line: a body of thousands of odd keys must not make it megabytes long. */
 const MAX_NOTES = 20;
 
-export function normaliseRequest(req: RequestInfo): Normalised {
+/** Which IdP's client this looks like ("generic" when none): a label for logs and metrics, never a switch. */
+export function dialectOf(req: RequestInfo): string {
   let dialect: string | undefined;
   for (const detect of detectors) if ((dialect = detect(req))) break;
+  return dialect ?? "generic";
+}
+
+export function normaliseRequest(req: RequestInfo): Normalised {
+  const dialect = dialectOf(req);
   const notes = new Set<string>();
   normaliseBody(req.method, req.path, req.body, (text) => {
     if (notes.size < MAX_NOTES) notes.add(text);
   });
-  return { dialect: dialect ?? "generic", body: req.body, notes: [...notes] };
+  return { dialect, body: req.body, notes: [...notes] };
 }
 
 /**
