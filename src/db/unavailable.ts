@@ -15,8 +15,8 @@ const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOST
  */
 const UNAVAILABLE_STATE = /^(08|53)|^57014$|^57P0[1-4]$|^55P03$/;
 
-/** node-postgres and pg-pool report these without a code. */
-const UNAVAILABLE_MESSAGE = /timeout exceeded when trying to connect|Query read timeout|Connection terminated|not queryable|connection timeout/i;
+/** node-postgres (connect: "timeout expired"; query: "Query read timeout") and pg-pool report these without a code. */
+const UNAVAILABLE_MESSAGE = /timeout exceeded when trying to connect|timeout expired|Query read timeout|Connection terminated|not queryable|connection timeout/i;
 
 function unavailable(err: { code?: unknown; message?: unknown }): boolean {
   const code = typeof err.code === "string" ? err.code : "";

@@ -99,7 +99,7 @@ describe("a database that stops answering (PostgreSQL behind a stalling proxy)",
     const system = { type: "system" as const, id: null };
     const org = await createOrganization(db, { slug: "acme", name: "Acme" }, system);
     token = (await createScimToken(db, org.id, { name: "idp" }, system)).token;
-    const app = createApp({ db, baseUrl: "http://rollcall.test", logger: pino({ level: "silent" }), secretKey: randomBytes(32) });
+    const app = createApp({ db, baseUrl: "http://rollcall.test", logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), secretKey: randomBytes(32) });
     http = supertest(app);
     userId = (await scim("post", "/Users").send({ userName: "before@acme.test" }).expect(201)).body.id;
   });
