@@ -10,6 +10,7 @@ import { ssoPaths, type FinishLogin, type LoginIntent, type SsoDeps, type SsoPro
 import { rememberLogin, takeLogin, type PendingLogin } from "./pending.js";
 import { idpProfileOf } from "./profile.js";
 import { checkAssertion, inspectResponse, samlRefusal, type Expected } from "./response.js";
+import { verifySignatures } from "./signatures.js";
 import { recordAssertion, REQUEST_TTL_MS, requestIdCache, stashPostedResponse, takePostedResponse, type PostedResponse } from "./transactions.js";
 
 /**
@@ -80,9 +81,10 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
       idpCert: saml.idpCertificates,
       identifierFormat: saml.nameIdFormat,
       disableRequestedAuthnContext: saml.disableRequestedAuthnContext,
-      wantAuthnResponseSigned: saml.wantResponseSigned,
-      // A signed Response covers its assertion; without one, the assertion must carry its own signature.
-      wantAssertionsSigned: !saml.wantResponseSigned,
+      // Both off: node-saml takes a valid Response signature, else requires the Assertion's (never none). That
+      // every signature present is valid is verifySignatures' check; the stricter opt-ins are node-saml's too.
+      wantAuthnResponseSigned: saml.requiredSignature === "response" || saml.requiredSignature === "both",
+      wantAssertionsSigned: saml.requiredSignature === "assertion" || saml.requiredSignature === "both",
       signatureAlgorithm: "sha256",
       digestAlgorithm: "sha256",
       acceptedClockSkewMs: clockSkewMs,
@@ -131,7 +133,8 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
   const expectedOf = (connection: SamlConnection): Expected => ({
     idpEntityId: connection.saml.idpEntityId,
     acsUrl: spUrls(deps.baseUrl, connection.id).acs,
-    wantResponseSigned: connection.saml.wantResponseSigned,
+    requiredSignature: connection.saml.requiredSignature,
+    allowSha1: connection.saml.allowSha1,
   });
 
   return {
@@ -161,6 +164,7 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
         const login = takeLogin(req, posted.relayState, connection.id);
         answeredLogin(login, posted, connection.saml);
 
+        const signatures = await verifySignatures(Buffer.from(posted.samlResponse, "base64").toString("utf8"), connection.saml.idpCertificates);
         // The strategy reads a posted response from the body; here it comes from the stash.
         req.body = { SAMLResponse: posted.samlResponse };
         const validateInResponseTo = login ? ValidateInResponseTo.always : ValidateInResponseTo.never;
@@ -176,7 +180,7 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
         }
         // An IdP-initiated login lands on the home page: its RelayState is the IdP's to choose, not a checked path.
         const intent: LoginIntent = login ? { returnTo: login.returnTo, dryRun: login.dryRun } : { returnTo: "/", dryRun: false };
-        await finishLogin(req, res, connection, intent, idpProfileOf(profile, connection.saml));
+        await finishLogin(req, res, connection, intent, idpProfileOf(profile, connection.saml, signatures));
       }));
 
       router.get("/metadata", (req, res, next) => {
