@@ -310,6 +310,14 @@ export class CookieJarClient {
     return this.keep(await fetch(url, { method: "POST", redirect: "manual", body: new URLSearchParams(form) }));
   }
 
+  /** A same-site JSON POST (the console's API calls), keeping the cookies it sets. */
+  async postJson(url: string, body: unknown): Promise<globalThis.Response> {
+    return this.keep(await fetch(url, {
+      method: "POST", redirect: "manual", body: JSON.stringify(body),
+      headers: { cookie: this.cookieHeader(), "content-type": "application/json", origin: new URL(url).origin },
+    }));
+  }
+
   private cookieHeader(): string {
     return [...this.jar].map(([name, value]) => `${name}=${value}`).join("; ");
   }
