@@ -17,7 +17,7 @@ const SHA256 = {
 };
 const SHA1 = { signatures: ["http://www.w3.org/2000/09/xmldsig#rsa-sha1"], digests: ["http://www.w3.org/2000/09/xmldsig#sha1"] };
 
-/** Which of the Response and its Assertion carry a signature, and whether any uses SHA-1. */
+/** Which of the Response and its Assertion carry a valid signature, and whether any of those uses SHA-1. */
 export interface SignatureFacts {
   response: boolean;
   assertion: boolean;
@@ -30,7 +30,7 @@ export interface SignatureFacts {
  * the algorithms it allows. What xml-crypto implements minus HMAC (a key the IdP would have to share) and, unless the
  * connection allows it, SHA-1 (collisions).
  */
-export function inspectSignatures(response: Element, assertion: Element, required: RequiredSignature, allowSha1: boolean): SignatureFacts {
+export function inspectSignatures(response: Element, assertion: Element, required: RequiredSignature, allowSha1: boolean): void {
   const signatures = descendants(response, NS.dsig, "Signature");
   for (const signature of signatures) {
     if (signature.parentNode !== response && signature.parentNode !== assertion) {
@@ -43,7 +43,6 @@ export function inspectSignatures(response: Element, assertion: Element, require
       : (required === "assertion" || required === "both") && !facts.assertion ? "a signed Assertion (the connection requires one)" : null;
   if (missing) throw rejectedResponse("saml_unsigned", { check: missing, ...facts });
 
-  let sha1 = false;
   for (const [element, kind] of [["SignatureMethod", "signatures"], ["DigestMethod", "digests"]] as const) {
     // Inside signatures only: an EncryptedKey's RSA-OAEP DigestMethod is another matter.
     for (const method of signatures.flatMap((signature) => descendants(signature, NS.dsig, element))) {
@@ -52,10 +51,8 @@ export function inspectSignatures(response: Element, assertion: Element, require
       if (!SHA256[kind].includes(algorithm) && !(weak && allowSha1)) {
         throw rejectedResponse("saml_weak_algorithm", { element, algorithm, ...(weak ? { fix: "switch the IdP to RSA-SHA256, or allow SHA-1 on the connection" } : {}) });
       }
-      sha1 ||= weak;
     }
   }
-  return { ...facts, sha1 };
 }
 
 /**
