@@ -10,7 +10,7 @@ import { ssoPaths, type FinishLogin, type LoginIntent, type SsoDeps, type SsoPro
 import { rememberLogin, takeLogin, type PendingLogin } from "./pending.js";
 import { idpProfileOf } from "./profile.js";
 import { checkAssertion, inspectResponse, samlRefusal, type Expected } from "./response.js";
-import { verifySignatures } from "./signatures.js";
+import { wantedSignatures, type SignatureFacts } from "./signatures.js";
 import { recordAssertion, REQUEST_TTL_MS, requestIdCache, stashPostedResponse, takePostedResponse, type PostedResponse } from "./transactions.js";
 
 /**
@@ -62,6 +62,8 @@ interface SamlCall {
   connection: SamlConnection;
   validateInResponseTo: ValidateInResponseTo;
   requestId?: string;
+  /** For a response to validate: the signatures it carries, every one of which node-saml must then verify. */
+  signed?: SignatureFacts;
 }
 
 export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): SsoProtocol {
@@ -69,7 +71,7 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
   // MultiSamlStrategy asks for the options of every request; they come from the connection the request is for.
   const calls = new WeakMap<object, SamlCall>();
 
-  const samlConfig = ({ connection, validateInResponseTo, requestId }: SamlCall): PassportSamlConfig => {
+  const samlConfig = ({ connection, validateInResponseTo, requestId, signed }: SamlCall): PassportSamlConfig => {
     const { saml } = connection;
     const urls = spUrls(deps.baseUrl, connection.id);
     return {
@@ -81,10 +83,8 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
       idpCert: saml.idpCertificates,
       identifierFormat: saml.nameIdFormat,
       disableRequestedAuthnContext: saml.disableRequestedAuthnContext,
-      // Both off: node-saml takes a valid Response signature, else requires the Assertion's (never none). That
-      // every signature present is valid is verifySignatures' check; the stricter opt-ins are node-saml's too.
-      wantAuthnResponseSigned: saml.requiredSignature === "response" || saml.requiredSignature === "both",
-      wantAssertionsSigned: saml.requiredSignature === "assertion" || saml.requiredSignature === "both",
+      // Every signature the response carries, and those the connection requires, must verify.
+      ...wantedSignatures(signed ?? { response: false, assertion: false }, saml.requiredSignature),
       signatureAlgorithm: "sha256",
       digestAlgorithm: "sha256",
       acceptedClockSkewMs: clockSkewMs,
@@ -164,11 +164,12 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
         const login = takeLogin(req, posted.relayState, connection.id);
         answeredLogin(login, posted, connection.saml);
 
-        const signatures = await verifySignatures(Buffer.from(posted.samlResponse, "base64").toString("utf8"), connection.saml.idpCertificates);
+        // Inspected again with the connection as it is now: which signatures node-saml must verify.
+        const { signatures } = inspectResponse(posted.samlResponse, expectedOf(connection));
         // The strategy reads a posted response from the body; here it comes from the stash.
         req.body = { SAMLResponse: posted.samlResponse };
         const validateInResponseTo = login ? ValidateInResponseTo.always : ValidateInResponseTo.never;
-        const profile = await authenticate(req, res, { connection, validateInResponseTo }).catch((err) => {
+        const profile = await authenticate(req, res, { connection, validateInResponseTo, signed: signatures }).catch((err) => {
           throw samlRefusal(err);
         });
         if (!profile?.getAssertionXml) throw rejectedResponse("saml_invalid", { check: "node-saml returned the verified assertion" });

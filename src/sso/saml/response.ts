@@ -1,6 +1,6 @@
 import type { RequiredSignature } from "../../identity/connections.js";
 import { rejectedResponse, SsoError } from "../errors.js";
-import { inspectSignatures } from "./signatures.js";
+import { inspectSignatures, type SignatureFacts } from "./signatures.js";
 import { attributeOf, childElement, childElements, descendants, NS, parseXml, textOf, XmlDtdError } from "./xml.js";
 
 /**
@@ -20,8 +20,11 @@ export interface Expected {
 const SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success";
 const BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 
-/** Refuses a posted Response that no signature could make acceptable; returns its (unsigned) InResponseTo. */
-export function inspectResponse(samlResponse: string, expected: Expected): { inResponseTo: string | null } {
+/**
+ * Refuses a posted Response that no signature could make acceptable; returns its (unsigned) InResponseTo and which
+ * signatures it carries (each of them must then verify).
+ */
+export function inspectResponse(samlResponse: string, expected: Expected): { inResponseTo: string | null; signatures: SignatureFacts } {
   const response = responseElement(samlResponse);
   const status = childElement(response, NS.protocol, "Status");
   if (!status) throw rejectedResponse("saml_malformed", { check: "a Status in the Response" });
@@ -43,14 +46,14 @@ export function inspectResponse(samlResponse: string, expected: Expected): { inR
   if (assertions.length !== 1 || assertion !== assertions[0]) {
     throw rejectedResponse("saml_malformed", { check: "one Assertion, a child of the Response", found: assertions.length });
   }
-  inspectSignatures(response, assertion, expected.requiredSignature, expected.allowSha1);
+  const signatures = inspectSignatures(response, assertion, expected.requiredSignature, expected.allowSha1);
   const destination = attributeOf(response, "Destination");
   if (destination !== null && destination !== expected.acsUrl) {
     throw rejectedResponse("saml_destination", { destination, expected: expected.acsUrl });
   }
   const issuer = textOf(childElement(response, NS.assertion, "Issuer"));
   if (issuer !== null && issuer !== expected.idpEntityId) throw rejectedResponse("saml_issuer", { issuer, expected: expected.idpEntityId });
-  return { inResponseTo: attributeOf(response, "InResponseTo") };
+  return { inResponseTo: attributeOf(response, "InResponseTo"), signatures };
 }
 
 function responseElement(samlResponse: string): Element {

@@ -1,4 +1,3 @@
-import { getVerifiedXml, parseDomFromString } from "@node-saml/node-saml/lib/xml.js";
 import type { RequiredSignature } from "../../identity/connections.js";
 import { rejectedResponse } from "../errors.js";
 import { attributeOf, childElement, descendants, NS } from "./xml.js";
@@ -8,7 +7,8 @@ import { attributeOf, childElement, descendants, NS } from "./xml.js";
  * Assertion (Entra, AD FS, Google, PingOne, Auth0) or both (Okta), and admins rarely know which: a response is
  * accepted when at least one valid signature covers the assertion used (a Response signature covers its assertion)
  * and refused when any signature present fails, so a valid signature never vouches for a broken or foreign one
- * beside it. node-saml checks only the signature it needs; `verifySignatures` checks every one.
+ * beside it. node-saml verifies a signature when told it is wanted; `wantedSignatures` tells it to want every one
+ * the response carries, besides those the connection requires.
  */
 
 const SHA256 = {
@@ -17,7 +17,7 @@ const SHA256 = {
 };
 const SHA1 = { signatures: ["http://www.w3.org/2000/09/xmldsig#rsa-sha1"], digests: ["http://www.w3.org/2000/09/xmldsig#sha1"] };
 
-/** Which of the Response and its Assertion carry a valid signature, and whether any of those uses SHA-1. */
+/** Which of the Response and its Assertion carry a signature, and whether any uses SHA-1. */
 export interface SignatureFacts {
   response: boolean;
   assertion: boolean;
@@ -30,7 +30,7 @@ export interface SignatureFacts {
  * the algorithms it allows. What xml-crypto implements minus HMAC (a key the IdP would have to share) and, unless the
  * connection allows it, SHA-1 (collisions).
  */
-export function inspectSignatures(response: Element, assertion: Element, required: RequiredSignature, allowSha1: boolean): void {
+export function inspectSignatures(response: Element, assertion: Element, required: RequiredSignature, allowSha1: boolean): SignatureFacts {
   const signatures = descendants(response, NS.dsig, "Signature");
   for (const signature of signatures) {
     if (signature.parentNode !== response && signature.parentNode !== assertion) {
@@ -43,6 +43,7 @@ export function inspectSignatures(response: Element, assertion: Element, require
       : (required === "assertion" || required === "both") && !facts.assertion ? "a signed Assertion (the connection requires one)" : null;
   if (missing) throw rejectedResponse("saml_unsigned", { check: missing, ...facts });
 
+  let sha1 = false;
   for (const [element, kind] of [["SignatureMethod", "signatures"], ["DigestMethod", "digests"]] as const) {
     // Inside signatures only: an EncryptedKey's RSA-OAEP DigestMethod is another matter.
     for (const method of signatures.flatMap((signature) => descendants(signature, NS.dsig, element))) {
@@ -51,39 +52,21 @@ export function inspectSignatures(response: Element, assertion: Element, require
       if (!SHA256[kind].includes(algorithm) && !(weak && allowSha1)) {
         throw rejectedResponse("saml_weak_algorithm", { element, algorithm, ...(weak ? { fix: "switch the IdP to RSA-SHA256, or allow SHA-1 on the connection" } : {}) });
       }
+      sha1 ||= weak;
     }
   }
+  return { ...facts, sha1 };
 }
 
 /**
- * Verifies every signature of a SAML document against the connection's certificates (never one from KeyInfo), with
- * node-saml's own rules (one reference, to the signed element itself; a unique ID; at most two transforms). `xml`
- * is a Response, or an Assertion on its own (a decrypted one). Refuses when any signature present fails; answers
- * which elements carried one.
+ * node-saml's `wantAuthnResponseSigned` / `wantAssertionsSigned` for one response: each signature it carries, and each
+ * the connection requires. With both off node-saml would take a valid Response signature and look no further, or skip
+ * a failing Response signature for a valid Assertion one. A signature stripped on the way only drops a check the
+ * other signature still covers, and a response with none is refused before (`inspectSignatures`) and by node-saml.
  */
-export async function verifySignatures(xml: string, certificates: string[]): Promise<SignatureFacts> {
-  const root = (await parseDomFromString(xml)).documentElement;
-  const assertion = root.localName === "Assertion" ? root : childElement(root, NS.assertion, "Assertion");
-  const pems = certificates.map(pem);
-  const signed = { response: false, assertion: false, sha1: false };
-  for (const [element, part] of [[root === assertion ? null : root, "response"], [assertion, "assertion"]] as const) {
-    const signature = element && childElement(element, NS.dsig, "Signature");
-    if (!signature) continue;
-    let verified: string | null;
-    try {
-      verified = getVerifiedXml(xml, element, pems);
-    } catch (err) {
-      // node-saml throws on a signature that cannot be checked at all (a reference to another element, a duplicate ID).
-      throw rejectedResponse("saml_signature", { check: `the ${part}'s signature`, error: (err as Error).message });
-    }
-    if (verified === null) throw rejectedResponse("saml_signature", { check: `the ${part}'s signature verifies with the connection's certificates` });
-    signed[part] = true;
-    signed.sha1 ||= algorithmsOf(signature).some((algorithm) => SHA1.signatures.includes(algorithm) || SHA1.digests.includes(algorithm));
-  }
-  return signed;
+export function wantedSignatures(signed: Pick<SignatureFacts, "response" | "assertion">, required: RequiredSignature) {
+  return {
+    wantAuthnResponseSigned: signed.response || required === "response" || required === "both",
+    wantAssertionsSigned: signed.assertion || required === "assertion" || required === "both",
+  };
 }
-
-const algorithmsOf = (signature: Element) => ["SignatureMethod", "DigestMethod"]
-  .flatMap((name) => descendants(signature, NS.dsig, name)).map((method) => attributeOf(method, "Algorithm") ?? "");
-
-const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)!.join("\n")}\n-----END CERTIFICATE-----\n`;
