@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
-import { createConnection, deleteConnection, getConnection, listConnections, setConnectionEnabled, updateConnection } from "../identity/connections.js";
+import { createConnection, deleteConnection, getConnection, listConnections, requiredSignatures, setConnectionEnabled, updateConnection } from "../identity/connections.js";
 import { invalid, notFound } from "../identity/errors.js";
 import { discardNextSpKey, promoteNextSpKey, publishNextSpKey } from "../identity/saml-keys.js";
 import {
@@ -15,6 +15,10 @@ import { actor, list, organizationId, print, secretArgument, withDatabase } from
  */
 
 interface Common { org: string; name: string; loginPath: string; preset: string }
+interface SamlOptions {
+  metadataUrl?: string; metadataFile?: string; trustEmail?: boolean; signRequests?: boolean;
+  allowSha1?: boolean; groupsDelimiter?: string; requiredSignature?: string;
+}
 
 function created(connection: ReturnType<typeof publicConnection>) {
   const lines = [`created ${connection.type} connection ${connection.name} (${connection.id}), disabled until enabled`,
@@ -47,13 +51,19 @@ export function connectionCommands(program: Command) {
     .option("--metadata-file <path>", "the IdP's metadata XML, downloaded")
     .option("--trust-email", "link first logins to existing accounts by the IdP's email (only for a directory whose users cannot set their own address)")
     .option("--sign-requests", "sign AuthnRequests even if the IdP's metadata does not ask for it")
+    .option("--allow-sha1", "accept RSA-SHA1 signatures: weak, only until the IdP signs with RSA-SHA256 (Auth0's and older OneLogin apps' default)")
+    .option("--groups-delimiter <text>", "split each groups value on this (PingFederate: ,); the preset's by default")
+    .option("--required-signature <which>", `${requiredSignatures.join(", ")}: any (default) accepts a valid signature on the Response or the Assertion`)
     .description("create a SAML 2.0 connection from the IdP's metadata")
-    .action(async (opts: Common & { metadataUrl?: string; metadataFile?: string; trustEmail?: boolean; signRequests?: boolean }) => create(opts, {
+    .action(async (opts: Common & SamlOptions) => create(opts, {
       type: "saml",
       saml: {
         idpMetadataUrl: opts.metadataUrl, idpMetadataXml: opts.metadataFile ? await readFile(opts.metadataFile, "utf8") : undefined,
         ...(opts.trustEmail ? { trustEmail: true } : {}),
         ...(opts.signRequests ? { signAuthnRequests: true } : {}),
+        ...(opts.allowSha1 ? { allowSha1: true } : {}),
+        ...(opts.groupsDelimiter !== undefined ? { groupsDelimiter: opts.groupsDelimiter } : {}),
+        ...(opts.requiredSignature ? { requiredSignature: opts.requiredSignature } : {}),
       },
     }));
   connection.command("list").requiredOption("--org <slug>", "organization").description("list connections (never their secrets)")

@@ -40,9 +40,22 @@ export interface SamlAttributeNames {
   firstName: string;
   lastName: string;
   groups: string;
+  /**
+   * A second attribute whose values count as groups too (AD FS, Entra and Keycloak send roles beside groups): both
+   * are matched against the team mappings. Null: none.
+   */
+  roles: string | null;
   /** Take the user key from this attribute instead of the NameID (a transient NameID, e.g. Oracle Cloud). */
   userKey: string | null;
 }
+
+/**
+ * Which signatures a response must carry, beyond the rule that always holds: at least one valid signature covers the
+ * assertion used (the Response's or the Assertion's own), and every signature present is valid. `any` is that rule
+ * alone (IdPs sign the Response, the Assertion or both, and admins rarely know which); the others are stricter opt-ins.
+ */
+export const requiredSignatures = ["any", "response", "assertion", "both"] as const;
+export type RequiredSignature = (typeof requiredSignatures)[number];
 
 export interface SamlSettings {
   idpMetadataUrl: string | null;
@@ -53,7 +66,14 @@ export interface SamlSettings {
   /** PEM bodies of every signing certificate in the metadata (several during a rollover). */
   idpCertificates: string[];
   metadataFetchedAt: string | null;
-  wantResponseSigned: boolean;
+  requiredSignature: RequiredSignature;
+  /**
+   * Accept RSA-SHA1 signatures and SHA-1 digests (Auth0's SAML add-on and many OneLogin apps still default to them).
+   * Off by default: SHA-1 collisions are practical. The console and Test connection flag a connection that allows it.
+   */
+  allowSha1: boolean;
+  /** Split each groups value on this (PingFederate sends "red,green,blue" in one value); null: values as sent. */
+  groupsDelimiter: string | null;
   allowIdpInitiated: boolean;
   nameIdFormat: string;
   disableRequestedAuthnContext: boolean;
@@ -127,6 +147,12 @@ function checkConnection(c: Omit<ConnectionInput, "preset"> & { preset?: string 
     if (!s) throw invalid("a saml connection needs the IdP's metadata (URL or XML)");
     if (!s.idpEntityId || !s.idpSsoUrl) throw invalid("the IdP metadata must name an entity ID and a single sign-on URL");
     if (s.idpCertificates.length === 0) throw invalid("the IdP metadata must contain at least one signing certificate");
+    if (!(requiredSignatures as readonly string[]).includes(s.requiredSignature)) {
+      throw invalid(`saml.requiredSignature must be one of ${requiredSignatures.join(", ")}`);
+    }
+    if (s.groupsDelimiter !== null && (typeof s.groupsDelimiter !== "string" || s.groupsDelimiter.length < 1 || s.groupsDelimiter.length > 8)) {
+      throw invalid("saml.groupsDelimiter must be null or 1 to 8 characters");
+    }
     if (/transient/.test(s.nameIdFormat) && !s.attributes.userKey) {
       throw invalid("a transient NameID changes at every login: set saml.attributes.userKey to the attribute that identifies the user");
     }

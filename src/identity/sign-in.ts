@@ -34,6 +34,17 @@ export interface IdpProfile {
   groupsOverage: boolean;
   /** Everything the IdP sent, for the "test connection" page. Never logged. */
   raw: Record<string, unknown>;
+  /** For the "test connection" page: every attribute received with all its values, and what each is used as. */
+  attributes?: ReceivedAttribute[];
+  /** For the "test connection" page: what an admin should fix although the login works (a weak signature). */
+  warnings?: string[];
+}
+
+export interface ReceivedAttribute {
+  name: string;
+  values: string[];
+  /** The profile fields the connection reads from it (email, groups, …); empty when none. */
+  usedAs: string[];
 }
 
 /** Why the identity core refused a login; `message` is shown to the person and says what to do. */

@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { z } from "zod";
-import type { ConnectionChange, ConnectionInput, ConnectionRecord, SamlSettings } from "../identity/connections.js";
+import { requiredSignatures, type ConnectionChange, type ConnectionInput, type ConnectionRecord, type SamlSettings } from "../identity/connections.js";
 import { oidcPreset, presetNames, samlPreset } from "./presets.js";
 import { ssoPaths } from "./protocol.js";
 import { certificateBody, currentFirst, type SpKey } from "../identity/saml-key-material.js";
@@ -33,7 +33,12 @@ const oidcFields = {
 const samlFields = {
   idpMetadataUrl: httpUrl.meta({ description: "Fetched now and again daily, so certificate rollovers arrive by themselves" }),
   idpMetadataXml: z.string().min(1).max(1024 * 1024),
-  wantResponseSigned: z.boolean(),
+  requiredSignature: z.enum(requiredSignatures).meta({
+    description: "any (default): a valid signature on the Response or the Assertion, and every signature present valid; response, assertion or both: also require that one",
+  }),
+  allowSha1: z.boolean().meta({ description: "Accept RSA-SHA1/SHA-1 signatures (weak; Auth0's and some OneLogin apps' default). Off by default" }),
+  groupsDelimiter: z.string().min(1).max(8).nullable()
+    .meta({ description: "Split each groups value on this (PingFederate sends \"red,green,blue\"); null: values as sent" }),
   allowIdpInitiated: z.boolean(),
   trustEmail: z.boolean().meta({ description: "Link first logins to existing accounts by the IdP's email (only for a directory whose users cannot set their own address)" }),
   signAuthnRequests: z.boolean().meta({ description: "Sign AuthnRequests with the SP key even when the IdP's metadata does not ask for it (WantAuthnRequestsSigned)" }),
@@ -41,6 +46,7 @@ const samlFields = {
   disableRequestedAuthnContext: z.boolean(),
   attributes: z.strictObject({
     email: attributeName, name: attributeName, firstName: attributeName, lastName: attributeName, groups: attributeName,
+    roles: attributeName.nullable().meta({ description: "A second attribute whose values count as groups (roles)" }),
     userKey: attributeName.nullable(),
   }).partial().meta({ description: "Attribute names; the preset's for those left out" }),
 };
@@ -172,7 +178,8 @@ export const publicConnectionSchema = z.object({
   }).nullable(),
   saml: z.object({
     idpMetadataUrl: z.string().nullable(), idpEntityId: z.string(), idpSsoUrl: z.string(),
-    idpCertificates: z.array(certificateSchema), metadataFetchedAt: z.string().nullable(), wantResponseSigned: z.boolean(),
+    idpCertificates: z.array(certificateSchema), metadataFetchedAt: z.string().nullable(),
+    requiredSignature: z.enum(requiredSignatures), allowSha1: z.boolean(), groupsDelimiter: z.string().nullable(),
     allowIdpInitiated: z.boolean(), trustEmail: z.boolean(), nameIdFormat: z.string(), disableRequestedAuthnContext: z.boolean(),
     idpSsoBinding: z.enum(["HTTP-Redirect", "HTTP-POST"]).meta({ description: "From the IdP metadata: how AuthnRequests are sent" }),
     idpWantsSignedRequests: z.boolean().meta({ description: "From the IdP metadata (WantAuthnRequestsSigned)" }),
@@ -180,7 +187,8 @@ export const publicConnectionSchema = z.object({
     authnRequestsSigned: z.boolean().meta({ description: "Generated: whether AuthnRequests are signed (the IdP or the admin asks)" }),
     spCertificates: z.array(spCertificateSchema).meta({ description: "Generated: this SP's certificates, also in its metadata; the current one first" }),
     attributes: z.object({
-      email: z.string(), name: z.string(), firstName: z.string(), lastName: z.string(), groups: z.string(), userKey: z.string().nullable(),
+      email: z.string(), name: z.string(), firstName: z.string(), lastName: z.string(), groups: z.string(), roles: z.string().nullable(),
+      userKey: z.string().nullable(),
     }),
   }).nullable(),
 }).meta({ id: "Connection" });
@@ -213,8 +221,8 @@ export function publicConnection(c: ConnectionRecord, baseUrl: string): PublicCo
     saml: c.saml && {
       idpMetadataUrl: c.saml.idpMetadataUrl, idpEntityId: c.saml.idpEntityId, idpSsoUrl: c.saml.idpSsoUrl,
       idpCertificates: c.saml.idpCertificates.map(certificateSummary), metadataFetchedAt: c.saml.metadataFetchedAt,
-      wantResponseSigned: c.saml.wantResponseSigned, allowIdpInitiated: c.saml.allowIdpInitiated,
-      trustEmail: c.saml.trustEmail === true, nameIdFormat: c.saml.nameIdFormat,
+      requiredSignature: c.saml.requiredSignature, allowSha1: c.saml.allowSha1, groupsDelimiter: c.saml.groupsDelimiter,
+      allowIdpInitiated: c.saml.allowIdpInitiated, trustEmail: c.saml.trustEmail === true, nameIdFormat: c.saml.nameIdFormat,
       disableRequestedAuthnContext: c.saml.disableRequestedAuthnContext, attributes: c.saml.attributes,
       idpSsoBinding: c.saml.idpSsoBinding ?? "HTTP-Redirect", idpWantsSignedRequests: c.saml.idpWantsSignedRequests === true,
       signAuthnRequests: c.saml.signAuthnRequests === true, authnRequestsSigned: signsAuthnRequests(c.saml),

@@ -96,15 +96,24 @@ function testReport(connection: ConnectionRecord, profile: IdpProfile, outcome: 
     ? html`<div class="error"><p><strong>This login would be refused</strong> (<code>${outcome.refused.reason}</code>): ${outcome.refused.message}</p></div>`
     : html`<div class="ok"><p><strong>This login would succeed</strong>${outcome.created ? " and create the account" : outcome.linked ? " and link an existing account" : ""}.</p></div>`;
   const rows = (pairs: [string, unknown][]) => pairs.map(([k, v]) => html`<tr><th>${k}</th><td><code>${typeof v === "string" ? v : JSON.stringify(v)}</code></td></tr>`);
-  return page("Test connection", html`<h1>Test of ${connection.name} (${connection.type.toUpperCase()})</h1>${verdict}
+  const warnings = (profile.warnings ?? []).map((w) => html`<div class="warning"><p><strong>Weak:</strong> ${w}</p></div>`);
+  return page("Test connection", html`<h1>Test of ${connection.name} (${connection.type.toUpperCase()})</h1>${verdict}${warnings}
 <h2>User</h2><table>${rows([["issuer", profile.issuer], ["subject", profile.subject], ["email", profile.email],
     ["email verified", profile.emailVerified], ["name", profile.name]])}</table>
 <h2>Groups (${profile.groups.length})</h2><p>${profile.groups.length ? profile.groups.join(", ") : "none received"}${profile.groupsOverage ? " — group overage: the IdP sent a link instead of the groups" : ""}</p>
 <h2>Teams this login would get</h2>${outcome.teams.length
     ? html`<table><tr><th>team</th><th>roles</th><th>source</th></tr>${outcome.teams.map((t) => html`<tr><td>${t.name}</td><td>${t.roles.join(", ")}</td><td>${t.source}</td></tr>`)}</table>`
     : html`<p>none</p>`}
+${profile.attributes ? receivedAttributes(profile.attributes) : ""}
 <h2>Everything the IdP sent</h2><table>${rows(Object.entries(profile.raw))}</table>
 <p class="muted">Nothing was saved: no account, session or team change was made by this test.</p>`);
+}
+
+/** Every attribute and every value received, so that an admin sees at once which name to map to what. */
+function receivedAttributes(attributes: NonNullable<IdpProfile["attributes"]>): Html {
+  if (!attributes.length) return html`<h2>Attributes received (0)</h2><p>none: the IdP sent only the NameID</p>`;
+  return html`<h2>Attributes received (${attributes.length})</h2><table class="attributes"><tr><th>attribute</th><th>values</th><th>used as</th></tr>
+${attributes.map((a) => html`<tr><td><code>${a.name}</code></td><td>${a.values.map((v, i) => html`${i ? html`<br>` : ""}<code>${v}</code>`)}</td><td>${a.usedAs.join(", ") || html`<span class="muted">not mapped</span>`}</td></tr>`)}</table>`;
 }
 
 /**

@@ -47,7 +47,10 @@ function claimMappingsOf(body: Record<string, unknown>) {
 }
 
 function samlAttributesOf(body: Record<string, unknown>) {
-  const attributes = { email: given(one(body.attrEmail)), name: given(one(body.attrName)), groups: given(one(body.attrGroups)), userKey: given(one(body.attrUserKey)) };
+  const attributes = {
+    email: given(one(body.attrEmail)), name: given(one(body.attrName)), firstName: given(one(body.attrFirstName)), lastName: given(one(body.attrLastName)),
+    groups: given(one(body.attrGroups)), roles: given(one(body.attrRoles)), userKey: given(one(body.attrUserKey)),
+  };
   return Object.values(attributes).some(Boolean) ? attributes : undefined;
 }
 
@@ -149,7 +152,7 @@ ${type === "oidc" ? oidcFields(guide, typed) : samlFields(guide, typed)}
     sendPage(req, res, {
       section: "connections", title: connection.name, status: options.error?.status,
       body: html`<p><a href="${base(res)}">← SSO connection</a></p>
-<h1>${connection.name} ${connection.enabled ? badge("enabled", "on") : badge("disabled", "off")}</h1>
+<h1>${connection.name} ${connection.enabled ? badge("enabled", "on") : badge("disabled", "off")}${connection.saml?.allowSha1 ? html` ${badge("SHA-1 allowed: weak", "off")}` : ""}</h1>
 <p>${guide.label} · ${connection.type.toUpperCase()} · people sign in at <code>${shown.loginUrl}</code></p>${errorBox(options.error?.message)}
 <h2>1. Paste these into ${guide.label}</h2>${generatedValues(guide, shown)}
 <h2>2. Provisioning (SCIM)</h2>${scimStep(guide, connection, deps.baseUrl, here, options.scimToken)}
@@ -184,6 +187,10 @@ ${shown.saml ? html`<h2>SP certificates</h2>${spCertificates(shown, here)}` : ""
           idpMetadataUrl: given(one(body.idpMetadataUrl)) === (current.saml?.idpMetadataUrl ?? undefined) ? undefined : given(one(body.idpMetadataUrl)),
           idpMetadataXml: given(one(body.idpMetadataXml)), attributes: samlAttributesOf(body),
           trustEmail: one(body.trustEmail) === "yes", signAuthnRequests: one(body.signAuthnRequests) === "yes",
+          allowSha1: one(body.allowSha1) === "yes",
+          requiredSignature: given(one(body.requiredSignature)),
+          // Not trimmed (a delimiter may be a space); emptied, groups are taken as sent.
+          groupsDelimiter: typeof body.groupsDelimiter === "string" ? body.groupsDelimiter || null : undefined,
         },
       }),
     };
@@ -282,10 +289,19 @@ ${select("Sign AuthnRequests", "signAuthnRequests",
       ["yes", "Yes, always (an IdP set to require signed requests)"]], shown.saml!.signAuthnRequests ? "yes" : "no")}
 ${select("Link existing accounts by the IdP's email", "trustEmail",
     [["no", "No: only by the user key (safe for any IdP)"], ["yes", "Yes: this IdP's users cannot set their own email"]], shown.saml!.trustEmail ? "yes" : "no")}
-<details><summary>Advanced: attribute names</summary>
-${field("Email attribute", "attrEmail", shown.saml!.attributes.email)}${field("Name attribute", "attrName", shown.saml!.attributes.name)}
+${select("SHA-1 signatures", "allowSha1", [["no", "Refuse (SHA-1 is weak)"], ["yes", "Allow: weak, only until the IdP signs with RSA-SHA256"]], shown.saml!.allowSha1 ? "yes" : "no")}
+<details><summary>Advanced: attribute names, groups, signatures</summary>
+${field("Email attribute", "attrEmail", shown.saml!.attributes.email, { hint: "Without it in a response, an address in the NameID is the email." })}
+${field("Name attribute", "attrName", shown.saml!.attributes.name)}
+${field("First name attribute", "attrFirstName", shown.saml!.attributes.firstName)}${field("Last name attribute", "attrLastName", shown.saml!.attributes.lastName)}
 ${field("Groups attribute", "attrGroups", shown.saml!.attributes.groups)}
-${field("User key attribute", "attrUserKey", shown.saml!.attributes.userKey ?? "", { hint: "Takes the user's key from this attribute instead of the NameID (needed with a transient NameID)." })}</details>`}
+${field("Roles attribute", "attrRoles", shown.saml!.attributes.roles ?? "", { hint: "Optional: its values count as groups too (AD FS, Entra and Keycloak roles)." })}
+${field("Groups delimiter", "groupsDelimiter", shown.saml!.groupsDelimiter ?? "", { attrs: 'maxlength="8"', hint: "Split each groups value on this (PingFederate sends red,green,blue); empty: values as sent." })}
+${field("User key attribute", "attrUserKey", shown.saml!.attributes.userKey ?? "", { hint: "Takes the user's key from this attribute instead of the NameID (needed with a transient NameID)." })}
+${select("Signatures required", "requiredSignature", [
+    ["any", "Any: a valid signature on the Response or the Assertion (recommended)"], ["response", "The Response must be signed"],
+    ["assertion", "The Assertion must be signed"], ["both", "Both must be signed"]], shown.saml!.requiredSignature)}
+<p class="muted">Whatever is chosen, every signature present must verify with the IdP's certificates.</p></details>`}
 <p><button type="submit">Save settings</button></p></form>`;
 }
 

@@ -20,7 +20,7 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}code,pre{background:#f2f4f7;padding:.1rem .3rem;border-radius:4px}pre{padding:.75rem;overflow:auto}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e3e6ea;padding:.35rem .5rem;text-align:left;vertical-align:top}
-.muted{color:#667085;font-size:.9rem}.error{border-left:4px solid #d92d20;padding-left:1rem}.ok{border-left:4px solid #12b76a;padding-left:1rem}
+.muted{color:#667085;font-size:.9rem}.error{border-left:4px solid #d92d20;padding-left:1rem}.ok{border-left:4px solid #12b76a;padding-left:1rem}.warning{border-left:4px solid #f79009;padding-left:1rem}
 nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;border-bottom:1px solid #e3e6ea;padding-bottom:.75rem;margin-bottom:1rem}
 nav a{text-decoration:none;color:#1d2330}nav a[aria-current]{font-weight:600;border-bottom:2px solid #2e5aac}nav form{margin-left:auto}
 a{color:#2e5aac}label{display:block;margin:.6rem 0 .2rem;font-weight:500}

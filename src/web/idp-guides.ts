@@ -119,10 +119,52 @@ export const IDP_GUIDES: IdpGuide[] = [
       app: "Clients › Create client › SAML",
       acs: "Assertion Consumer Service POST Binding URL", entityId: "Client ID",
       metadata: "https://<host>/realms/<realm>/protocol/saml/descriptor",
-      groups: "Client scopes › dedicated scope › Add mapper › Group list, attribute name groups",
+      groups: "Roles arrive by default (attribute Role, one element per role); for groups: Client scopes › dedicated scope › Add mapper › Group list (attribute member; Full group path off, or map /group paths); names: Add predefined mappers › X500 email, givenName, surname",
     },
     scim: null,
     scimNote: "Keycloak has no built-in SCIM client (extensions exist): without one, users are created at their first SSO login (JIT).",
+  },
+  {
+    key: "adfs", label: "AD FS", preset: "adfs", protocols: ["saml"],
+    saml: {
+      app: "AD FS Management › Relying Party Trusts › Add Relying Party Trust › Claims aware › Import data about the relying party published online (the SP metadata URL)",
+      acs: "Endpoints › SAML Assertion Consumer Endpoint (POST)", entityId: "Identifiers › Relying party trust identifier",
+      metadata: "https://<AD FS host>/FederationMetadata/2007-06/FederationMetadata.xml",
+      groups: "Edit Claim Issuance Policy › Send LDAP Attributes as Claims: E-Mail-Addresses → E-Mail Address, Given-Name → Given Name, Surname → Surname, Token-Groups - Unqualified Names → Group claim type http://schemas.microsoft.com/ws/2008/06/identity/claims/groups (or → Role); then Transform an Incoming Claim: E-Mail Address → Name ID",
+    },
+    scim: null,
+    scimNote: "AD FS does not provision over SCIM: users are created at their first SSO login (JIT), or by another SCIM client (Entra ID Connect, a sync tool).",
+  },
+  {
+    key: "pingfederate", label: "PingFederate", preset: "pingfederate", protocols: ["saml"],
+    saml: {
+      app: "Applications › SP Connections › Create Connection › Browser SSO profiles, SAML 2.0 (import the SP metadata URL)",
+      acs: "Protocol Settings › Assertion Consumer Service URL (POST)", entityId: "Partner's Entity ID (Connection ID)",
+      metadata: "System › Protocol Metadata › Metadata Export, or https://<host>/pf/federation_metadata.ping?PartnerSpId=<SP entity ID>",
+      groups: "Attribute Contract: extend with email, firstName, lastName and groups (a multi-valued source joined as \"red,green,blue\" is split on commas: clear the delimiter if your group names contain commas, e.g. LDAP DNs)",
+    },
+    scim: { app: "Applications › SP Connections › Outbound Provisioning (SCIM connector)", baseUrl: "SCIM URL", token: "OAuth 2 Bearer Token" },
+  },
+  {
+    key: "pingone", label: "PingOne", preset: "pingone", protocols: ["saml"],
+    saml: {
+      app: "Applications › Add Application › SAML Application (import the SP metadata URL)",
+      acs: "ACS URLs", entityId: "Entity ID",
+      metadata: "Configuration › Download Metadata, or the IdP Metadata URL shown there",
+      groups: "Attribute Mappings: saml_subject Email Address (the email), add firstName, lastName and groups ← Group Names",
+    },
+    scim: { app: "Integrations › Provisioning › New Connection › SCIM Outbound", baseUrl: "SCIM Base URL", token: "OAuth Bearer Token" },
+  },
+  {
+    key: "auth0", label: "Auth0", preset: "auth0", protocols: ["saml"],
+    saml: {
+      app: "Applications › Create Application › Regular Web Application › Addons › SAML2 Web App; in its Settings add \"signatureAlgorithm\": \"rsa-sha256\" and \"digestAlgorithm\": \"sha256\" (the add-on signs with SHA-1 otherwise, which Rollcall refuses unless the connection allows SHA-1)",
+      acs: "Application Callback URL", entityId: "Settings › audience",
+      metadata: "Addons › SAML2 Web App › Usage › Identity Provider Metadata (download, or its URL)",
+      groups: "Sent as http://schemas.xmlsoap.org/claims/Group when the user's connection has groups (AD/LDAP, enterprise connections) or an Action sets user.groups",
+    },
+    scim: null,
+    scimNote: "Auth0 does not provision to apps over SCIM: users are created at their first SSO login (JIT).",
   },
   {
     key: "oidc", label: "Other OpenID Connect IdP", preset: "generic", protocols: ["oidc"],

@@ -21,13 +21,22 @@ async function indexes(db: Database): Promise<string[]> {
   return rows.map((r) => r.name).sort();
 }
 
+/** Undoes the migrations applied after Admin's and then Admin's own: the schema as it was before it. */
+async function undoThroughAdmin(db: Database): Promise<void> {
+  for (;;) {
+    const [last] = await db.dataSource.query(`SELECT name FROM migrations ORDER BY "timestamp" DESC LIMIT 1`) as { name: string }[];
+    await db.dataSource.undoLastMigration({ transaction: "each" });
+    if (last.name === "Admin1764400000000") return;
+  }
+}
+
 for (const target of await databaseTargets()) {
   describe(`Admin migration (${target.name})`, { skip: target.skip }, () => {
     it("keeps the audit log's rows, indexes and foreign key when it lets organization_id be null, and back", async () => {
       const { url, drop } = await target.create();
       const db = await openDatabase({ url });
       try {
-        await db.dataSource.undoLastMigration({ transaction: "each" });
+        await undoThroughAdmin(db);
         await sql(db.dataSource.manager, "INSERT INTO organizations (id, slug, name, created_at) VALUES ('org-1', 'one', 'One', '2026-01-01T00:00:00.000Z')");
         await event(db, "org-1");
         await assert.rejects(event(db, null), "organization_id is required before the migration");
@@ -43,7 +52,7 @@ for (const target of await databaseTargets()) {
         assert.equal(Number(n), 0, "and still cascades");
 
         await event(db, null);
-        await db.dataSource.undoLastMigration({ transaction: "each" });
+        await undoThroughAdmin(db);
         const [{ n: left }] = await db.dataSource.query("SELECT COUNT(*) AS n FROM audit_events");
         assert.equal(Number(left), 0, "instance-level events go with the way back");
         await assert.rejects(event(db, null));

@@ -109,6 +109,16 @@ for (const target of await databaseTargets()) {
         assert.equal(switched.body.saml.idpMetadataUrl, served.url);
         assert.equal(switched.body.saml.attributes.groups, "memberOf");
         assert.equal(switched.body.saml.attributes.userKey, c.saml.attributes.userKey, "attributes not named are kept");
+        assert.deepEqual([c.saml.requiredSignature, c.saml.allowSha1, c.saml.groupsDelimiter], ["any", false, null], "safe defaults");
+        const weak = await admin.patch(org(`/connections/${c.id}`), {
+          saml: { allowSha1: true, groupsDelimiter: ",", requiredSignature: "response", attributes: { roles: "http://schemas.microsoft.com/ws/2008/06/identity/claims/role" } },
+        }).expect(200);
+        assert.deepEqual([weak.body.saml.allowSha1, weak.body.saml.groupsDelimiter, weak.body.saml.requiredSignature], [true, ",", "response"]);
+        assert.equal(weak.body.saml.attributes.roles, "http://schemas.microsoft.com/ws/2008/06/identity/claims/role");
+        const cleared = await admin.patch(org(`/connections/${c.id}`), { saml: { groupsDelimiter: null } }).expect(200);
+        assert.equal(cleared.body.saml.groupsDelimiter, null);
+        const placement = await admin.patch(org(`/connections/${c.id}`), { saml: { requiredSignature: "either" } }).expect(400);
+        assert.equal(placement.body.invalid_parameters[0].field, "saml.requiredSignature");
       } finally {
         served.close();
       }

@@ -117,6 +117,15 @@ describe("rollcall CLI: admin accounts, API tokens, connections, teams, mappings
     await fails(/one SSO connection may be enabled at a time/, "connection", "enable", samlId, "--org", "acme");
     await cli("connection", "disable", oidcId, "--org", "acme");
     await cli("connection", "delete", samlId, "--org", "acme");
+
+    const auth0 = await cli("connection", "create-saml", "--org", "acme", "--name", "Auth0", "--login-path", "acmeauth0", "--preset", "auth0",
+      "--metadata-file", metadata, "--allow-sha1", "--groups-delimiter", ";", "--required-signature", "assertion");
+    const auth0Id = /connection Auth0 \((\S+)\)/.exec(auth0)![1];
+    const [row] = await db.dataSource.query(`SELECT settings FROM connections WHERE id = '${auth0Id}'`);
+    const settings = JSON.parse(row.settings);
+    assert.deepEqual([settings.allowSha1, settings.groupsDelimiter, settings.requiredSignature], [true, ";", "assertion"]);
+    assert.equal(settings.attributes.groups, "http://schemas.xmlsoap.org/claims/Group", "the preset's attribute names");
+    await cli("connection", "delete", auth0Id, "--org", "acme");
     assert.ok(!(await cli("connection", "list", "--org", "acme")).includes(samlId));
 
     await fails(/invalid input:\n {2}loginPath: must be 1 to 64 letters or digits/, "connection", "create-oidc", "--org", "acme", "--name", "X",

@@ -23,7 +23,7 @@ for (const target of await databaseTargets()) {
       const idp = new TestIdp();
       const connection = await createConnection(h.db, h.secretKey, h.orgA, {
         type: "saml", name: "Okta", loginPath: "orga", preset: "okta",
-        saml: { ...samlPreset("okta"), wantResponseSigned: false, idpMetadataUrl: null, idpMetadataXml: idp.metadata(),
+        saml: { ...samlPreset("okta"), idpMetadataUrl: null, idpMetadataXml: idp.metadata(),
           idpEntityId: idp.entityId, idpSsoUrl: idp.ssoUrl, idpCertificates: idp.keys.map((k) => k.certBody),
           metadataFetchedAt: null, allowIdpInitiated: false },
       }, system);

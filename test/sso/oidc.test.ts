@@ -187,6 +187,27 @@ describe("OIDC login against a real OpenID Provider (oidc-provider)", () => {
     await assertRefused(open(victim, injected), "oidc_pkce", 401);
   });
 
+  it("a code already redeemed, replayed with its own login's transaction, is the browser's fault: 400 oidc_invalid_grant", async () => {
+    op.setAccount("alice");
+    const browser = new Browser();
+    const url = await callbackUrl(browser, "conn-a");
+    const transaction = await sessionOf(browser);
+    assert.equal((await open(browser, url)).status, 200);
+    // The same state, verifier and code again: only the IdP can tell that the code was used.
+    await replaceSession(browser, { ...await sessionOf(browser), "oidc:conn-a": transaction["oidc:conn-a"], oidcIntents: transaction.oidcIntents });
+    const answer = await open(browser, url);
+    await assertRefused(Promise.resolve(answer), "oidc_invalid_grant", 400);
+    assert.match(answer.message!, /Start the login again/);
+    assert.doesNotMatch(answer.message!, /client ID and secret/);
+  });
+
+  it("a tampered code is refused the same way (oidc_invalid_grant)", async () => {
+    op.setAccount("alice");
+    const browser = new Browser();
+    const url = await callbackUrl(browser, "conn-a");
+    await assertRefused(open(browser, withParam(url, "code", `${url.searchParams.get("code")}x`)), "oidc_invalid_grant", 400);
+  });
+
   it("a callback naming another issuer (mix-up) is refused (oidc_issuer)", async () => {
     op.setAccount("alice");
     const browser = new Browser();

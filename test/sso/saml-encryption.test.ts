@@ -43,7 +43,7 @@ for (const target of await databaseTargets()) {
       const org = await createOrganization(db, { slug: "globex", name: "Globex" }, system);
       const made = await createConnection(db, key, org.id, {
         type: "saml", name: "AD FS", loginPath: "globex", preset: "generic",
-        saml: { ...samlPreset("generic"), wantResponseSigned: false, idpMetadataUrl: null, idpMetadataXml: idp.metadata(),
+        saml: { ...samlPreset("generic"), idpMetadataUrl: null, idpMetadataXml: idp.metadata(),
           idpEntityId: idp.entityId, idpSsoUrl: idp.ssoUrl, idpCertificates: idp.keys.map((k) => k.certBody),
           metadataFetchedAt: null, allowIdpInitiated: false },
       }, system);
@@ -92,21 +92,28 @@ for (const target of await databaseTargets()) {
     });
 
     it("logs in when only the Response is signed, over the encrypted assertion (Keycloak, PingFederate)", async () => {
-      const { updateConnection } = await import("../../src/identity/connections.js");
-      await updateConnection(db, key, organizationId, connectionId, { saml: { wantResponseSigned: true } }, system);
-      try {
-        // XML Encryption 1.1's RSA-OAEP, which xml-encryption cannot unwrap: node-saml decrypts through ours.
-        accepted(await logIn({ signAssertion: false, signResponse: true,
-          encrypt: await encryptedTo({ content: "aes128-gcm", transport: { name: "rsa-oaep", digest: "sha256", mgf1: "sha1" } }) }));
-        // The Response signature covers the ciphertext: another assertion encrypted to our (public) certificate breaks it.
-        const forged = idp.responseXml({ acsUrl: urls.acs, audience: urls.entityId, nameId: "mallory", signAssertion: false,
-          encrypt: await encryptedTo({ content: "aes128-gcm" }) });
-        const swapped = /<saml:EncryptedAssertion[\s\S]*<\/saml:EncryptedAssertion>/.exec(forged)![0];
-        refused(await logIn({ signAssertion: false, signResponse: true, encrypt: await encryptedTo({ content: "aes128-gcm" }),
-          tamper: (xml) => xml.replace(/<saml:EncryptedAssertion[\s\S]*<\/saml:EncryptedAssertion>/, swapped) }), "saml_signature");
-      } finally {
-        await updateConnection(db, key, organizationId, connectionId, { saml: { wantResponseSigned: false } }, system);
-      }
+      // XML Encryption 1.1's RSA-OAEP, which xml-encryption cannot unwrap: node-saml decrypts through ours.
+      accepted(await logIn({ signAssertion: false, signResponse: true,
+        encrypt: await encryptedTo({ content: "aes128-gcm", transport: { name: "rsa-oaep", digest: "sha256", mgf1: "sha1" } }) }));
+      // The Response signature covers the ciphertext: another assertion encrypted to our (public) certificate breaks it.
+      const forged = idp.responseXml({ acsUrl: urls.acs, audience: urls.entityId, nameId: "mallory", signAssertion: false,
+        encrypt: await encryptedTo({ content: "aes128-gcm" }) });
+      const swapped = /<saml:EncryptedAssertion[\s\S]*<\/saml:EncryptedAssertion>/.exec(forged)![0];
+      refused(await logIn({ signAssertion: false, signResponse: true, encrypt: await encryptedTo({ content: "aes128-gcm" }),
+        tamper: (xml) => xml.replace(/<saml:EncryptedAssertion[\s\S]*<\/saml:EncryptedAssertion>/, swapped) }), "saml_signature");
+    });
+
+    it("checks a signature inside the encrypted assertion when it is the only one: its algorithm, and that it verifies", async () => {
+      // The Response's signatures do not include it: it is found, and checked, only in the decrypted assertion.
+      refused(await logIn({ algorithm: "sha1", encrypt: await encryptedTo({}) }), "saml_weak_algorithm");
+      refused(await logIn({ encrypt: await encryptedTo({}), tamperAssertion: (xml) => xml.replace("adfs-kim", "mallory") }), "saml_signature");
+    });
+
+    it("refuses a broken signature inside the encrypted assertion although the Response's signature is valid", async () => {
+      // Every signature present must verify: node-saml checks the decrypted assertion's only when told it carries one.
+      accepted(await logIn({ signResponse: true, encrypt: await encryptedTo({ content: "aes128-gcm" }) }));
+      refused(await logIn({ signResponse: true, encrypt: await encryptedTo({ content: "aes128-gcm" }),
+        tamperAssertion: (xml) => xml.replace("adfs-kim", "mallory") }), "saml_signature");
     });
 
     it("unwraps XML Encryption 1.1 RSA-OAEP with SHA-256 and MGF1-SHA-1 or MGF1-SHA-256, and an EncryptedKey beside the data naming no certificate", async () => {

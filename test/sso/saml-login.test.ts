@@ -36,7 +36,7 @@ for (const target of await databaseTargets()) {
       const org = await createOrganization(db, { slug: "initech", name: "Initech" }, system);
       const connection = await createConnection(db, key, org.id, {
         type: "saml", name: "Okta", loginPath: "initech", preset: "okta",
-        saml: { ...samlPreset("okta"), wantResponseSigned: false, idpMetadataUrl: null, idpMetadataXml: idp.metadata(),
+        saml: { ...samlPreset("okta"), idpMetadataUrl: null, idpMetadataXml: idp.metadata(),
           idpEntityId: idp.entityId, idpSsoUrl: idp.ssoUrl, idpCertificates: idp.keys.map((k) => k.certBody),
           metadataFetchedAt: null, allowIdpInitiated: false },
       }, system);

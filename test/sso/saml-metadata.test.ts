@@ -5,6 +5,7 @@ import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { SamlSettings } from "../../src/identity/connections.js";
+import { samlPreset } from "../../src/sso/presets.js";
 import { fetchIdpMetadata, parseIdpMetadata, refreshedMetadata, SamlMetadataError } from "../../src/sso/saml/metadata.js";
 import { signingKey, TestIdp } from "../support/saml-idp.js";
 
@@ -164,9 +165,8 @@ describe("fetchIdpMetadata", () => {
   describe("refreshedMetadata", () => {
     const settings = (over: Partial<SamlSettings>): SamlSettings => ({
       idpMetadataUrl: `${base}/metadata`, idpMetadataXml: null, idpEntityId: "old", idpSsoUrl: "https://old.example.test",
-      idpCertificates: [other], metadataFetchedAt: null, wantResponseSigned: false, allowIdpInitiated: false,
-      nameIdFormat: "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent", disableRequestedAuthnContext: false,
-      attributes: { email: "email", name: "name", firstName: "firstName", lastName: "lastName", groups: "groups", userKey: null },
+      idpCertificates: [other], metadataFetchedAt: null, allowIdpInitiated: false,
+      ...samlPreset("generic"),
       ...over,
     });
     const now = new Date("2030-01-02T00:00:00.000Z");

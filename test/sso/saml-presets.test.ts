@@ -19,8 +19,24 @@ describe("IdP presets", () => {
     }
   });
 
-  it("expects a signed Response only from IdPs that sign it by default", () => {
-    assert.deepEqual(presetNames.filter((n) => samlPreset(n).wantResponseSigned), ["okta", "keycloak"]);
+  it("accepts any signature placement and refuses SHA-1 in every preset (stricter or weaker is the admin's choice)", () => {
+    for (const name of presetNames) {
+      assert.equal(samlPreset(name).requiredSignature, "any", name);
+      assert.equal(samlPreset(name).allowSha1, false, name);
+    }
+  });
+
+  it("names the WS-Federation claim types for AD FS and Auth0, and splits PingFederate's joined groups", () => {
+    const ws = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/";
+    for (const name of ["adfs", "auth0"]) {
+      const { attributes } = samlPreset(name);
+      assert.deepEqual([attributes.email, attributes.firstName, attributes.lastName], [`${ws}emailaddress`, `${ws}givenname`, `${ws}surname`], name);
+    }
+    assert.equal(samlPreset("adfs").attributes.groups, "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups");
+    assert.equal(samlPreset("adfs").attributes.roles, "http://schemas.microsoft.com/ws/2008/06/identity/claims/role");
+    assert.equal(samlPreset("auth0").attributes.groups, "http://schemas.xmlsoap.org/claims/Group");
+    assert.equal(samlPreset("pingfederate").groupsDelimiter, ",");
+    assert.deepEqual([samlPreset("keycloak").attributes.groups, samlPreset("keycloak").attributes.roles], ["member", "Role"]);
   });
 
   it("hands out copies", () => {

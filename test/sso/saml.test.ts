@@ -219,23 +219,97 @@ for (const target of await databaseTargets()) {
         }), "saml_dtd");
       });
 
-      describe("wantResponseSigned", () => {
-        let strict: ConnectionRecord;
-        before(() => {
-          strict = sp.connect(idp, { wantResponseSigned: true });
-        });
+      it("refuses SHA-1 in a Response signature too", async () => {
+        refused(await attempt({ signAssertion: false, signResponse: true, algorithm: "sha1" }), "saml_weak_algorithm");
+      });
 
-        it("refuses a response whose assertion alone is signed", async () => {
+      it("accepts SHA-1 where the connection allows it, and says it is weak", async () => {
+        const weak = sp.connect(idp, { allowSha1: true });
+        const profile = accepted(await attempt({ algorithm: "sha1" }, weak));
+        assert.match((profile.warnings as string[])[0], /SHA-1, which is weak/);
+        assert.deepEqual(accepted(await attempt({}, weak)).warnings, [], "a SHA-256 response to the same connection is not flagged");
+      });
+    });
+
+    describe("signature placement: one valid signature covering the assertion, and none that fails", () => {
+      /** The signature elements of a signed document, first the Response's (it follows the Response Issuer). */
+      const signatures = (xml: string) => [...xml.matchAll(/<ds:Signature[\s\S]*?<\/ds:Signature>/g)].map((m) => m[0]);
+      const afterIssuer = (xml: string, element: "Response" | "Assertion", insert: string) =>
+        xml.replace(new RegExp(`(<(?:samlp|saml):${element} [\\s\\S]*?</saml:Issuer>)`), `$1${insert}`);
+
+      it("accepts a signature on the Assertion (Entra, AD FS), on the Response (Keycloak), or on both (Okta)", async () => {
+        const signedParts = async (options: Partial<ResponseOptions>) => (accepted(await attempt(options)).raw as Record<string, unknown>).signed;
+        assert.equal(await signedParts({}), "Assertion");
+        assert.equal(await signedParts({ signResponse: true, signAssertion: false }), "Response");
+        assert.equal(await signedParts({ signResponse: true }), "Response and Assertion");
+      });
+
+      it("refuses an attacker's Response signature around a validly signed assertion, with or without KeyInfo", async () => {
+        refused(await attempt({ signResponse: true, responseKey: signingKey("attacker") }), "saml_signature");
+        refused(await attempt({ signResponse: true, responseKey: signingKey("attacker"), keyInfo: false }), "saml_signature");
+      });
+
+      it("refuses an assertion signed by a foreign key inside a Response the IdP signed", async () => {
+        refused(await attempt({ signResponse: true, key: signingKey("attacker"), responseKey: idp.keys[0] }), "saml_signature");
+      });
+
+      it("refuses a Response changed after signing even though its assertion's own signature holds", async () => {
+        refused(await attempt({
+          signResponse: true, tamper: (xml) => xml.replace(/(<samlp:Response [^>]*?IssueInstant=")[^"]*/, "$12001-01-01T00:00:00Z"),
+        }), "saml_signature");
+      });
+
+      it("refuses a moved signature: the Assertion's signature put on the Response", async () => {
+        refused(await attempt({
+          tamper: (xml) => {
+            const [signature] = signatures(xml);
+            return afterIssuer(xml.replace(signature, ""), "Response", signature);
+          },
+        }), "saml_signature");
+      });
+
+      it("refuses a moved signature: the Response's signature put into the Assertion", async () => {
+        refused(await attempt({
+          signResponse: true, signAssertion: false,
+          tamper: (xml) => {
+            const [signature] = signatures(xml);
+            return afterIssuer(xml.replace(signature, ""), "Assertion", signature);
+          },
+        }), "saml_signature");
+      });
+
+      it("refuses signature wrapping around a signed Response: a second, unsigned assertion", async () => {
+        refused(await attempt({
+          signResponse: true, signAssertion: false,
+          tamper: (xml) => xml.replace("<saml:Assertion ", evilAssertion(idp.entityId) + "<saml:Assertion "),
+        }), "saml_malformed");
+      });
+
+      it("refuses a signature anywhere but on the Response or its Assertion", async () => {
+        refused(await attempt({
+          tamper: (xml) => afterIssuer(xml, "Response", `<samlp:Extensions>${signatures(xml)[0]}</samlp:Extensions>`),
+        }), "saml_malformed");
+      });
+
+      describe("requiredSignature, the stricter opt-ins", () => {
+        it("response: refuses a response whose assertion alone is signed", async () => {
+          const strict = sp.connect(idp, { requiredSignature: "response" });
           refused(await attempt({}, strict), "saml_unsigned");
-        });
-
-        it("accepts a signed response, with or without a signed assertion (Keycloak signs only the response)", async () => {
-          accepted(await attempt({ signResponse: true }, strict));
           accepted(await attempt({ signResponse: true, signAssertion: false }, strict));
+          accepted(await attempt({ signResponse: true }, strict));
         });
 
-        it("is off: a signed response does not stand in for the assertion's own signature", async () => {
-          refused(await attempt({ signResponse: true, signAssertion: false }), "saml_unsigned");
+        it("assertion: refuses a response whose Response alone is signed", async () => {
+          const strict = sp.connect(idp, { requiredSignature: "assertion" });
+          refused(await attempt({ signResponse: true, signAssertion: false }, strict), "saml_unsigned");
+          accepted(await attempt({}, strict));
+        });
+
+        it("both: refuses either signature alone", async () => {
+          const strict = sp.connect(idp, { requiredSignature: "both" });
+          refused(await attempt({}, strict), "saml_unsigned");
+          refused(await attempt({ signResponse: true, signAssertion: false }, strict), "saml_unsigned");
+          accepted(await attempt({ signResponse: true }, strict));
         });
       });
     });
@@ -463,6 +537,50 @@ for (const target of await databaseTargets()) {
         const profile = accepted(await attempt({ nameIdFormat: NAMEID.email, nameId: "erin@example.com" }));
         assert.equal(profile.email, "erin@example.com");
         assert.equal(profile.subject, "erin@example.com");
+        assert.equal((profile.raw as Record<string, unknown>).emailFrom, "NameID");
+      });
+
+      it("takes the email from an unspecified (or format-less) NameID only when it holds an address, and prefers the attribute", async () => {
+        assert.equal(accepted(await attempt({ nameIdFormat: NAMEID.unspecified, nameId: "fay@example.com" })).email, "fay@example.com");
+        assert.equal(accepted(await attempt({ nameIdFormat: null, nameId: "gus@example.com" })).email, "gus@example.com");
+        assert.equal(accepted(await attempt({ nameIdFormat: NAMEID.unspecified, nameId: "00u-fay" })).email, null);
+        assert.equal(accepted(await attempt({ nameIdFormat: NAMEID.persistent, nameId: "hal@example.com" })).email, null, "a persistent id is no address");
+        const both = accepted(await attempt({ nameIdFormat: NAMEID.email, nameId: "ida@old.example", attributes: { email: "ida@example.com" } }));
+        assert.equal(both.email, "ida@example.com");
+        assert.equal(both.emailVerified, false, "a NameID address is no more verified than an attribute");
+      });
+
+      it("keeps every value of repeated Attribute elements (Keycloak's roles), and reads roles as groups", async () => {
+        const keycloak = sp.connect(idp, {}, "keycloak");
+        const profile = accepted(await attempt({
+          nameIdFormat: NAMEID.unspecified, nameId: "kc-user",
+          attributes: [["Role", "admin"], ["Role", "eng"], ["member", ["/staff", "/ops"]], ["Role", "eng"], ["Role", "viewer"]],
+        }, keycloak));
+        assert.deepEqual(profile.groups, ["/staff", "/ops", "admin", "eng", "viewer"]);
+        const roles = (profile.attributes as { name: string; values: string[]; usedAs: string[] }[]).find((a) => a.name === "Role");
+        assert.deepEqual(roles, { name: "Role", values: ["admin", "eng", "viewer"], usedAs: ["groups (roles)"] });
+      });
+
+      it("splits groups on the connection's delimiter (PingFederate's \"red,green,blue\")", async () => {
+        const ping = sp.connect(idp, {}, "pingfederate");
+        assert.deepEqual(accepted(await attempt({ attributes: { groups: ["red, green,blue", "green"] } }, ping)).groups, ["red", "green", "blue"]);
+        assert.deepEqual(accepted(await attempt({ attributes: { groups: "red,green" } })).groups, ["red,green"], "no delimiter: values as sent");
+      });
+
+      it("reads an attribute value whole when a comment was injected into it after signing", async () => {
+        const profile = accepted(await attempt({
+          attributes: { groups: "staff.evil" }, tamper: (xml) => xml.replace(">staff.evil<", ">staff<!---->.evil<"),
+        }));
+        assert.deepEqual(profile.groups, ["staff.evil"]);
+      });
+
+      it("lists every attribute and value received, and what each is used as, for Test connection", async () => {
+        const profile = accepted(await attempt({ attributes: [["email", "jo@example.com"], ["groups", ["a", "b"]], ["department", "R&D"], ["groups", "c"]] }));
+        assert.deepEqual(profile.attributes, [
+          { name: "email", values: ["jo@example.com"], usedAs: ["email"] },
+          { name: "groups", values: ["a", "b", "c"], usedAs: ["groups"] },
+          { name: "department", values: ["R&D"], usedAs: [] },
+        ]);
       });
     });
 

@@ -66,6 +66,7 @@ export function signingKey(name: string): SigningKey {
 
 export const NAMEID = {
   persistent: "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+  unspecified: "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
   transient: "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
   email: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
 };
@@ -89,8 +90,12 @@ export interface ResponseOptions {
   /** Overrides the SubjectConfirmationData InResponseTo (null: none) without touching the Response's. */
   subjectInResponseTo?: string | null;
   nameId?: string;
-  nameIdFormat?: string;
-  attributes?: Record<string, string | string[]>;
+  /** null: a NameID without a Format attribute. */
+  nameIdFormat?: string | null;
+  /** A record, or a list of [name, values] where a name may repeat: one Attribute element per entry (Keycloak's roles). */
+  attributes?: Record<string, string | string[]> | [string, string | string[]][];
+  /** The Attribute elements' NameFormat (Keycloak's X500 mappers use the uri format). */
+  attributeNameFormat?: string;
   /** The assertion's Issuer; the Response's too unless `responseIssuer` says otherwise (null: none). */
   issuer?: string;
   responseIssuer?: string | null;
@@ -105,11 +110,15 @@ export interface ResponseOptions {
   signResponse?: boolean;
   /** Signs with this key instead of the IdP's first one. */
   key?: SigningKey;
+  /** Signs the Response with this key (default: `key`): an attacker's signature around a validly signed assertion. */
+  responseKey?: SigningKey;
   /** Put the signing certificate in the signature's KeyInfo (default true). */
   keyInfo?: boolean;
   algorithm?: keyof typeof ALGORITHMS;
   /** Encrypts the (signed) assertion to an SP certificate, before the Response is signed. */
   encrypt?: EncryptionShape;
+  /** Edits the signed assertion before it is encrypted (a broken signature that only decryption reveals). */
+  tamperAssertion?: (xml: string) => string;
   /** Edits the assertion XML before it is signed (to build odd but validly signed assertions). */
   editAssertion?: (xml: string) => string;
   /** Edits the finished document after signing (tampering, wrapping, comment injection, DTDs). */
@@ -156,12 +165,14 @@ export class TestIdp {
     const responseIssuer = o.responseIssuer === undefined ? issuer : o.responseIssuer;
     const subjectInResponseTo = o.subjectInResponseTo === undefined ? o.inResponseTo : o.subjectInResponseTo;
     const notOnOrAfter = at(o.notOnOrAfter ?? 300);
-    const attributes = Object.entries(o.attributes ?? {}).map(([name, values]) =>
-      `<saml:Attribute Name="${esc(name)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified">${
+    const entries = Array.isArray(o.attributes) ? o.attributes : Object.entries(o.attributes ?? {});
+    const nameFormat = o.attributeNameFormat ?? "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified";
+    const attributes = entries.map(([name, values]) =>
+      `<saml:Attribute Name="${esc(name)}" NameFormat="${esc(nameFormat)}">${
         [values].flat().map((v) => `<saml:AttributeValue xsi:type="xs:string">${esc(v)}</saml:AttributeValue>`).join("")}</saml:Attribute>`).join("");
     let assertion = `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="_${randomUUID()}" Version="2.0" IssueInstant="${at(0)}">` +
       `<saml:Issuer>${esc(issuer)}</saml:Issuer>` +
-      `<saml:Subject><saml:NameID Format="${esc(o.nameIdFormat ?? NAMEID.persistent)}">${esc(o.nameId ?? "00u1abcd")}</saml:NameID>` +
+      `<saml:Subject><saml:NameID${attr("Format", o.nameIdFormat === undefined ? NAMEID.persistent : o.nameIdFormat)}>${esc(o.nameId ?? "00u1abcd")}</saml:NameID>` +
       `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${
         attr("InResponseTo", subjectInResponseTo)} NotOnOrAfter="${notOnOrAfter}" Recipient="${esc(o.recipient ?? o.acsUrl)}"/></saml:SubjectConfirmation></saml:Subject>` +
       `<saml:Conditions NotBefore="${at(o.notBefore ?? -30)}" NotOnOrAfter="${notOnOrAfter}"><saml:AudienceRestriction><saml:Audience>${esc(o.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
@@ -175,13 +186,13 @@ export class TestIdp {
       `<samlp:Status><samlp:StatusCode Value="${esc(o.status ?? "urn:oasis:names:tc:SAML:2.0:status:Success")}"/></samlp:Status>` +
       assertion + `</samlp:Response>`;
     const key = o.key ?? this.keys[0];
-    const sign = (target: "Assertion" | "Response") => { xml = signXml(xml, target, key, o.algorithm ?? "sha256", o.keyInfo ?? true); };
-    if (o.signAssertion ?? true) sign("Assertion");
+    const sign = (target: "Assertion" | "Response", by: SigningKey) => { xml = signXml(xml, target, by, o.algorithm ?? "sha256", o.keyInfo ?? true); };
+    if (o.signAssertion ?? true) sign("Assertion", key);
     if (o.encrypt) {
       const shape = o.encrypt;
-      xml = xml.replace(/<saml:Assertion [\s\S]*<\/saml:Assertion>/, (signed) => encryptAssertion(signed, shape));
+      xml = xml.replace(/<saml:Assertion [\s\S]*<\/saml:Assertion>/, (signed) => encryptAssertion(o.tamperAssertion?.(signed) ?? signed, shape));
     }
-    if (o.signResponse) sign("Response");
+    if (o.signResponse) sign("Response", o.responseKey ?? key);
     return o.tamper ? o.tamper(xml) : xml;
   }
 }
@@ -312,6 +323,14 @@ export class CookieJarClient {
 
   async crossSitePost(url: string, form: Record<string, string>): Promise<globalThis.Response> {
     return this.keep(await fetch(url, { method: "POST", redirect: "manual", body: new URLSearchParams(form) }));
+  }
+
+  /** A same-site JSON POST (the console's API calls), keeping the cookies it sets. */
+  async postJson(url: string, body: unknown): Promise<globalThis.Response> {
+    return this.keep(await fetch(url, {
+      method: "POST", redirect: "manual", body: JSON.stringify(body),
+      headers: { cookie: this.cookieHeader(), "content-type": "application/json", origin: new URL(url).origin },
+    }));
   }
 
   private cookieHeader(): string {

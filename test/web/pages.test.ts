@@ -135,6 +135,16 @@ for (const target of await databaseTargets()) {
       assert.match(text(promoteAgain.text), /no next SP key to promote/);
       assert.equal((await admin.post(page(`/connections/${id}`), { name: "Entra", loginPath: "acmeentra", signAuthnRequests: "yes" })).status, 303);
       assert.equal((await getConnection(app.db, app.secretKey, app.orgA, id))?.saml?.signAuthnRequests, true);
+      assert.doesNotMatch(text(wizard.text), /SHA-1 allowed/);
+      const weak = await admin.post(page(`/connections/${id}`), {
+        name: "Entra", loginPath: "acmeentra", allowSha1: "yes", groupsDelimiter: ";", requiredSignature: "both", attrRoles: "roles",
+      });
+      assert.equal(weak.status, 303, weak.text);
+      const saml = (await getConnection(app.db, app.secretKey, app.orgA, id))!.saml!;
+      assert.deepEqual([saml.allowSha1, saml.groupsDelimiter, saml.requiredSignature, saml.attributes.roles], [true, ";", "both", "roles"]);
+      assert.match(text((await admin.get(page(`/connections/${id}`))).text), /SHA-1 allowed: weak/, "the console flags a connection that accepts SHA-1");
+      assert.equal((await admin.post(page(`/connections/${id}`), { name: "Entra", loginPath: "acmeentra", groupsDelimiter: "" })).status, 303);
+      assert.equal((await getConnection(app.db, app.secretKey, app.orgA, id))!.saml!.groupsDelimiter, null);
       const second = await admin.post(page(`/connections/${id}/enable`));
       assert.equal(second.status, 409, "one enabled connection at a time");
       assert.match(text(second.text), /disable it first/);

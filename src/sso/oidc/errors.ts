@@ -7,8 +7,8 @@ export type OidcStage = "discovery" | "callback" | "userinfo";
 
 /**
  * The one place where openid-client's (and oauth4webapi's) errors become SsoErrors with stable reasons:
- * `oidc_discovery`, `oidc_state`, `oidc_issuer`, `oidc_nonce`, `oidc_id_token`, `oidc_pkce`, `oidc_idp_error`,
- * `oidc_token_exchange` and `oidc_userinfo`. The detail names the failed check for the log, never a token.
+ * `oidc_discovery`, `oidc_state`, `oidc_issuer`, `oidc_nonce`, `oidc_id_token`, `oidc_pkce`, `oidc_invalid_grant`,
+ * `oidc_idp_error`, `oidc_token_exchange` and `oidc_userinfo`. The detail names the failed check for the log, never a token.
  */
 export function oidcError(err: unknown, stage: OidcStage, connection: ConnectionRecord): SsoError {
   if (err instanceof SsoError) return err;
@@ -47,8 +47,12 @@ function callbackError(err: unknown, detail: Record<string, unknown>): SsoError 
   if (err instanceof client.ResponseBodyError) {
     // invalid_grant covers expired, used and PKCE-failed codes alike; IdPs that name the verifier in the
     // description (Okta, Entra AADSTS501481, Keycloak, Google, Auth0) let us say which.
-    if (err.error === "invalid_grant" && /pkce|code[_ ]?verifier/i.test(err.error_description ?? "")) {
-      return rejectedResponse("oidc_pkce", detail);
+    if (err.error === "invalid_grant") {
+      if (/pkce|code[_ ]?verifier/i.test(err.error_description ?? "")) return rejectedResponse("oidc_pkce", detail);
+      // The code this browser brought back (replayed, expired or altered), not the connection's client: a 4xx, and
+      // the fix is a fresh login, not the client secret.
+      return new SsoError("oidc_invalid_grant", "Your identity provider did not accept this login's code: it was already used, " +
+        "expired or altered. Start the login again from your organization's login page.", 400, detail);
     }
     return tokenExchangeFailed(detail);
   }

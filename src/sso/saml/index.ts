@@ -5,6 +5,7 @@ import {
   MultiSamlStrategy, SAML, ValidateInResponseTo, type PassportSamlConfig, type Profile, type VerifiedCallback,
 } from "@node-saml/passport-saml";
 import type { ConnectionRecord, SamlSettings } from "../../identity/connections.js";
+import type { SpKey } from "../../identity/saml-key-material.js";
 import { rejectedResponse, SsoError } from "../errors.js";
 import { ssoPaths, type FinishLogin, type LoginIntent, type SsoDeps, type SsoProtocol } from "../protocol.js";
 import { installDecryptor } from "./decryption.js";
@@ -13,6 +14,7 @@ import { sendAutoPostForm } from "./post-binding.js";
 import { idpProfileOf } from "./profile.js";
 import { checkAssertion, inspectResponse, samlRefusal, type Expected } from "./response.js";
 import { spMetadataXml } from "./sp-metadata.js";
+import { wantedSignatures, type SignatureFacts } from "./signatures.js";
 import { recordAssertion, REQUEST_TTL_MS, requestIdCache, stashPostedResponse, takePostedResponse, type PostedResponse } from "./transactions.js";
 
 /**
@@ -68,6 +70,8 @@ interface SamlCall {
   requestId?: string;
   /** The SP key that opened the response's EncryptedAssertion at the ACS. */
   decryptionKeyId?: string | null;
+  /** For a response to validate: the signatures it carries, every one of which node-saml must then verify. */
+  signed?: SignatureFacts;
 }
 
 /** Whether this connection's AuthnRequests are signed: the IdP's metadata asks, or the admin does. */
@@ -79,15 +83,12 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
   const calls = new WeakMap<object, SamlCall>();
   installDecryptor();
 
-  const samlConfig = ({ connection, validateInResponseTo, requestId, decryptionKeyId }: SamlCall): PassportSamlConfig => {
+  const samlConfig = ({ connection, validateInResponseTo, requestId, decryptionKeyId, signed }: SamlCall): PassportSamlConfig => {
     const { saml } = connection;
     const urls = spUrls(deps.baseUrl, connection.id);
     const keys = saml.spKeys ?? [];
     const signingKey = signsAuthnRequests(saml) ? keys.find((k) => k.state === "current") : undefined;
-    const decryptionKey = decryptionKeyId ? keys.find((k) => k.id === decryptionKeyId) : undefined;
-    if (decryptionKeyId && !decryptionKey) {
-      throw rejectedResponse("saml_decryption", { check: "the SP key that decrypted the response at the ACS still exists (was a key promoted meanwhile?)" });
-    }
+    const decryptionKey = decryptionKeyId ? decryptionKeyOf(saml, decryptionKeyId) : undefined;
     const post = saml.idpSsoBinding === "HTTP-POST";
     return {
       issuer: urls.entityId,
@@ -98,9 +99,8 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
       idpCert: saml.idpCertificates,
       identifierFormat: saml.nameIdFormat,
       disableRequestedAuthnContext: saml.disableRequestedAuthnContext,
-      wantAuthnResponseSigned: saml.wantResponseSigned,
-      // A signed Response covers its assertion; without one, the assertion must carry its own signature.
-      wantAssertionsSigned: !saml.wantResponseSigned,
+      // Every signature the response carries, and those the connection requires, must verify.
+      ...wantedSignatures(signed ?? { response: false, assertion: false }, saml.requiredSignature),
       signatureAlgorithm: "sha256",
       digestAlgorithm: "sha256",
       acceptedClockSkewMs: clockSkewMs,
@@ -160,7 +160,8 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
   const expectedOf = (connection: SamlConnection): Expected => ({
     idpEntityId: connection.saml.idpEntityId,
     acsUrl: spUrls(deps.baseUrl, connection.id).acs,
-    wantResponseSigned: connection.saml.wantResponseSigned,
+    requiredSignature: connection.saml.requiredSignature,
+    allowSha1: connection.saml.allowSha1,
     spKeys: connection.saml.spKeys ?? [],
   });
 
@@ -197,10 +198,15 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
         const login = takeLogin(req, posted.relayState, connection.id);
         answeredLogin(login, posted, connection.saml);
 
+        // Inspected again with the connection as it is now: which signatures node-saml must verify, the decrypted
+        // assertion's own among them (node-saml checks it only when told to, or when the Response carries no valid
+        // signature). Decrypted with the key node-saml is given, so that both read the same assertion.
+        const spKeys = posted.decryptionKeyId ? [decryptionKeyOf(connection.saml, posted.decryptionKeyId)] : [];
+        const { signatures } = inspectResponse(posted.samlResponse, { ...expectedOf(connection), spKeys });
         // The strategy reads a posted response from the body; here it comes from the stash.
         req.body = { SAMLResponse: posted.samlResponse };
         const validateInResponseTo = login ? ValidateInResponseTo.always : ValidateInResponseTo.never;
-        const profile = await authenticate(req, res, { connection, validateInResponseTo, decryptionKeyId: posted.decryptionKeyId }).catch((err) => {
+        const profile = await authenticate(req, res, { connection, validateInResponseTo, decryptionKeyId: posted.decryptionKeyId, signed: signatures }).catch((err) => {
           throw samlRefusal(err);
         });
         if (!profile?.getAssertionXml) throw rejectedResponse("saml_invalid", { check: "node-saml returned the verified assertion" });
@@ -212,7 +218,7 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
         }
         // An IdP-initiated login lands on the home page: its RelayState is the IdP's to choose, not a checked path.
         const intent: LoginIntent = login ? { returnTo: login.returnTo, dryRun: login.dryRun } : { returnTo: "/", dryRun: false };
-        await finishLogin(req, res, connection, intent, idpProfileOf(profile, connection.saml));
+        await finishLogin(req, res, connection, intent, idpProfileOf(profile, connection.saml, signatures));
       }));
 
       router.get("/metadata", (_req, res) => {
@@ -220,11 +226,20 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
         const urls = spUrls(deps.baseUrl, id);
         res.type("application/xml").send(spMetadataXml({
           entityId: urls.entityId, acsUrl: urls.acs, nameIdFormat: saml.nameIdFormat, authnRequestsSigned: signsAuthnRequests(saml),
-          wantAssertionsSigned: !saml.wantResponseSigned, keys: saml.spKeys ?? [],
+          // Only what the connection requires: it accepts a signed Response as well otherwise.
+          wantAssertionsSigned: wantedSignatures({ response: false, assertion: false }, saml.requiredSignature).wantAssertionsSigned,
+          keys: saml.spKeys ?? [],
         }));
       });
     },
   };
+}
+
+/** The SP key that decrypted a response's assertion at the ACS, which /complete decrypts it with again. */
+function decryptionKeyOf(saml: SamlSettings, id: string): SpKey {
+  const key = saml.spKeys?.find((k) => k.id === id);
+  if (!key) throw rejectedResponse("saml_decryption", { check: "the SP key that decrypted the response at the ACS still exists (was a key promoted meanwhile?)" });
+  return key;
 }
 
 /** A route of one connection, whose refusals name the connection and its IdP in the log. */

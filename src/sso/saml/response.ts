@@ -1,6 +1,8 @@
+import type { RequiredSignature } from "../../identity/connections.js";
 import type { SpKey } from "../../identity/saml-key-material.js";
 import { rejectedResponse, SsoError } from "../errors.js";
 import { openEncryptedAssertion } from "./decryption.js";
+import { inspectSignatures, type SignatureFacts } from "./signatures.js";
 import { attributeOf, childElement, childElements, descendants, NS, parseXml, textOf, XmlDtdError } from "./xml.js";
 
 /**
@@ -14,25 +16,22 @@ export interface Expected {
   idpEntityId: string;
   /** This connection's ACS URL: the Recipient, and the Destination when present. */
   acsUrl: string;
-  wantResponseSigned: boolean;
+  requiredSignature: RequiredSignature;
+  allowSha1: boolean;
   /** The connection's SP keys: they decrypt an EncryptedAssertion. */
   spKeys: SpKey[];
 }
-
-/** What xml-crypto implements minus SHA-1 (collisions) and HMAC (a key the IdP would have to share). */
-const SIGNATURE_ALGORITHMS = new Set([
-  "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-  "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
-]);
-const DIGEST_ALGORITHMS = new Set(["http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2001/04/xmlenc#sha512"]);
 const SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success";
 const BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 
 /**
- * Refuses a posted Response that no signature could make acceptable; returns its (unsigned) InResponseTo, and which
- * SP key decrypted its assertion when it came encrypted.
+ * Refuses a posted Response that no signature could make acceptable; returns its (unsigned) InResponseTo, which
+ * SP key decrypted its assertion when it came encrypted, and which signatures it carries (each of them must then
+ * verify).
  */
-export function inspectResponse(samlResponse: string, expected: Expected): { inResponseTo: string | null; decryptionKeyId: string | null } {
+export function inspectResponse(samlResponse: string, expected: Expected): {
+  inResponseTo: string | null; decryptionKeyId: string | null; signatures: SignatureFacts;
+} {
   const response = responseElement(samlResponse);
   const status = childElement(response, NS.protocol, "Status");
   if (!status) throw rejectedResponse("saml_malformed", { check: "a Status in the Response" });
@@ -46,27 +45,14 @@ export function inspectResponse(samlResponse: string, expected: Expected): { inR
     });
   }
   const { assertion, decryptionKeyId } = usedAssertion(response, expected.spKeys);
-  const responseSigned = childElement(response, NS.dsig, "Signature") !== null;
-  const assertionSigned = childElement(assertion, NS.dsig, "Signature") !== null;
-  if (expected.wantResponseSigned ? !responseSigned : !assertionSigned) {
-    throw rejectedResponse("saml_unsigned", { check: expected.wantResponseSigned ? "the Response must be signed" : "the Assertion must be signed", responseSigned, assertionSigned });
-  }
-  // Signatures only (an EncryptedKey names an OAEP digest too); a decrypted assertion is a document of its own.
-  const signatures = [response, ...(assertion.ownerDocument === response.ownerDocument ? [] : [assertion])]
-    .flatMap((root) => descendants(root, NS.dsig, "Signature"));
-  for (const [element, allowed] of [["SignatureMethod", SIGNATURE_ALGORITHMS], ["DigestMethod", DIGEST_ALGORITHMS]] as const) {
-    for (const method of signatures.flatMap((signature) => descendants(signature, NS.dsig, element))) {
-      const algorithm = attributeOf(method, "Algorithm");
-      if (!algorithm || !allowed.has(algorithm)) throw rejectedResponse("saml_weak_algorithm", { element, algorithm });
-    }
-  }
+  const signatures = inspectSignatures(response, assertion, expected.requiredSignature, expected.allowSha1);
   const destination = attributeOf(response, "Destination");
   if (destination !== null && destination !== expected.acsUrl) {
     throw rejectedResponse("saml_destination", { destination, expected: expected.acsUrl });
   }
   const issuer = textOf(childElement(response, NS.assertion, "Issuer"));
   if (issuer !== null && issuer !== expected.idpEntityId) throw rejectedResponse("saml_issuer", { issuer, expected: expected.idpEntityId });
-  return { inResponseTo: attributeOf(response, "InResponseTo"), decryptionKeyId };
+  return { inResponseTo: attributeOf(response, "InResponseTo"), decryptionKeyId, signatures };
 }
 
 /**
