@@ -17,7 +17,7 @@ import { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 
 async function rollcall(): Promise<{ server: Server; close(): Promise<void> }> {
-  const [{ createApp }, { openDatabase }, { createLogger }, { connectRedis }] = await Promise.all([
+  const [{ createApp, listen }, { openDatabase }, { createLogger }, { connectRedis }] = await Promise.all([
     import("../src/app.js"), import("../src/db/database.js"), import("../src/logger.js"), import("../src/redis.js"),
   ]);
   const url = process.env.DATABASE_URL;
@@ -33,7 +33,7 @@ async function rollcall(): Promise<{ server: Server; close(): Promise<void> }> {
     scimPerMinute: Number(process.env.RATE_LIMIT_SCIM_PER_MINUTE ?? 1200), loginPerMinute: Number(process.env.RATE_LIMIT_LOGIN_PER_MINUTE ?? 30),
   };
   const app = createApp({ db, baseUrl: "http://127.0.0.1", logger, secretKey, redis, rateLimits });
-  const server = app.listen(0, "127.0.0.1");
+  const server = listen(app, 0, "127.0.0.1");
   return { server, close: () => { redis?.close(); return db.close(); } };
 }
 
