@@ -1,14 +1,14 @@
 /**
  * What every bench/ program shares: flags, a throw-away database, the app (or the hello-world) in a child process,
  * autocannon scenarios measured per response, the results table, and the app process's CPU and peak RSS.
- * Used by bench/scim.ts (`npm run bench`), bench/sync.ts (`npm run bench:sync`) and bench/scale.ts
- * (`npm run bench:scale`).
+ * Used by bench/scim.ts (`npm run bench`), bench/sync.ts (`npm run bench:sync`), bench/scale.ts
+ * (`npm run bench:scale`), bench/soak.ts (`npm run bench:soak`) and the others.
  */
 import autocannon from "autocannon";
 import { ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { Agent, request } from "node:http";
+import { Agent, IncomingHttpHeaders, request } from "node:http";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -143,15 +143,20 @@ export function cpuSeconds(pid: number | undefined): number | null {
   }
 }
 
-/** Peak resident set size of a process so far in MiB (Linux VmHWM), or null elsewhere. */
-export function peakRssMiB(pid: number | undefined): number | null {
+/** A memory figure of a process in MiB from Linux /proc/<pid>/status, or null elsewhere. */
+function statusMiB(pid: number | undefined, field: "VmHWM" | "VmRSS"): number | null {
   try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
     return kb === undefined ? null : Number(kb) / 1024;
   } catch {
     return null;
   }
 }
+
+/** Peak resident set size of a process so far in MiB (Linux VmHWM), or null elsewhere. */
+export const peakRssMiB = (pid: number | undefined) => statusMiB(pid, "VmHWM");
+/** Resident set size of a process now in MiB (Linux VmRSS), or null elsewhere. */
+export const rssMiB = (pid: number | undefined) => statusMiB(pid, "VmRSS");
 
 /** Busy CPU seconds of the whole machine so far (Linux /proc/stat), or null elsewhere. */
 export function machineBusySeconds(): number | null {
@@ -167,20 +172,24 @@ export function machineBusySeconds(): number | null {
 // ------------------------------------------------------------------------------------------------- single requests
 
 export interface Req { method: string; path: string; body?: string; headers: Record<string, string> }
-export interface Res { status: number; text: string; ms: number }
+export interface Res { status: number; text: string; ms: number; headers: IncomingHttpHeaders }
 
-/** One request on the given keep-alive agent (or a connection of its own), timed from send to the last byte. */
-export function send(port: number, { method, path, headers, body }: Req, agent: Agent | false = false): Promise<Res> {
+/**
+ * One request on the given keep-alive agent (or a connection of its own), timed from send to the last byte. With
+ * `timeoutMs`, a request whose socket stays idle that long fails (so that a long run always ends).
+ */
+export function send(port: number, { method, path, headers, body }: Req, agent: Agent | false = false, timeoutMs?: number): Promise<Res> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const length = body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(body)) };
     const req = request({ host: "127.0.0.1", port, method, path, headers: { ...headers, ...length }, agent }, (res) => {
       let text = "";
       res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk)).on("end", () => {
-        resolve({ status: res.statusCode ?? 0, text, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+        resolve({ status: res.statusCode ?? 0, text, ms: Number(process.hrtime.bigint() - started) / 1e6, headers: res.headers });
       });
     });
     req.on("error", reject);
+    if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.end(body);
   });
 }

@@ -5,6 +5,9 @@
  * listens on 127.0.0.1 on a free port and prints `{"port":N}` on one line. It exits when its standard input closes
  * (the bench ended or died) or on SIGTERM, going through process.exit so that `--cpu-prof` writes its profile.
  * Lines on its standard input are commands (see timeStatements), each answered with one JSON line.
+ * Replicas of one run (bench/soak.ts) share ROLLCALL_SECRET_KEY (base64), so that a cursor or session cookie one signed
+ * is good on every other; with REDIS_URL the rate limits (RATE_LIMIT_SCIM_PER_MINUTE, RATE_LIMIT_LOGIN_PER_MINUTE)
+ * are on and counted there, as src/server.ts does; without it nothing is rate-limited.
  */
 import express from "express";
 import { randomBytes } from "node:crypto";
@@ -14,17 +17,24 @@ import { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 
 async function rollcall(): Promise<{ server: Server; close(): Promise<void> }> {
-  const [{ createApp }, { openDatabase }, { createLogger }] = await Promise.all([
-    import("../src/app.js"), import("../src/db/database.js"), import("../src/logger.js"),
+  const [{ createApp, listen }, { openDatabase }, { createLogger }, { connectRedis }] = await Promise.all([
+    import("../src/app.js"), import("../src/db/database.js"), import("../src/logger.js"), import("../src/redis.js"),
   ]);
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is required");
   const db = await openDatabase({ url });
   if (process.env.BENCH_SQL_TIMING === "1" && db.dialect === "sqlite") timeStatements(db.dataSource.driver);
-  // One process, so a key of its own signs its SCIM cursors.
-  const app = createApp({ db, baseUrl: "http://127.0.0.1", logger: createLogger(process.env.LOG_LEVEL ?? "silent"), secretKey: randomBytes(32) });
-  const server = app.listen(0, "127.0.0.1");
-  return { server, close: () => db.close() };
+  const logger = createLogger(process.env.LOG_LEVEL ?? "silent");
+  // A single process may sign its cursors and sessions with a key of its own.
+  const secretKey = process.env.ROLLCALL_SECRET_KEY ? Buffer.from(process.env.ROLLCALL_SECRET_KEY, "base64") : randomBytes(32);
+  const redis = process.env.REDIS_URL ? connectRedis(process.env.REDIS_URL, logger, process.env.REDIS_KEY_PREFIX) : undefined;
+  await redis?.firstAttempt;
+  const rateLimits = redis && {
+    scimPerMinute: Number(process.env.RATE_LIMIT_SCIM_PER_MINUTE ?? 1200), loginPerMinute: Number(process.env.RATE_LIMIT_LOGIN_PER_MINUTE ?? 30),
+  };
+  const app = createApp({ db, baseUrl: "http://127.0.0.1", logger, secretKey, redis, rateLimits });
+  const server = listen(app, 0, "127.0.0.1");
+  return { server, close: () => { redis?.close(); return db.close(); } };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { AddressInfo } from "node:net";
-import { createApp } from "./app.js";
+import { createApp, listen } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { bootstrapOperator } from "./identity/admins.js";
@@ -51,7 +51,7 @@ async function main() {
   const metadataRefresh = setInterval(() => refreshSamlMetadata({ db, secretKey: config.secretKey, logger, allowInsecureIdp: config.allowInsecureIdp })
     .catch((err) => logger.warn({ err }, "SAML metadata refresh failed")), 3_600_000);
   metadataRefresh.unref();
-  const server = app.listen(config.port, config.host);
+  const server = listen(app, config.port, config.host);
   await once(server, "listening");
   if (token) {
     // Printed once, on the first start of an empty database: the token is stored only as a hash.

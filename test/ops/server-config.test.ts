@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -31,6 +32,24 @@ describe("the real server takes the operations settings from its environment", (
       assert.match(await metrics.text(), /^scim_operations_total\{idp="generic",operation="Users\.list",status="429"\} 1$/m);
       assert.equal(await stopServer(server.child), 0);
       assert.deepEqual(server.errors, []);
+    } finally {
+      await stopServer(server.child);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps an idle connection open longer than a proxy in front keeps its own (60 s), not Node's 5 s", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rollcall-ops-"));
+    const server = await startServer({ DATABASE_URL: `sqlite:${join(dir, "db.sqlite")}` });
+    try {
+      // The server announces its idle timeout to keep-alive clients; node:http's Agent and proxies go by it.
+      const keepAlive = await new Promise<string | string[] | undefined>((resolve, reject) => {
+        get({ host: "127.0.0.1", port: server.port, path: "/healthz", headers: { Connection: "keep-alive" } }, (res) => {
+          res.resume().on("end", () => resolve(res.headers["keep-alive"]));
+        }).on("error", reject);
+      });
+      assert.equal(keepAlive, "timeout=65");
+      assert.equal(await stopServer(server.child), 0);
     } finally {
       await stopServer(server.child);
       rmSync(dir, { recursive: true, force: true });
