@@ -1,5 +1,6 @@
 import { NextFunction, Request, Response, Router } from "express";
 import { z } from "zod";
+import { unstorableCharacters } from "../identity/text.js";
 import { carriesBody, jsonBody } from "../json-body.js";
 import { adminOf, refuseCrossSite, resolveAdmin } from "./auth.js";
 import { openApiDocument } from "./openapi.js";
@@ -34,14 +35,14 @@ function* stringsIn(value: unknown): Generator<string> {
 }
 
 /**
- * Text that cannot be stored as it was sent is refused before any query sees it: U+0000 (PostgreSQL text refuses it)
- * and lone UTF-16 surrogates (SQLite would store a replacement character, so the answer would not be what was sent).
+ * Text that cannot be stored as it was sent (identity/text.ts: U+0000, lone UTF-16 surrogates) is refused before any
+ * query sees it, anywhere in the body.
  */
 function refuseUnstorableText(req: Request, _res: Response, next: NextFunction) {
   if (/%00/i.test(req.originalUrl)) throw new ApiProblem("bad_request", "The URL contains U+0000 (NUL), which no value can hold.");
   for (const text of stringsIn(req.body)) {
-    if (text.includes("\0")) throw new ApiProblem("bad_request", "The request contains U+0000 (NUL), which no value can hold.");
-    if (!text.isWellFormed()) throw new ApiProblem("bad_request", "The request contains a lone UTF-16 surrogate (e.g. \\ud800), which is not Unicode text.");
+    const problem = unstorableCharacters(text);
+    if (problem) throw new ApiProblem("bad_request", `A value in the request ${problem}, which no value can hold.`);
   }
   next();
 }

@@ -32,6 +32,11 @@ export const MAX_TEXT_LENGTH = 16_384;
  */
 export function unstorableText(value: string, max: number): string | null {
   if (value.length > max) return `is longer than ${max} characters`;
+  return unstorableCharacters(value);
+}
+
+/** Why a string's characters cannot be stored as sent (the length aside), or null if they can. */
+export function unstorableCharacters(value: string): string | null {
   if (value.includes("\0")) return "contains U+0000";
   if (!value.isWellFormed()) return "contains a lone UTF-16 surrogate (such as \\ud800), which is not Unicode text";
   return null;

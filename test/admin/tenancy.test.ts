@@ -43,6 +43,8 @@ for (const target of await databaseTargets()) {
       ["get", "/connections"], ["post", "/connections", { type: "oidc", name: "x", loginPath: "intruder", oidc: { issuerUrl: "https://x.example", clientId: "x", clientSecret: "x" } }],
       ["get", `/connections/${b.connection}`], ["patch", `/connections/${b.connection}`, { name: "Taken" }], ["delete", `/connections/${b.connection}`],
       ["post", `/connections/${b.connection}/enable`], ["post", `/connections/${b.connection}/disable`], ["get", `/connections/${b.connection}/test`],
+      ["post", `/connections/${b.connection}/sp-keys/next`], ["delete", `/connections/${b.connection}/sp-keys/next`],
+      ["post", `/connections/${b.connection}/sp-keys/promote`],
       ["get", "/scim-tokens"], ["post", "/scim-tokens", { name: "x" }], ["delete", `/scim-tokens/${b.scimToken}`],
       ["get", "/audit-events"], ["get", `/audit-events?userId=${b.user}`],
       ["get", "/setup-links"], ["post", "/setup-links", { name: "x" }], ["delete", `/setup-links/${b.setupLink}`],
