@@ -5,6 +5,9 @@ import { Connection } from "./Connection.js";
 import { ExternalIdentity } from "./ExternalIdentity.js";
 import { Group } from "./Group.js";
 import { GroupMember } from "./GroupMember.js";
+import { OpClient } from "./OpClient.js";
+import { OpRecord } from "./OpRecord.js";
+import { OpSigningKey } from "./OpSigningKey.js";
 import { Organization } from "./Organization.js";
 import { ScimToken } from "./ScimToken.js";
 import { Session } from "./Session.js";
@@ -17,10 +20,10 @@ import { User } from "./User.js";
 import { UserValue } from "./UserValue.js";
 
 export {
-  AdminAccount, ApiToken, AuditEvent, Connection, ExternalIdentity, Group, GroupMember, Organization, ScimToken, Session,
-  SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership, User, UserValue,
+  AdminAccount, ApiToken, AuditEvent, Connection, ExternalIdentity, Group, GroupMember, OpClient, OpRecord, OpSigningKey,
+  Organization, ScimToken, Session, SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership, User, UserValue,
 };
 export const entities = [
   Organization, ScimToken, User, UserValue, Group, GroupMember, AuditEvent, Team, TeamMapping, TeamMembership,
-  Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink,
+  Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink, OpClient, OpSigningKey, OpRecord,
 ];

@@ -2,6 +2,7 @@ import { EntityManager } from "typeorm";
 import { Session } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { sql } from "../db/sql.js";
+import { endOpRecordsOfUser, purgeExpiredOpRecords } from "./op-records.js";
 import { timestamp } from "./text.js";
 
 /**
@@ -63,8 +64,12 @@ export async function destroySession(db: Database, sid: string): Promise<void> {
   await sql(db.dataSource.manager, "DELETE FROM sessions WHERE sid = :sid", { sid });
 }
 
-/** Ends every session of a user, in the caller's transaction (deactivation, deletion, refused login). */
+/**
+ * Ends every session of a user, in the caller's transaction (deactivation, deletion, refused login): its browser
+ * sessions and its sessions, codes and tokens at apps that sign in through Rollcall's OpenID Provider.
+ */
 export async function endSessionsOfUser(em: EntityManager, organizationId: string, userId: string): Promise<number> {
+  await endOpRecordsOfUser(em, userId);
   const ended = await em.delete(Session, { organizationId, userId, principalType: "user" });
   return ended.affected ?? 0;
 }
@@ -73,6 +78,7 @@ export async function purgeExpiredSessions(db: Database): Promise<number> {
   const purged = await db.dataSource.manager.createQueryBuilder().delete().from(Session)
     .where("expires_at <= :now", { now: timestamp() }).execute();
   await sql(db.dataSource.manager, "DELETE FROM sso_transactions WHERE expires_at <= :now", { now: timestamp() });
+  await purgeExpiredOpRecords(db.dataSource.manager);
   return purged.affected ?? 0;
 }
 
