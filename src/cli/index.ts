@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { adminCommands } from "./admins.js";
+import { appCommands } from "./apps.js";
 import { auditCommand } from "./audit.js";
 import { connectionCommands } from "./connections.js";
 import { failure } from "./context.js";
@@ -15,7 +16,7 @@ import { teamCommands } from "./teams.js";
  */
 export function cli(): Command {
   const program = new Command("rollcall").description("Rollcall operator commands (database from DATABASE_URL)");
-  for (const commands of [organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, teamCommands, setupLinkCommands]) {
+  for (const commands of [organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, teamCommands, setupLinkCommands, appCommands]) {
     commands(program);
   }
   return program;
