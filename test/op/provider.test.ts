@@ -9,6 +9,7 @@ import { createOpClient } from "../../src/identity/op-clients.js";
 import { createOrganization } from "../../src/identity/organizations.js";
 import { createScimToken } from "../../src/identity/scim-tokens.js";
 import { createTeam, replaceTeamMappings } from "../../src/identity/teams.js";
+import { identityClaimsSchema } from "../../src/op/claims.js";
 import { IDENTITY_JWT_TYPE, identityAudience } from "../../src/op/identity-header.js";
 import { RunningApp, startAppOn } from "../support/app-server.js";
 import { databaseTargets } from "../support/databases.js";
@@ -35,13 +36,15 @@ for (const target of await databaseTargets()) {
     /** The app as openid-client sees it: open to every organization, with refresh tokens. */
     let config: client.Configuration;
     let clientId: string;
+    const connectionOf = (slug: string) => connectionIds[slug];
+    const connectionIds: Record<string, string> = {};
 
     before(async () => {
       const created = await target.create();
       drop = created.drop;
       db = await openDatabase({ url: created.url });
       app = await startAppOn(db, { secretKey: key, allowInsecureIdp: true });
-      const connections = [];
+      const connections: { id: string; organizationId: string }[] = [];
       for (const [slug, group, team] of [["acme", "eng", "Engineering"], ["globex", "sales", "Sales"]]) {
         const org = await createOrganization(db, { slug, name: slug }, system);
         orgs[slug] = org;
@@ -49,6 +52,7 @@ for (const target of await databaseTargets()) {
           type: "oidc", name: `${slug} IdP`, loginPath: slug, preset: "generic",
           oidc: { issuerUrl: "http://127.0.0.1:9/", ...IDP_CLIENT, scopes: ["openid", "email", "profile", "groups"], claimMappings: { name: "name", email: "email", groups: "groups" } },
         }, system));
+        connectionIds[slug] = connections.at(-1)!.id;
         await replaceTeamMappings(db, org.id, (await createTeam(db, org.id, { name: team, roles: [`${group}-role`] }, system)).id, [{ idpGroup: group }], system);
       }
       scimToken = (await createScimToken(db, orgs.acme.id, { name: "idp" }, system)).token;
@@ -116,6 +120,13 @@ for (const target of await databaseTargets()) {
       return { tokens, hops, started, callback };
     }
 
+    it("documents the claims as the IdentityClaims JSON Schema of the OpenAPI document", async () => {
+      const openapi = await (await fetch(`${app.origin}/api/v1/openapi.json`)).json();
+      const schema = openapi.components.schemas.IdentityClaims;
+      assert.deepEqual(schema.required.sort(), ["groups", "org_id", "org_slug", "roles", "sub", "teams"]);
+      assert.ok(schema.properties.email_verified);
+    });
+
     it("publishes discovery with BASE_URL as issuer, S256 PKCE, ES256 and RS256 keys at jwks_uri", async () => {
       const metadata = config.serverMetadata();
       assert.equal(metadata.issuer, app.origin);
@@ -145,7 +156,9 @@ for (const target of await databaseTargets()) {
       assert.equal(claims.email_verified, false);
       assert.equal(claims.given_name, "Ada");
       assert.match(String(claims.idp), /^[0-9a-f-]{36}$/);
+      identityClaimsSchema.parse(claims);
       const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+      identityClaimsSchema.parse(userinfo);
       assert.equal(userinfo.sub, claims.sub);
       assert.equal(userinfo.org_slug, "acme");
       assert.deepEqual(userinfo.teams, ["Engineering"]);
@@ -194,6 +207,9 @@ for (const target of await databaseTargets()) {
     it("routes by login_hint's domain or connection=, and asks when the app names no organization", async () => {
       const byHint = await signIn(new Browser(), "ada", { login_hint: "ada@acme.example" });
       assert.equal(byHint.tokens.claims()!.org_slug, "acme");
+      const byConnection = await signIn(new Browser(), "gus", { connection: connectionOf("globex") });
+      assert.equal(byConnection.tokens.claims()!.org_slug, "globex");
+      assert.equal(byConnection.tokens.claims()!.idp, connectionOf("globex"));
       const asked = await authorization({});
       const browser = new Browser();
       const res = await browser.get(asked.url);
@@ -280,6 +296,7 @@ for (const target of await databaseTargets()) {
       assert.equal(payload.sub, res.headers.get("x-rollcall-user-id"));
       assert.ok(payload.exp! - payload.iat! <= 60);
       assert.equal(decodeProtectedHeader(jwt).typ, IDENTITY_JWT_TYPE);
+      identityClaimsSchema.parse(payload);
     });
   });
 }
