@@ -2,6 +2,7 @@ import { AdminAccount } from "./AdminAccount.js";
 import { ApiToken } from "./ApiToken.js";
 import { AuditEvent } from "./AuditEvent.js";
 import { Connection } from "./Connection.js";
+import { Event, EventConsumer } from "./Event.js";
 import { ExternalIdentity } from "./ExternalIdentity.js";
 import { Group } from "./Group.js";
 import { GroupMember } from "./GroupMember.js";
@@ -20,10 +21,12 @@ import { User } from "./User.js";
 import { UserValue } from "./UserValue.js";
 
 export {
-  AdminAccount, ApiToken, AuditEvent, Connection, ExternalIdentity, Group, GroupMember, OpClient, OpRecord, OpSigningKey,
-  Organization, ScimToken, Session, SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership, User, UserValue,
+  AdminAccount, ApiToken, AuditEvent, Connection, Event, EventConsumer, ExternalIdentity, Group, GroupMember, OpClient,
+  OpRecord, OpSigningKey, Organization, ScimToken, Session, SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership,
+  User, UserValue,
 };
 export const entities = [
   Organization, ScimToken, User, UserValue, Group, GroupMember, AuditEvent, Team, TeamMapping, TeamMembership,
-  Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink, OpClient, OpSigningKey, OpRecord,
+  Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink, Event, EventConsumer,
+  OpClient, OpSigningKey, OpRecord,
 ];

@@ -1,4 +1,5 @@
 import { EntityManager } from "typeorm";
+import { OpRecord } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { sql } from "../db/sql.js";
 import { timestamp } from "./text.js";
@@ -51,8 +52,8 @@ export async function destroyOpRecordsOfGrant(db: Database, grantId: string): Pr
  * Every OP session, grant, code and token of a user, in the caller's transaction (deactivation, deletion, sessions
  * ended by an admin): apps' refresh tokens, userinfo and introspection refuse the user from that commit on.
  */
-export async function endOpRecordsOfUser(em: EntityManager, userId: string): Promise<void> {
-  await sql(em, "DELETE FROM op_records WHERE account_id = :userId", { userId });
+export async function endOpRecordsOfUser(em: EntityManager, userId: string): Promise<number> {
+  return (await em.delete(OpRecord, { accountId: userId })).affected ?? 0;
 }
 
 export async function purgeExpiredOpRecords(em: EntityManager): Promise<void> {
