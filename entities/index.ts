@@ -7,6 +7,7 @@ import { ExternalIdentity } from "./ExternalIdentity.js";
 import { Group } from "./Group.js";
 import { GroupMember } from "./GroupMember.js";
 import { OpClient } from "./OpClient.js";
+import { OpLogoutDelivery } from "./OpLogoutDelivery.js";
 import { OpRecord } from "./OpRecord.js";
 import { OpSigningKey } from "./OpSigningKey.js";
 import { Organization } from "./Organization.js";
@@ -22,11 +23,11 @@ import { UserValue } from "./UserValue.js";
 
 export {
   AdminAccount, ApiToken, AuditEvent, Connection, Event, EventConsumer, ExternalIdentity, Group, GroupMember, OpClient,
-  OpRecord, OpSigningKey, Organization, ScimToken, Session, SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership,
+  OpLogoutDelivery, OpRecord, OpSigningKey, Organization, ScimToken, Session, SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership,
   User, UserValue,
 };
 export const entities = [
   Organization, ScimToken, User, UserValue, Group, GroupMember, AuditEvent, Team, TeamMapping, TeamMembership,
   Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink, Event, EventConsumer,
-  OpClient, OpSigningKey, OpRecord,
+  OpClient, OpSigningKey, OpRecord, OpLogoutDelivery,
 ];

@@ -10,6 +10,8 @@ import { purgeExpiredSessions } from "./identity/sessions.js";
 import { createLogger } from "./logger.js";
 import { connectRedis } from "./redis.js";
 import { SCIM_PREFIX } from "./scim/context.js";
+import { startBackchannelLogout } from "./op/backchannel-logout.js";
+import { SigningKeys } from "./op/keys.js";
 import { refreshSamlMetadata } from "./sso/saml/refresh.js";
 
 async function main() {
@@ -51,6 +53,10 @@ async function main() {
   const metadataRefresh = setInterval(() => refreshSamlMetadata({ db, secretKey: config.secretKey, logger, allowInsecureIdp: config.allowInsecureIdp })
     .catch((err) => logger.warn({ err }, "SAML metadata refresh failed")), 3_600_000);
   metadataRefresh.unref();
+  // Logout tokens to apps (OIDC back-channel logout) for users deactivated, deleted or signed out by an admin.
+  const stopLogouts = startBackchannelLogout({
+    db, baseUrl: config.baseUrl, keys: new SigningKeys(db, config.secretKey), logger, allowInsecureIdp: config.allowInsecureIdp,
+  });
   const server = listen(app, config.port, config.host);
   await once(server, "listening");
   if (token) {
@@ -86,6 +92,7 @@ async function main() {
     logger.info({ signal }, "shutting down");
     clearInterval(purge);
     clearInterval(metadataRefresh);
+    stopLogouts();
     server.close(async () => {
       redis?.close();
       await db.close();

@@ -1,7 +1,7 @@
-import { importJWK, SignJWT } from "jose";
+import { SignJWT } from "jose";
 import { UserIdentity } from "../identity/access.js";
 import { identityClaims } from "./claims.js";
-import { OpenIdProvider } from "./provider.js";
+import { SigningKeys } from "./keys.js";
 
 /**
  * `X-Rollcall-Identity`: the forward-auth answer's identity as a compact JWT signed with the OpenID Provider's ES256
@@ -12,12 +12,10 @@ export const IDENTITY_JWT_TYPE = "rollcall-identity+jwt";
 export const IDENTITY_JWT_SECONDS = 60;
 export const identityAudience = (baseUrl: string) => `${baseUrl}/auth/verify`;
 
-export async function signedIdentity(op: OpenIdProvider, baseUrl: string, identity: UserIdentity): Promise<string> {
-  const { jwks } = await op.keys();
-  const jwk = jwks.find((k) => (k as { alg?: string }).alg === "ES256")!;
-  const key = await importJWK(jwk as Parameters<typeof importJWK>[0], "ES256");
+export async function signedIdentity(keys: SigningKeys, baseUrl: string, identity: UserIdentity): Promise<string> {
+  const { kid, key } = await keys.signing("ES256");
   return new SignJWT(identityClaims(identity))
-    .setProtectedHeader({ alg: "ES256", kid: (jwk as { kid: string }).kid, typ: IDENTITY_JWT_TYPE })
+    .setProtectedHeader({ alg: "ES256", kid, typ: IDENTITY_JWT_TYPE })
     .setIssuer(baseUrl).setAudience(identityAudience(baseUrl)).setIssuedAt().setExpirationTime(`${IDENTITY_JWT_SECONDS}s`)
     .sign(key);
 }

@@ -4,11 +4,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import * as oidcProvider from "oidc-provider";
 import { Database } from "../db/database.js";
 import { identityOf } from "../identity/access.js";
-import { ensureSigningKeys, KEY_RECHECK_MS, listSigningKeys, privateSigningJwks, publicationOrder } from "../identity/op-keys.js";
 import { secretDigest } from "../identity/bearer-secrets.js";
 import { html, Html, page } from "../web/html.js";
 import { logOut } from "../web-session.js";
 import { recordAdapter } from "./adapter.js";
+import { SigningKeys } from "./keys.js";
 import { CLAIMS_BY_SCOPE, identityClaims } from "./claims.js";
 
 /** The little of oidc-provider's API Rollcall uses. */
@@ -55,50 +55,17 @@ export interface ProviderDeps {
   trustProxy: boolean;
 }
 
-/** The published keys as this replica last read them, and the private JWKs in signing order. */
-interface KeySet {
-  fingerprint: string;
-  jwks: JsonWebKey[];
-}
-
 /**
- * Holds the oidc-provider instance built for the current signing keys. Keys are read from the database at most every
- * KEY_RECHECK_MS; when another replica rotated them, the provider is rebuilt (its records live in the database, so
- * flows in progress carry on).
+ * Holds the oidc-provider instance built for the current signing keys; when another replica rotated them, the
+ * provider is rebuilt (its records live in the database, so flows in progress carry on).
  */
 export class OpenIdProvider {
-  private keySet: Promise<KeySet> | null = null;
-  private checkedAt = 0;
   private built: { fingerprint: string; provider: Provider; handler: ReturnType<Provider["callback"]> } | null = null;
 
-  constructor(private readonly deps: ProviderDeps) {}
-
-  /** The current keys; the first key of each algorithm is the one that signs. */
-  async keys(): Promise<KeySet> {
-    if (!this.keySet || Date.now() - this.checkedAt > KEY_RECHECK_MS) {
-      this.checkedAt = Date.now();
-      const previous = this.keySet;
-      this.keySet = this.readKeys(previous);
-      this.keySet.catch(() => { this.keySet = previous; });
-    }
-    return this.keySet;
-  }
-
-  private async readKeys(previous: Promise<KeySet> | null): Promise<KeySet> {
-    let rows = await listSigningKeys(this.deps.db);
-    if (!rows.length) {
-      await ensureSigningKeys(this.deps.db, this.deps.secretKey);
-      rows = await listSigningKeys(this.deps.db);
-    }
-    const ordered = publicationOrder(rows);
-    const fingerprint = ordered.map((r) => r.kid).join(",");
-    const last = await previous?.catch(() => null);
-    if (last?.fingerprint === fingerprint) return last;
-    return { fingerprint, jwks: await privateSigningJwks(this.deps.db, this.deps.secretKey, ordered) };
-  }
+  constructor(private readonly deps: ProviderDeps, readonly keys: SigningKeys) {}
 
   async provider(): Promise<{ provider: Provider; handler: ReturnType<Provider["callback"]> }> {
-    const keys = await this.keys();
+    const keys = await this.keys.current();
     if (this.built?.fingerprint !== keys.fingerprint) {
       const provider = buildProvider(this.deps, keys.jwks);
       this.built = { fingerprint: keys.fingerprint, provider, handler: provider.callback() };

@@ -2,7 +2,7 @@ import { Request, Response, Router } from "express";
 import { Database } from "../db/database.js";
 import { identityOf, UserAccess, UserIdentity } from "../identity/access.js";
 import { signedIdentity } from "../op/identity-header.js";
-import { OpenIdProvider } from "../op/provider.js";
+import { SigningKeys } from "../op/keys.js";
 import { logOut } from "../web-session.js";
 
 /**
@@ -13,7 +13,7 @@ import { logOut } from "../web-session.js";
  * the page asked for (Traefik passes it to the browser) instead of either refusal. `GET /session` answers the same as
  * JSON for the app's front end.
  */
-export function sidecarRouter(deps: { db: Database; baseUrl: string; op: OpenIdProvider }): Router {
+export function sidecarRouter(deps: { db: Database; baseUrl: string; signingKeys: SigningKeys }): Router {
   const router = Router();
 
   router.get("/auth/verify", async (req, res) => {
@@ -21,7 +21,7 @@ export function sidecarRouter(deps: { db: Database; baseUrl: string; op: OpenIdP
     res.set("Cache-Control", "no-store");
     if (access && routeAdmits(req.query.org, access)) {
       setIdentityHeaders(res, access);
-      res.set(IDENTITY_HEADERS.signed, await signedIdentity(deps.op, deps.baseUrl, access));
+      res.set(IDENTITY_HEADERS.signed, await signedIdentity(deps.signingKeys, deps.baseUrl, access));
       return void res.status(200).end();
     }
     const loginPath = typeof req.query.login === "string" && /^[A-Za-z0-9]{1,64}$/.test(req.query.login) ? req.query.login : null;

@@ -43,9 +43,23 @@ export class OpenIdProvider1765100000000 implements MigrationInterface {
         { name: "idx_op_records_expires", columnNames: ["expires_at"] },
       ],
     }));
+
+    // Back-channel logout tokens to send, one row per app and user, retried until delivered or given up.
+    await q.createTable(new Table({
+      name: "op_logout_deliveries",
+      columns: [
+        { ...text("id", 36, false), isPrimary: true }, text("client_id", 64, false), text("user_id", 36, false),
+        text("organization_id", 36, false), text("event_id", 36, false), { name: "attempts", type: "integer" },
+        at("next_attempt_at"), at("created_at"), at("delivered_at", true), at("given_up_at", true), text("last_error", 500),
+      ],
+      indices: [
+        { name: "uq_op_logout_deliveries_event", columnNames: ["event_id", "client_id"], isUnique: true },
+        { name: "idx_op_logout_deliveries_due", columnNames: ["next_attempt_at"] },
+      ],
+    }));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ["op_records", "op_signing_keys", "op_clients"]) await q.dropTable(table);
+    for (const table of ["op_logout_deliveries", "op_records", "op_signing_keys", "op_clients"]) await q.dropTable(table);
   }
 }
