@@ -27,6 +27,7 @@ export interface Provider {
   Grant: new (init: { accountId: string; clientId: string }) => { addOIDCScope(scope: string): void; save(): Promise<string> };
   Client: { prototype: { compareClientSecret(this: { clientSecret?: string }, actual: string): boolean } };
   on(event: string, listener: (...args: never[]) => void): void;
+  use(middleware: (ctx: never, next: () => Promise<void>) => Promise<void>): void;
 }
 const { Provider: ProviderClass, interactionPolicy } = oidcProvider as {
   Provider: new (issuer: string, configuration: object) => Provider;
@@ -35,7 +36,7 @@ const { Provider: ProviderClass, interactionPolicy } = oidcProvider as {
     Check: (new (reason: string, description: string, check: (ctx: OidcContext) => unknown) => unknown) & { REQUEST_PROMPT: unknown; NO_NEED_TO_PROMPT: unknown };
   };
 };
-type OidcContext = { oidc: { result?: { login?: unknown } }; req: IncomingMessage; type: string; body: string };
+type OidcContext = { oidc: { result?: { login?: unknown } }; req: IncomingMessage; type: string; body: string; state: Record<string, unknown> };
 
 /** The provider's own endpoints, under /oidc; discovery stays where clients look for it. */
 export const OP_PREFIX = "/oidc";
@@ -138,11 +139,14 @@ function buildProvider(deps: ProviderDeps, jwks: JsonWebKey[]): Provider {
     const presented = Buffer.from(secretDigest(actual), "hex");
     return stored.length === presented.length && timingSafeEqual(stored, presented);
   };
-  // RP-initiated logout ends the Rollcall session too, so that the next sign-in asks the IdP again.
-  provider.on("end_session.success", ((ctx: OidcContext) => {
+  // RP-initiated logout ends the Rollcall session too, so that the next sign-in asks the IdP again: marked when the
+  // provider's logout succeeds, done before its answer leaves.
+  provider.on("end_session.success", ((ctx: OidcContext) => { ctx.state.endRollcallSession = true; }) as never);
+  provider.use(async (ctx: OidcContext, next: () => Promise<void>) => {
+    await next();
     const req = ctx.req as IncomingMessage & { session?: unknown };
-    if (req.session) void logOut(req as never).catch(() => undefined);
-  }) as never);
+    if (ctx.state.endRollcallSession && req.session) await logOut(req as Parameters<typeof logOut>[0]);
+  });
   return provider;
 }
 

@@ -24,6 +24,7 @@ const key = randomBytes(32);
 const IDP_CLIENT = { clientId: "rollcall", clientSecret: randomBytes(16).toString("hex") };
 /** The app's callback: never opened, the test stops at the redirect to it, as the browser would arrive. */
 const APP_CALLBACK = "http://127.0.0.1:1/auth/callback";
+const APP_LOGGED_OUT = "http://127.0.0.1:1/logged-out";
 
 for (const target of await databaseTargets()) {
   describe(`Rollcall as OpenID Provider (${target.name})`, { skip: target.skip }, () => {
@@ -67,7 +68,7 @@ for (const target of await databaseTargets()) {
         await updateConnection(db, key, c.organizationId, c.id, { oidc: { issuerUrl: idp.issuer } }, system);
         await setConnectionEnabled(db, key, c.organizationId, c.id, true, system);
       }
-      const registered = await createOpClient(db, { name: "Reports", redirectUris: [APP_CALLBACK], refreshTokens: true }, system);
+      const registered = await createOpClient(db, { name: "Reports", redirectUris: [APP_CALLBACK], postLogoutRedirectUris: [APP_LOGGED_OUT], refreshTokens: true }, system);
       clientId = registered.client.clientId;
       config = await client.discovery(new URL(app.origin), clientId, undefined, client.ClientSecretBasic(registered.secret!), { execute: [client.allowInsecureRequests] });
     });
@@ -277,6 +278,25 @@ for (const target of await databaseTargets()) {
         body: JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "active", value: true }] }),
       });
       assert.equal((await client.tokenIntrospection(config, refreshed.access_token)).active, false);
+    });
+
+    it("RP-initiated logout ends the Rollcall session too, and returns to the app's registered URI", async () => {
+      const browser = new Browser();
+      const { tokens } = await signIn(browser, "ada", { organization: "acme" });
+      const cookie = () => [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+      const rollcallSession = { headers: { cookie: `rc_session=${browser.cookies.get("rc_session")}` } };
+      assert.equal((await fetch(`${app.origin}/session`, rollcallSession)).status, 200);
+      const endSession = client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: APP_LOGGED_OUT });
+      const confirm = await browser.get(endSession);
+      assert.equal(confirm.status, 200);
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(await confirm.text())![1];
+      const done = await fetch(`${app.origin}/oidc/session/end/confirm`, {
+        method: "POST", redirect: "manual", headers: { cookie: cookie(), "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ xsrf, logout: "yes" }),
+      });
+      assert.equal(done.status, 303, await done.text());
+      assert.equal(done.headers.get("location"), APP_LOGGED_OUT);
+      assert.equal((await fetch(`${app.origin}/session`, rollcallSession)).status, 401, "the Rollcall session is gone");
     });
 
     it("forward auth adds X-Rollcall-Identity, a JWT with the ID token's claims an app verifies with jwks_uri", async () => {
