@@ -15,6 +15,10 @@ export function openIdProviderRouter(deps: { db: Database; secretKey: Buffer; op
   router.use(async (req, res, next) => {
     if (req.path !== DISCOVERY_PATH && !req.path.startsWith(`${OP_PREFIX}/`)) return next();
     const { handler } = await deps.op.provider();
+    // `response_mode=form_post` answers with a form posted to the app's redirect URI: helmet's `form-action 'self'`
+    // would stop the browser from sending it. The provider adds its inline script's hash to script-src itself.
+    const csp = res.getHeader("Content-Security-Policy");
+    if (typeof csp === "string") res.setHeader("Content-Security-Policy", csp.replace(/form-action [^;]*/, "form-action 'self' https: http:"));
     await handler(req, res);
   });
   router.use(loginErrorPage(deps));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose";
 import * as client from "openid-client";
 import { Database, openDatabase } from "../../src/db/database.js";
 import { createConnection, setConnectionEnabled, updateConnection } from "../../src/identity/connections.js";
@@ -245,6 +245,32 @@ for (const target of await databaseTargets()) {
       const { callback } = await toCallback(new Browser(), started.url);
       const tokens = await client.authorizationCodeGrant(limitedConfig, callback, { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce });
       assert.equal(tokens.claims()!.org_slug, "acme");
+    });
+
+    it("an app that authenticates with private_key_jwt signs in without a secret", async () => {
+      const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
+      const jwk = { ...await exportJWK(publicKey), kid: "app-key", alg: "ES256", use: "sig" };
+      const registered = await createOpClient(db, { name: "Keyed", authMethod: "private_key_jwt", jwks: { keys: [jwk] }, redirectUris: [APP_CALLBACK] }, system);
+      assert.equal(registered.secret, null);
+      const keyed = await client.discovery(new URL(app.origin), registered.client.clientId, undefined,
+        client.PrivateKeyJwt({ key: privateKey, kid: "app-key" }), { execute: [client.allowInsecureRequests] });
+      idp.setAccount("ada");
+      const started = await authorization({ organization: "acme" }, keyed);
+      const { callback } = await toCallback(new Browser(), started.url);
+      const tokens = await client.authorizationCodeGrant(keyed, callback, { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce });
+      assert.equal(tokens.claims()!.org_slug, "acme");
+    });
+
+    it("response_mode=form_post: the form to the app's callback is allowed by the page's CSP", async () => {
+      const browser = new Browser();
+      await signIn(browser, "ada", { organization: "acme" });
+      const started = await authorization({ organization: "acme", response_mode: "form_post" });
+      let res = await browser.get(started.url);
+      for (let hops = 0; res.status >= 300 && res.status < 400 && hops < 5; hops++) res = await browser.get(new URL(res.headers.get("location")!, started.url));
+      assert.equal(res.status, 200);
+      assert.ok((await res.text()).includes(`action="${APP_CALLBACK}"`));
+      assert.match(res.headers.get("content-security-policy")!, /form-action 'self' https: http:/);
+      assert.match(res.headers.get("content-security-policy")!, /script-src[^;]*'sha256-/);
     });
 
     it("a wrong client secret is refused at the token endpoint", async () => {
