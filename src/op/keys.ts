@@ -16,6 +16,8 @@ export interface KeySet {
 export class SigningKeys {
   private keySet: Promise<KeySet> | null = null;
   private checkedAt = 0;
+  /** Imported signing keys of the key set they came from (importing costs about as much as a signature). */
+  private imported = new WeakMap<KeySet, Map<SigningAlgorithm, Promise<{ kid: string; key: CryptoKey | Uint8Array }>>>();
 
   constructor(private readonly db: Database, private readonly secretKey: Buffer) {}
 
@@ -30,9 +32,17 @@ export class SigningKeys {
   }
 
   /** The key that signs with `alg` now, for tokens Rollcall signs itself (identity header, logout tokens). */
-  async signing(alg: SigningAlgorithm) {
-    const jwk = (await this.current()).jwks.find((k) => (k as { alg?: string }).alg === alg)!;
-    return { kid: (jwk as { kid: string }).kid, key: await importJWK(jwk as Parameters<typeof importJWK>[0], alg) };
+  async signing(alg: SigningAlgorithm): Promise<{ kid: string; key: CryptoKey | Uint8Array }> {
+    const set = await this.current();
+    let byAlg = this.imported.get(set);
+    if (!byAlg) this.imported.set(set, byAlg = new Map());
+    let signer = byAlg.get(alg);
+    if (!signer) {
+      const jwk = set.jwks.find((k) => (k as { alg?: string }).alg === alg)!;
+      signer = importJWK(jwk as Parameters<typeof importJWK>[0], alg).then((key) => ({ kid: (jwk as { kid: string }).kid, key }));
+      byAlg.set(alg, signer);
+    }
+    return signer;
   }
 
   private async read(previous: Promise<KeySet> | null): Promise<KeySet> {

@@ -142,7 +142,7 @@ for (const target of await databaseTargets()) {
 
     it("code + PKCE through the organization's IdP: the ID token and userinfo carry the org, teams and roles", async () => {
       const browser = new Browser();
-      const { tokens, hops } = await signIn(browser, "ada", { organization: "acme" });
+      const { tokens, hops, started, callback } = await signIn(browser, "ada", { organization: "acme" });
       assert.ok(hops.some((h) => h.startsWith(`${app.origin}/login/acme`)), "went through acme's SSO login");
       assert.ok(hops.some((h) => h.startsWith(idp.issuer)), "and its IdP");
       const claims = tokens.claims()!;
@@ -164,6 +164,11 @@ for (const target of await databaseTargets()) {
       assert.equal(userinfo.org_slug, "acme");
       assert.deepEqual(userinfo.teams, ["Engineering"]);
       assert.equal(userinfo.name, "Ada Lovelace");
+      // A code is used once; presenting it again also revokes what it gave (RFC 6749 §4.1.2).
+      await assert.rejects(client.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce,
+      }), oauthError("invalid_grant"));
+      await assert.rejects(client.fetchUserInfo(config, tokens.access_token, claims.sub), oauthError("invalid_token"));
     });
 
     it("the app's state and nonce are checked: a callback of another sign-in is refused by the app", async () => {
