@@ -87,6 +87,19 @@ for (const target of await databaseTargets()) {
       return (await res.json()).id;
     }
 
+    /**
+     * A pass once the outbox shows the change's events. On PostgreSQL the outbox hands out an event only when every
+     * transaction older than it has ended, in the whole cluster: another suite's open transaction on this shared server
+     * holds it back for a moment (docs/decisions.md). Waits for that, up to 30 s, and no longer than it takes.
+     */
+    async function passOnceQueued(now?: Date) {
+      for (let tries = 0; ; tries++) {
+        const pass = await backchannelLogoutPass(deps, now);
+        if (pass.queued > 0 || tries >= 120) return pass;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+
     /** Validates a logout token the way §2.6 asks a relying party to. */
     async function validLogoutToken(token: string) {
       const jwks = createRemoteJWKSet(new URL(`${app.origin}/oidc/jwks`));
@@ -102,7 +115,7 @@ for (const target of await databaseTargets()) {
       const userId = await newUser("ada@acme.test");
       assert.equal((await patchActive(userId, false)).status, 200);
       const before = received.length;
-      const pass = await backchannelLogoutPass(deps);
+      const pass = await passOnceQueued();
       assert.deepEqual(pass, { queued: 1, delivered: 1, failed: 0 });
       const got = received.slice(before);
       assert.deepEqual(got.map((r) => r.path), ["/reports"], "not the app of another organization");
@@ -117,7 +130,7 @@ for (const target of await databaseTargets()) {
       assert.equal((await scim("DELETE", `/Users/${userId}`)).status, 204);
       failing = 2;
       const start = new Date();
-      assert.deepEqual(await backchannelLogoutPass(deps, start), { queued: 1, delivered: 0, failed: 1 });
+      assert.deepEqual(await passOnceQueued(start), { queued: 1, delivered: 0, failed: 1 });
       assert.deepEqual(await backchannelLogoutPass(deps, new Date(start.getTime() + 5_000)), { queued: 0, delivered: 0, failed: 0 }, "not due before 10 s");
       assert.deepEqual(await backchannelLogoutPass(deps, new Date(start.getTime() + 11_000)), { queued: 0, delivered: 0, failed: 1 });
       assert.deepEqual(await backchannelLogoutPass(deps, new Date(start.getTime() + 11_000 + 19_000)), { queued: 0, delivered: 0, failed: 0 }, "then 20 s");
@@ -133,9 +146,12 @@ for (const target of await databaseTargets()) {
     it("a reactivation owes no logout", async () => {
       const userId = await newUser("cy@acme.test");
       await patchActive(userId, false);
-      await backchannelLogoutPass(deps);
+      assert.equal((await passOnceQueued()).queued, 1);
       await patchActive(userId, true);
-      assert.deepEqual(await backchannelLogoutPass(deps), { queued: 0, delivered: 0, failed: 0 });
+      // The reactivation's own event, once visible, moves the cursor past it without owing anything.
+      const marker = await newUser("marker@acme.test");
+      await patchActive(marker, false);
+      assert.deepEqual(await passOnceQueued(), { queued: 1, delivered: 1, failed: 0 }, "only the marker's deactivation");
     });
   });
 }
