@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { NextFunction, Request, RequestHandler, Response } from "express";
 import session, { SessionData, Store } from "express-session";
 import { Database } from "./db/database.js";
-import { destroySession, openSession, readSession, saveSession, SessionPrincipal, touchSession } from "./identity/sessions.js";
+import { destroySession, openSession, readSession, saveSession, SessionOrigin, SessionPrincipal, touchSession } from "./identity/sessions.js";
 
 declare module "express-session" {
   interface SessionData {
@@ -84,14 +84,14 @@ export function webSession(db: Database, secretKey: Buffer, limits: SessionLimit
  * Turns the current (anonymous) session into a logged-in one. The session id is regenerated (no fixation) and the
  * row is created here, at login; the store only ever updates logged-in rows afterwards (see saveSession).
  */
-export async function logIn(req: Request, db: Database, principal: SessionPrincipal): Promise<void> {
+export async function logIn(req: Request, db: Database, principal: SessionPrincipal, origin: SessionOrigin | null = null): Promise<void> {
   await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
   const store = req.sessionStore;
   // The login is timed by the clock the limits are measured by: the store's.
   if (!(store instanceof DatabaseStore)) throw new Error("logIn() runs behind webSession()");
   req.session.principal = principal;
   req.session.openedAt = store.now();
-  await openSession(db, req.sessionID, JSON.stringify(req.session), store.expiry(), principal);
+  await openSession(db, req.sessionID, JSON.stringify(req.session), store.expiry(), principal, origin);
 }
 
 /**

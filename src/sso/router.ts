@@ -83,7 +83,8 @@ function finisher(deps: SsoRouterDeps): FinishLogin {
       return;
     }
     if (outcome.refused) throw outcome.refused;
-    await logIn(req, deps.db, { type: "user", userId: outcome.user!.id, organizationId: connection.organizationId });
+    await logIn(req, deps.db, { type: "user", userId: outcome.user!.id, organizationId: connection.organizationId },
+      { connectionId: connection.id, saml: profile.samlLogin ?? null });
     req.log.info({ connectionId: connection.id, userId: outcome.user!.id, created: outcome.created, linked: outcome.linked }, "sso login");
     recordLoginOutcome(connection.type, "success", "ok");
     res.redirect(303, intent.returnTo);
