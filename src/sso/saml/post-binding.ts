@@ -25,17 +25,25 @@ export function cspSourceOf(url: string): string {
   return `${protocol}//${host}${pathname.replace(/;/g, "%3B").replace(/,/g, "%2C")}`;
 }
 
-export function sendAutoPostForm(res: Response, action: string, fields: Record<string, string>): void {
+/** What the page says while it posts, and to a person without JavaScript. */
+export interface FormWording {
+  title: string;
+  noscript: string;
+}
+export const SIGN_IN: FormWording = { title: "Signing in…", noscript: "continue to your identity provider to sign in" };
+export const SIGN_OUT: FormWording = { title: "Signing out…", noscript: "continue to your identity provider to finish signing out" };
+
+export function sendAutoPostForm(res: Response, action: string, fields: Record<string, string>, wording: FormWording = SIGN_IN): void {
   res.set("Content-Security-Policy", [
     "default-src 'none'", `script-src ${SCRIPT_SOURCE}`, `form-action ${cspSourceOf(action)}`, "base-uri 'none'", "frame-ancestors 'none'",
   ].join("; "));
   res.set("Cache-Control", "no-store");
   const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${esc(name)}" value="${esc(value)}">`).join("\n");
   res.status(200).type("html").send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Signing in…</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>${wording.title}</title></head>
 <body><form method="post" action="${esc(action)}">
 ${inputs}
-<noscript><p>Your browser has JavaScript turned off: continue to your identity provider to sign in.</p><button type="submit">Continue</button></noscript>
+<noscript><p>Your browser has JavaScript turned off: ${wording.noscript}.</p><button type="submit">Continue</button></noscript>
 </form><script>${SUBMIT_SCRIPT}</script></body></html>
 `);
 }

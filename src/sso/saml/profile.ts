@@ -54,7 +54,7 @@ export function idpProfileOf(profile: Profile, saml: SamlSettings, signatures: S
       ? ["Signed with SHA-1, which is weak (collisions are practical): switch the IdP to RSA-SHA256, then turn off \"Allow SHA-1\" on this connection."]
       : [],
     samlLogin: {
-      nameId: profile.nameID, format: nameIdFormat, nameQualifier: profile.nameQualifier ?? null,
+      nameId: profile.nameID.trim(), format: nameIdFormat, nameQualifier: profile.nameQualifier ?? null,
       spNameQualifier: profile.spNameQualifier ?? null, sessionIndex: profile.sessionIndex ?? null,
     },
     raw: {
