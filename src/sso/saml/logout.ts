@@ -6,7 +6,7 @@ import { html, page } from "../../web/html.js";
 import { LogoutRefused } from "../errors.js";
 import type { SsoDeps } from "../protocol.js";
 import { postFields, redirectUrl, type MessageKind, type ReceivedMessage } from "./bindings.js";
-import { sendAutoPostForm, SIGN_OUT } from "./post-binding.js";
+import { sendAutoPostForm, sendRedirectPage, SIGN_OUT } from "./post-binding.js";
 import { recordOnce, rememberLogout, takeLogout } from "./transactions.js";
 import { attributeOf, childElement, childElements, NS, textOf } from "./xml.js";
 
@@ -56,11 +56,16 @@ function logoutResponseXml(id: string, issuer: string, destination: string, inRe
 
 const currentKey = (saml: SamlSettings) => saml.spKeys?.find((k) => k.state === "current");
 
-/** Sends a signed message to the IdP's SLO endpoint by the binding its metadata offers. */
-function sendToIdp(res: Response, saml: SamlSettings, url: string, kind: MessageKind, xml: string, relayState: string | null): void {
+/**
+ * Sends a signed message to the IdP's SLO endpoint by the binding its metadata offers. A Redirect-binding message
+ * answering a form post of ours (`answersForm`) goes by a page rather than a 302, which `form-action` would block.
+ */
+function sendToIdp(res: Response, saml: SamlSettings, url: string, message: { kind: MessageKind; xml: string; relayState: string | null; answersForm: boolean }): void {
   const key = currentKey(saml)!;
-  if (saml.idpSlo!.binding === "HTTP-POST") sendAutoPostForm(res, url, postFields(kind, xml, relayState, key), SIGN_OUT);
-  else res.redirect(302, redirectUrl(url, kind, xml, relayState, key));
+  if (saml.idpSlo!.binding === "HTTP-POST") return sendAutoPostForm(res, url, postFields(message.kind, message.xml, message.relayState, key), SIGN_OUT);
+  const location = redirectUrl(url, message.kind, message.xml, message.relayState, key);
+  if (message.answersForm) sendRedirectPage(res, location, SIGN_OUT);
+  else res.redirect(302, location);
 }
 
 /**
@@ -72,7 +77,8 @@ export async function startSingleLogout(deps: LogoutDeps, res: Response, connect
   if (!saml.idpSlo || !currentKey(saml) || !login) return false;
   const id = newId();
   await rememberLogout(deps.db, connection.id, id, { returnTo });
-  sendToIdp(res, saml, saml.idpSlo.url, "SAMLRequest", logoutRequestXml(id, deps.urlsOf(connection.id).entityId, saml.idpSlo.url, login), null);
+  const xml = logoutRequestXml(id, deps.urlsOf(connection.id).entityId, saml.idpSlo.url, login);
+  sendToIdp(res, saml, saml.idpSlo.url, { kind: "SAMLRequest", xml, relayState: null, answersForm: true });
   return true;
 }
 
@@ -158,7 +164,7 @@ async function logoutRequested(
   const { saml } = connection;
   if (saml.idpSlo && currentKey(saml)) {
     const responseXml = logoutResponseXml(newId(), deps.urlsOf(connection.id).entityId, saml.idpSlo.responseUrl, id);
-    return sendToIdp(res, saml, saml.idpSlo.responseUrl, "SAMLResponse", responseXml, relayState);
+    return sendToIdp(res, saml, saml.idpSlo.responseUrl, { kind: "SAMLResponse", xml: responseXml, relayState, answersForm: false });
   }
   res.status(200).type("html").send(page("Signed out", html`<h1>You are signed out</h1><div class="ok"><p>Your identity provider signed you out of Rollcall.</p></div>`));
 }

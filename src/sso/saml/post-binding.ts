@@ -8,6 +8,10 @@ import type { Response } from "express";
  * The app's CSP (helmet) allows no inline script and `form-action 'self'`, which would stop both. This response
  * carries its own policy instead: the one script is allowed by its hash (it never changes), and the form may post
  * to the IdP's SSO URL only. Nothing else loads: `default-src 'none'`.
+ *
+ * `form-action` also covers the redirects that answer a form: the console's sign-out button posts to `/logout`
+ * under `form-action 'self'`, so Chromium blocks a 302 from there to the IdP. `sendRedirectPage` answers the post
+ * with a page instead, whose own navigation to the IdP no form-action governs.
  */
 
 const SUBMIT_SCRIPT = "document.forms[0].submit();";
@@ -32,6 +36,16 @@ export interface FormWording {
 }
 export const SIGN_IN: FormWording = { title: "Signing in…", noscript: "continue to your identity provider to sign in" };
 export const SIGN_OUT: FormWording = { title: "Signing out…", noscript: "continue to your identity provider to finish signing out" };
+
+/** A page that sends the browser on to `url` at once (meta refresh, no script), with a link for the rest. */
+export function sendRedirectPage(res: Response, url: string, wording: FormWording): void {
+  res.set("Content-Security-Policy", "default-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'");
+  res.set("Cache-Control", "no-store");
+  res.status(200).type("html").send(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${esc(url)}"><title>${wording.title}</title></head>
+<body><p><a href="${esc(url)}">Continue</a> to your identity provider.</p></body></html>
+`);
+}
 
 export function sendAutoPostForm(res: Response, action: string, fields: Record<string, string>, wording: FormWording = SIGN_IN): void {
   res.set("Content-Security-Policy", [
