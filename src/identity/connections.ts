@@ -256,7 +256,8 @@ export async function updateConnection(
   }));
 }
 
-function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+/** The fields of a change that are given: an undefined one keeps the stored value (null is a value: it clears). */
+export function definedOnly<T extends object>(value: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 

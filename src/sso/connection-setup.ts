@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { z } from "zod";
-import { requiredSignatures, type ConnectionChange, type ConnectionInput, type ConnectionRecord, type SamlSettings } from "../identity/connections.js";
+import { definedOnly, requiredSignatures, type ConnectionChange, type ConnectionInput, type ConnectionRecord, type SamlSettings } from "../identity/connections.js";
 import { oidcPreset, presetNames, samlPreset } from "./presets.js";
 import { ssoPaths } from "./protocol.js";
 import { certificateBody, currentFirst, type SpKey } from "../identity/saml-key-material.js";
@@ -142,7 +142,7 @@ export async function connectionChangeFrom(change: ConnectionChangeForm, current
       saml: {
         ...given,
         ...(idpMetadataUrl || idpMetadataXml ? await metadataSource({ idpMetadataUrl, idpMetadataXml }, options) : {}),
-        ...(attributes ? { attributes: { ...current.saml.attributes, ...attributes } } : {}),
+        ...(attributes ? { attributes: { ...current.saml.attributes, ...definedOnly(attributes) } } : {}),
       },
     };
   }
