@@ -11,6 +11,7 @@ import { createTeam, replaceTeamMappings } from "../../src/identity/teams.js";
 import { samlPreset } from "../../src/sso/presets.js";
 import { spUrls } from "../../src/sso/saml/index.js";
 import { metadataSettings, parseIdpMetadata } from "../../src/sso/saml/metadata.js";
+import { rememberLogout } from "../../src/sso/saml/transactions.js";
 import { RunningApp, startAppOn } from "../support/app-server.js";
 import { databaseTargets } from "../support/databases.js";
 import {
@@ -176,6 +177,27 @@ for (const target of await databaseTargets()) {
         answer({ destination: orgs.initech.urls.slo }))), "saml_logout_in_response_to");
       // None of the refusals used the pending request up.
       assert.equal((await browser.get(redirectBinding(idp, slo, "SAMLResponse", answer()))).status, 200);
+    });
+
+    it("takes Entra's LogoutResponse: Issuer login.microsoftonline.com/<tenant>/ for the entity ID sts.windows.net/<tenant>/, lower-case escapes signed as sent", async () => {
+      const tenant = "0d1f2e3c-0000-4000-8000-00000000e17a";
+      const entra = new TestIdp(`https://sts.windows.net/${tenant}/`);
+      const org = await createOrganization(db, { slug: "contoso", name: "Contoso" }, system);
+      const metadataXml = entra.metadata({ slo: { url: IDP_SLO, binding: "HTTP-Redirect" } });
+      const made = await createConnection(db, key, org.id, {
+        type: "saml", name: "Entra", loginPath: "contoso", preset: "entra",
+        saml: { ...samlPreset("generic"), idpMetadataUrl: null, idpMetadataXml: metadataXml, ...metadataSettings(parseIdpMetadata(metadataXml), null), allowIdpInitiated: false },
+      }, system);
+      const urls = spUrls(app.origin, made.id);
+      // What matters here is the answer to a LogoutRequest of ours: one is pending, as a sign-out leaves it.
+      const browser = new CookieJarClient();
+      await rememberLogout(db, made.id, "_entra-request", { returnTo: "/" });
+      const answer = (issuer: string) => redirectBinding(entra, urls.slo, "SAMLResponse",
+        logoutResponseXml(entra, { destination: urls.slo, inResponseTo: "_entra-request", issuer }), { lowercaseEscapes: true });
+      assert.match(answer(`https://login.microsoftonline.com/${tenant}/`), /%2b|%2f|%3d/, "the escapes are lower case");
+      await refused(await browser.get(answer("https://login.microsoftonline.com/another-tenant/")), "saml_logout_issuer");
+      const done = await browser.get(answer(`https://login.microsoftonline.com/${tenant}/`));
+      assert.equal(done.status, 200, await done.text());
     });
 
     it("IdP-initiated by Redirect: ends that NameID's session, audited, and answers a signed LogoutResponse", async () => {

@@ -222,8 +222,11 @@ export function logoutResponseXml(idp: TestIdp, o: LogoutMessageOptions & { inRe
 }
 
 type MessageKind = "SAMLRequest" | "SAMLResponse";
-/** `sign: false` sends the message unsigned; `key` signs with another key than the IdP's. */
-export interface SigningChoice { sign?: boolean; key?: SigningKey; relayState?: string }
+/**
+ * `sign: false` sends the message unsigned; `key` signs with another key than the IdP's. `lowercaseEscapes`: the
+ * query's percent-escapes in lower case, as Entra writes (and signs) them (php-saml#433).
+ */
+export interface SigningChoice { sign?: boolean; key?: SigningKey; relayState?: string; lowercaseEscapes?: boolean }
 
 /** The HTTP-Redirect binding (bindings §3.4.4.1) as an IdP sends it: the SP's endpoint with a signed query. */
 export function redirectBinding(idp: TestIdp, endpoint: string, kind: MessageKind, xml: string, o: SigningChoice = {}): string {
@@ -231,8 +234,9 @@ export function redirectBinding(idp: TestIdp, endpoint: string, kind: MessageKin
   if (o.relayState) query.set("RelayState", o.relayState);
   if (o.sign === false) return `${endpoint}?${query}`;
   query.set("SigAlg", ALGORITHMS.sha256.signature);
-  query.set("Signature", rsaSign("sha256", Buffer.from(query.toString()), (o.key ?? idp.keys[0]).privateKey).toString("base64"));
-  return `${endpoint}?${query}`;
+  const signed = o.lowercaseEscapes ? query.toString().replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()) : query.toString();
+  const signature = rsaSign("sha256", Buffer.from(signed), (o.key ?? idp.keys[0]).privateKey).toString("base64");
+  return `${endpoint}?${signed}&${new URLSearchParams({ Signature: signature })}`;
 }
 
 /** The HTTP-POST binding's form fields, the message signed (enveloped) unless `sign` is false. */
