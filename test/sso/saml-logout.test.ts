@@ -249,6 +249,10 @@ for (const target of await databaseTargets()) {
       await refused(await attacker.get(redirectBinding(idp, slo, "SAMLRequest", request({ issuer: "https://evil.example/idp" }))), "saml_logout_issuer");
       await refused(await attacker.get(redirectBinding(idp, slo, "SAMLRequest", request({ issuedAt: -600 }))), "saml_logout_stale");
       await refused(await attacker.get(redirectBinding(idp, slo, "SAMLRequest", request({ issuedAt: 600 }))), "saml_logout_stale");
+      const sha1 = redirectBinding(idp, slo, "SAMLRequest", request()).replace(/SigAlg=[^&]+/, `SigAlg=${encodeURIComponent("http://www.w3.org/2000/09/xmldsig#rsa-sha1")}`);
+      await refused(await attacker.get(sha1), "saml_weak_algorithm");
+      await refused(await attacker.get(redirectBinding(idp, slo, "SAMLRequest", request()).replace(/Signature=[^&]+/, "Signature=%E0%A4%A")), "saml_logout_malformed");
+      await refused(await attacker.get(`${redirectBinding(idp, slo, "SAMLRequest", request())}&SAMLRequest=again`), "saml_logout_malformed");
       assert.equal(await signedIn(globex.browser), true);
       assert.equal(await signedIn(initech.browser), true);
 

@@ -74,7 +74,13 @@ export function receiveRedirect(rawQuery: string, idpCertificates: string[], all
     if (raw.has(name)) throw new LogoutRefused("saml_logout_malformed", { check: "each query parameter once", parameter: name });
     raw.set(name, eq < 0 ? "" : pair.slice(eq + 1));
   }
-  const decode = (name: string) => (raw.has(name) ? decodeURIComponent(raw.get(name)!.replace(/\+/g, " ")) : null);
+  const decode = (name: string) => {
+    try {
+      return raw.has(name) ? decodeURIComponent(raw.get(name)!.replace(/\+/g, " ")) : null;
+    } catch {
+      throw new LogoutRefused("saml_logout_malformed", { check: "URL-encoded query parameters", parameter: name });
+    }
+  };
   const kinds = (["SAMLRequest", "SAMLResponse"] as const).filter((k) => raw.has(k));
   if (kinds.length !== 1) throw new LogoutRefused("saml_logout_malformed", { check: "one SAMLRequest or SAMLResponse parameter" });
   const kind = kinds[0];
