@@ -259,6 +259,7 @@ ${copyable("Login URL (initiate login URI, if asked)", shown.loginUrl)}</table><
   }
   const s = guide.saml!;
   return html`<p class="muted">In <em>${s.app}</em>:</p><table>${copyable(s.acs, shown.callbackUrl, "acs-url")}${copyable(s.entityId, shown.spEntityId!, "sp-entity-id")}
+${copyable("Single Logout URL (SLO, if the IdP offers it)", shown.saml!.spSloUrl, "slo-url")}
 <tr><th>SP metadata</th><td><a href="${shown.spMetadataUrl!}" download>Download SP metadata</a> <span class="muted">(for IdPs that import it)</span></td></tr></table>
 <p class="muted">Groups: ${s.groups}.</p>`;
 }

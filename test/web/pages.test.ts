@@ -110,6 +110,7 @@ for (const target of await databaseTargets()) {
       const shown = text(wizard.text);
       assert.match(shown, new RegExp(`Reply URL \\(Assertion Consumer Service URL\\) ${app.url}/sso/${id}/saml/acs`));
       assert.match(shown, new RegExp(`Identifier \\(Entity ID\\) ${app.url}/sso/${id}/saml/metadata`));
+      assert.match(shown, new RegExp(`Single Logout URL \\(SLO, if the IdP offers it\\) ${app.url}/sso/${id}/saml/slo`));
       assert.match(shown, new RegExp(`Tenant URL ${app.url.replace(/[.]/g, "\\.")}/scim/v2\\?aadOptscim062020`), "Entra's SCIM URL carries the flag");
       assert.match(shown, /IdP entity ID https:\/\/sts.windows.example\/tenant\//);
       const metadataHref = /href="([^"]+\/saml\/metadata)" download/.exec(wizard.text)?.[1];
