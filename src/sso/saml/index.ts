@@ -6,6 +6,7 @@ import {
 } from "@node-saml/passport-saml";
 import type { ConnectionRecord, SamlSettings } from "../../identity/connections.js";
 import type { SpKey } from "../../identity/saml-key-material.js";
+import { respondOnceSessionStored } from "../../web-session.js";
 import { LogoutRefused, rejectedResponse, SsoError } from "../errors.js";
 import { ssoPaths, type FinishLogin, type LoginIntent, type SsoDeps, type SsoProtocol } from "../protocol.js";
 import { receivePost, receiveRedirect, type ReceivedMessage } from "./bindings.js";
@@ -185,6 +186,7 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
       const requestId = `_${randomBytes(20).toString("hex")}`;
       const relayNonce = randomBytes(24).toString("base64url");
       rememberLogin(req, relayNonce, { connectionId: connection.id, requestId, returnTo: intent.returnTo, dryRun: intent.dryRun });
+      respondOnceSessionStored(req, res);
       // node-saml itself: passport-saml would answer the POST binding with its own page, which our CSP blocks.
       const saml = new SAML(samlConfig({ connection, requestId, validateInResponseTo: ValidateInResponseTo.always }));
       if (connection.saml.idpSsoBinding === "HTTP-POST") {
