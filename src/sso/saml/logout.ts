@@ -8,7 +8,7 @@ import type { SsoDeps } from "../protocol.js";
 import { postFields, redirectUrl, type MessageKind, type ReceivedMessage } from "./bindings.js";
 import { sendAutoPostForm, sendRedirectPage, SIGN_OUT } from "./post-binding.js";
 import { recordOnce, rememberLogout, takeLogout } from "./transactions.js";
-import { attributeOf, childElement, childElements, NS, textOf } from "./xml.js";
+import { attributeOf, childElement, childElements, escapeXml as esc, NS, textOf } from "./xml.js";
 
 /**
  * SAML Single Logout (SAML profiles §4.4), both ways, for a connection whose IdP metadata has a SingleLogoutService.
@@ -37,7 +37,6 @@ const SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success";
 /** A logout message older than this (beyond the clock skew) is refused: the IdP sends it as the person clicks. */
 export const MAX_MESSAGE_AGE_MS = 5 * 60_000;
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const optional = (name: string, value: string | null) => (value === null ? "" : ` ${name}="${esc(value)}"`);
 const newId = () => `_${randomBytes(20).toString("hex")}`;
 const header = (id: string, destination: string) => `ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${esc(destination)}"`;
@@ -89,7 +88,7 @@ export async function answerLogoutMessage(deps: LogoutDeps, req: Request, res: R
   return logoutRequested(deps, req, res, connection, message, received.relayState);
 }
 
-/** Checks every logout message makes: its type, Issuer, Destination and IssueInstant. Returns its ID. */
+/** The checks every logout message passes: its type, Issuer, Destination and IssueInstant. */
 function checkEnvelope(deps: LogoutDeps, connection: SamlConnection, { kind, message }: ReceivedMessage): { id: string; element: Element; issuedAt: number } {
   const expected = kind === "SAMLRequest" ? "LogoutRequest" : "LogoutResponse";
   if (message.namespaceURI !== NS.protocol || message.localName !== expected || attributeOf(message, "Version") !== "2.0") {

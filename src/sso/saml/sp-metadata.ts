@@ -1,5 +1,6 @@
 import { certificateBody, currentFirst, type SpKey } from "../../identity/saml-key-material.js";
 import { CONTENT_ALGORITHMS, KEY_TRANSPORT_ALGORITHMS } from "./decryption.js";
+import { escapeXml as esc } from "./xml.js";
 
 /**
  * This SP's metadata for one connection, which IdPs import (or an admin reads the ACS URL and certificates from).
@@ -21,7 +22,6 @@ export interface SpMetadataInput {
   keys: SpKey[];
 }
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 const keyDescriptor = (use: "signing" | "encryption", key: SpKey) => `
     <KeyDescriptor use="${use}">
