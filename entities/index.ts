@@ -16,12 +16,14 @@ import { TeamMapping } from "./TeamMapping.js";
 import { TeamMembership } from "./TeamMembership.js";
 import { User } from "./User.js";
 import { UserValue } from "./UserValue.js";
+import { WebhookDelivery, WebhookEndpoint } from "./Webhook.js";
 
 export {
   AdminAccount, ApiToken, AuditEvent, Connection, Event, EventConsumer, ExternalIdentity, Group, GroupMember, Organization, ScimToken, Session,
-  SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership, User, UserValue,
+  SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership, User, UserValue, WebhookDelivery, WebhookEndpoint,
 };
 export const entities = [
   Organization, ScimToken, User, UserValue, Group, GroupMember, AuditEvent, Team, TeamMapping, TeamMembership,
   Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink, Event, EventConsumer,
+  WebhookEndpoint, WebhookDelivery,
 ];

@@ -11,6 +11,7 @@ import { createLogger } from "./logger.js";
 import { connectRedis } from "./redis.js";
 import { SCIM_PREFIX } from "./scim/context.js";
 import { refreshSamlMetadata } from "./sso/saml/refresh.js";
+import { WebhookWorker } from "./webhooks/worker.js";
 
 async function main() {
   let loaded;
@@ -51,6 +52,13 @@ async function main() {
   const metadataRefresh = setInterval(() => refreshSamlMetadata({ db, secretKey: config.secretKey, logger, allowInsecureIdp: config.allowInsecureIdp })
     .catch((err) => logger.warn({ err }, "SAML metadata refresh failed")), 3_600_000);
   metadataRefresh.unref();
+  // Every replica sends webhooks; events and delivery logs past retention are pruned hourly.
+  const webhooks = new WebhookWorker({
+    db, secretKey: config.secretKey, logger, timeoutMs: config.events.webhookTimeoutMs, allowPrivateUrls: config.allowInsecureIdp,
+  });
+  webhooks.start();
+  const eventPrune = setInterval(() => webhooks.prune(config.events.retentionDays).catch((err) => logger.warn({ err }, "event prune failed")), 3_600_000);
+  eventPrune.unref();
   const server = listen(app, config.port, config.host);
   await once(server, "listening");
   if (token) {
@@ -86,8 +94,10 @@ async function main() {
     logger.info({ signal }, "shutting down");
     clearInterval(purge);
     clearInterval(metadataRefresh);
+    clearInterval(eventPrune);
     server.close(async () => {
       redis?.close();
+      await webhooks.stop();
       await db.close();
       process.exit(0);
     });

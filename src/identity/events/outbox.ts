@@ -46,7 +46,7 @@ export interface EventDraft {
 /** An event as readers see it (events API items, webhook bodies). */
 export interface LifecycleEvent {
   id: string;
-  type: string;
+  type: EventType;
   /** When the change was made (ISO 8601). */
   timestamp: string;
   organizationId: string | null;
@@ -124,7 +124,7 @@ function parseCursor(cursor: string): { txId: string; seq: number } {
 
 function eventOf(row: EventRow): LifecycleEvent {
   return {
-    id: row.id, type: row.type, timestamp: row.at, organizationId: row.organization_id,
+    id: row.id, type: row.type as EventType, timestamp: row.at, organizationId: row.organization_id,
     actor: { type: row.actor_type, id: row.actor_id }, requestId: row.request_id, data: JSON.parse(row.data) as Record<string, unknown>,
     cursor: cursorOf(row), subjectId: row.subject_id,
   };
