@@ -8,6 +8,7 @@ import { organizationCommands } from "./organizations.js";
 import { scimTokenCommands } from "./scim-tokens.js";
 import { setupLinkCommands } from "./setup-links.js";
 import { teamCommands } from "./teams.js";
+import { webhookCommands } from "./webhooks.js";
 
 /**
  * `npm run cli -- <command>`: operator commands on the database named by DATABASE_URL. Every command calls the
@@ -15,7 +16,7 @@ import { teamCommands } from "./teams.js";
  */
 export function cli(): Command {
   const program = new Command("rollcall").description("Rollcall operator commands (database from DATABASE_URL)");
-  for (const commands of [organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, teamCommands, setupLinkCommands]) {
+  for (const commands of [organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, teamCommands, setupLinkCommands, webhookCommands]) {
     commands(program);
   }
   return program;
