@@ -252,22 +252,30 @@ export type AttemptOutcome =
   /** `disableEndpoint`: why the endpoint is disabled with it; null when only this delivery is given up. */
   | { kind: "give_up"; responseStatus: number | null; error: string; disableEndpoint: string | null };
 
-export async function recordAttempt(db: Database, delivery: LeasedDelivery, outcome: AttemptOutcome, now: Date): Promise<void> {
+/** Records what became of a batch of attempts, in one transaction (a worker's round of deliveries). */
+export async function recordAttempts(db: Database, attempts: Array<{ delivery: LeasedDelivery; outcome: AttemptOutcome }>, now: Date): Promise<void> {
   await db.transaction(async (em) => {
-    const status = outcome.kind === "delivered" ? "delivered" : outcome.kind === "retry" ? "pending" : "failed";
-    await sql(em, `UPDATE webhook_deliveries SET status = :status, attempts = attempts + 1, last_attempt_at = :now, leased_until = NULL,
-      response_status = :responseStatus, last_error = :error, next_attempt_at = :next WHERE id = :id`, {
-      status, now: timestamp(now), responseStatus: outcome.responseStatus, error: outcome.kind === "delivered" ? null : outcome.error.slice(0, 500),
-      next: timestamp(outcome.kind === "retry" ? outcome.retryAt : now), id: delivery.id,
-    });
-    if (outcome.kind !== "give_up" || !outcome.disableEndpoint) return;
-    const reason = outcome.disableEndpoint.slice(0, 500);
-    await sql(em, "UPDATE webhook_endpoints SET enabled = :enabled, disabled_reason = :reason, updated_at = :now WHERE id = :id AND enabled = :was",
-      { enabled: false, reason, now: timestamp(now), id: delivery.endpoint.id, was: true });
-    await recordAudit(em, {
-      organizationId: delivery.endpoint.organizationId, actor: { type: "system", id: null }, action: "webhook_endpoint.disabled",
-      targetType: "webhook_endpoint", targetId: delivery.endpoint.id, summary: { reason, deliveryId: delivery.id, url: delivery.endpoint.url },
-    });
+    for (const { delivery, outcome } of attempts) {
+      const status = outcome.kind === "delivered" ? "delivered" : outcome.kind === "retry" ? "pending" : "failed";
+      await sql(em, `UPDATE webhook_deliveries SET status = :status, attempts = attempts + 1, last_attempt_at = :now, leased_until = NULL,
+        response_status = :responseStatus, last_error = :error, next_attempt_at = :next WHERE id = :id`, {
+        status, now: timestamp(now), responseStatus: outcome.responseStatus, error: outcome.kind === "delivered" ? null : outcome.error.slice(0, 500),
+        next: timestamp(outcome.kind === "retry" ? outcome.retryAt : now), id: delivery.id,
+      });
+      if (outcome.kind === "give_up" && outcome.disableEndpoint) await disableEndpoint(em, delivery, outcome.disableEndpoint, now);
+    }
+  });
+}
+
+async function disableEndpoint(em: EntityManager, delivery: LeasedDelivery, why: string, now: Date) {
+  const reason = why.slice(0, 500);
+  const [row] = await sql<{ id: string }>(em, `UPDATE webhook_endpoints SET enabled = :enabled, disabled_reason = :reason, updated_at = :now
+    WHERE id = :id AND enabled = :was RETURNING id`, { enabled: false, reason, now: timestamp(now), id: delivery.endpoint.id, was: true });
+  // Audited once, by the attempt that disabled it (several of one round may give up).
+  if (!row) return;
+  await recordAudit(em, {
+    organizationId: delivery.endpoint.organizationId, actor: { type: "system", id: null }, action: "webhook_endpoint.disabled",
+    targetType: "webhook_endpoint", targetId: delivery.endpoint.id, summary: { reason, deliveryId: delivery.id, url: delivery.endpoint.url },
   });
 }
 

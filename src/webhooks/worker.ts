@@ -3,7 +3,7 @@ import { Webhook } from "standardwebhooks";
 import { Database } from "../db/database.js";
 import { consumeEvents, LifecycleEvent, pruneEvents } from "../identity/events/outbox.js";
 import {
-  AttemptOutcome, LeasedDelivery, leaseDueDeliveries, pruneDeliveries, queueDeliveries, recordAttempt,
+  AttemptOutcome, LeasedDelivery, leaseDueDeliveries, pruneDeliveries, queueDeliveries, recordAttempts,
 } from "../identity/webhooks.js";
 import { recordWebhookAttempt } from "../metrics.js";
 import { assertPublicUrl } from "../sso/outbound.js";
@@ -29,7 +29,7 @@ export interface WebhookWorkerDeps {
   timeoutMs: number;
   /** Lets endpoints be http:// and on private or loopback addresses (tests, local development). */
   allowPrivateUrls: boolean;
-  /** Deliveries sent at once by this worker. */
+  /** Deliveries sent at once by this worker (32 by default). */
   concurrency?: number;
   now?: () => Date;
   random?: () => number;
@@ -80,12 +80,13 @@ export class WebhookWorker {
   async runOnce(): Promise<number> {
     while (await consumeEvents(this.deps.db, "webhooks", {}, (em, events) => queueDeliveries(em, events, this.now())) > 0);
     let attempts = 0;
-    const limit = this.deps.concurrency ?? 8;
+    const limit = this.deps.concurrency ?? 32;
     for (;;) {
       const now = this.now();
       const leased = await leaseDueDeliveries(this.deps.db, this.deps.secretKey, now, new Date(now.getTime() + this.deps.timeoutMs + 5_000), limit);
       if (leased.length === 0) return attempts;
-      await Promise.all(leased.map((d) => this.attempt(d)));
+      const outcomes = await Promise.all(leased.map(async (delivery) => ({ delivery, outcome: await this.attempt(delivery) })));
+      await recordAttempts(this.deps.db, outcomes, this.now());
       attempts += leased.length;
     }
   }
@@ -97,13 +98,13 @@ export class WebhookWorker {
     await pruneEvents(this.deps.db, before);
   }
 
-  private async attempt(delivery: LeasedDelivery): Promise<void> {
+  private async attempt(delivery: LeasedDelivery): Promise<AttemptOutcome> {
     const outcome = await this.send(delivery);
     recordWebhookAttempt(outcome.kind);
     if (outcome.kind !== "delivered") {
       this.deps.logger.info({ deliveryId: delivery.id, endpointId: delivery.endpoint.id, outcome: outcome.kind, error: outcome.error }, "webhook delivery failed");
     }
-    await recordAttempt(this.deps.db, delivery, outcome, this.now());
+    return outcome;
   }
 
   private async send(delivery: LeasedDelivery): Promise<AttemptOutcome> {
