@@ -8,7 +8,7 @@ import { invalid } from "../errors.js";
 import { Actor } from "../records.js";
 import { timestamp } from "../text.js";
 import { EventType, publicationOf } from "./catalog.js";
-import { loadResources } from "./resources.js";
+import { loadResources, userResources } from "./resources.js";
 
 /**
  * The lifecycle-event outbox. Every change of the identity core writes its events into `events` in its own
@@ -100,9 +100,10 @@ export async function publishAudited(em: EntityManager, entries: AuditEntry[]): 
     if (!publication.resource || !entry.targetId || !entry.organizationId) continue;
     const key = `${entry.targetType} ${entry.organizationId}`;
     if (!resources.has(key)) {
-      const ids = [...new Set(publishing.filter((p) => `${p.entry.targetType} ${p.entry.organizationId}` === key && p.entry.targetId)
-        .map((p) => p.entry.targetId!))];
-      resources.set(key, await loadResources(em, entry.targetType, entry.organizationId, ids));
+      const targets = publishing.filter((p) => `${p.entry.targetType} ${p.entry.organizationId}` === key && p.entry.targetId).map((p) => p.entry);
+      const loaded = await userResources(em, entry.organizationId, targets.flatMap((t) => (t.targetUser ? [t.targetUser] : [])));
+      const ids = [...new Set(targets.filter((t) => !t.targetUser).map((t) => t.targetId!))];
+      resources.set(key, new Map([...loaded, ...await loadResources(em, entry.targetType, entry.organizationId, ids)]));
     }
   }
   await publishEvents(em, publishing.map(({ entry, publication }) => {
