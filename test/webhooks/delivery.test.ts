@@ -174,5 +174,17 @@ for (const target of await databaseTargets()) {
       await feed("types=user.exploded").expect(400);
       await feed("after=garbage").expect(400);
     });
+
+    it("events and finished deliveries past retention are pruned; pending ones stay", async () => {
+      const count = async (table: string) => Number((await h.db.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+      assert.ok(await count("events") > 0 && await count("webhook_deliveries") > 0);
+      await worker.prune(30);
+      assert.ok(await count("events") > 0, "nothing is 30 days old yet");
+      clock += 31 * 24 * HOUR;
+      await worker.prune(30);
+      assert.equal(await count("events"), 0);
+      assert.equal(Number((await h.db.dataSource.query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status <> 'pending'"))[0].n), 0);
+      assert.deepEqual((await h.as(h.adminA.token).get(api(`/organizations/${h.orgA}/events`)).expect(200)).body.items, []);
+    });
   });
 }
