@@ -8,6 +8,7 @@ import { organizationCommands } from "./organizations.js";
 import { scimTokenCommands } from "./scim-tokens.js";
 import { setupLinkCommands } from "./setup-links.js";
 import { teamCommands } from "./teams.js";
+import { webhookCommands } from "./webhooks.js";
 
 /**
  * `npm run cli -- <command>`: operator commands on the database named by DATABASE_URL. Every command calls the
@@ -22,7 +23,7 @@ export function cli(): Command {
       writeOut: (text) => currentIo().console.log(text.trimEnd()),
       writeErr: (text) => currentIo().console.error(text.trimEnd()),
     });
-  for (const commands of [organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, teamCommands, setupLinkCommands, appCommands]) {
+  for (const commands of [organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, teamCommands, setupLinkCommands, appCommands, webhookCommands]) {
     commands(program);
   }
   return program;

@@ -6,6 +6,7 @@ import { createScimToken } from "../../src/identity/scim-tokens.js";
 import { createSetupLink } from "../../src/identity/setup-links.js";
 import { createTeam, setTeamMappingMode } from "../../src/identity/teams.js";
 import { createUser } from "../../src/identity/users.js";
+import { createWebhookEndpoint } from "../../src/identity/webhooks.js";
 import { AdminHarness, adminSnapshot, api, Client, startAdminHarness, system } from "../support/admin.js";
 import { databaseTargets } from "../support/databases.js";
 
@@ -30,6 +31,7 @@ for (const target of await databaseTargets()) {
       }, system)).id;
       b.scimToken = (await createScimToken(h.db, h.orgB, { name: "b" }, system)).info.id;
       b.setupLink = (await createSetupLink(h.db, h.orgB, { name: "b" }, system)).info.id;
+      b.webhook = (await createWebhookEndpoint(h.db, h.secretKey, h.orgB, { url: "http://127.0.0.1:9/b" }, system, { allowPrivateUrls: true })).endpoint.id;
     });
     after(() => h.close());
 
@@ -48,6 +50,9 @@ for (const target of await databaseTargets()) {
       ["get", "/scim-tokens"], ["post", "/scim-tokens", { name: "x" }], ["delete", `/scim-tokens/${b.scimToken}`],
       ["get", "/audit-events"], ["get", `/audit-events?userId=${b.user}`],
       ["get", "/setup-links"], ["post", "/setup-links", { name: "x" }], ["delete", `/setup-links/${b.setupLink}`],
+      ["get", "/events"], ["get", "/webhooks"], ["post", "/webhooks", { url: "https://hooks.example/x" }], ["get", `/webhooks/${b.webhook}`],
+      ["patch", `/webhooks/${b.webhook}`, { enabled: false }], ["delete", `/webhooks/${b.webhook}`], ["get", `/webhooks/${b.webhook}/deliveries`],
+      ["post", `/webhooks/${b.webhook}/deliveries/1/resend`],
     ];
 
     const call = (client: Client, method: string, path: string, body?: unknown) =>
