@@ -439,6 +439,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/organizations/{orgId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's lifecycle events after a cursor, oldest first */
+        get: operations["getOrganizationsByOrgIdEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lifecycle events after a cursor, oldest first: the caller's organization's, or for an operator every organization's */
+        get: operations["getEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{orgId}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's webhook endpoints */
+        get: operations["getOrganizationsByOrgIdWebhooks"];
+        put?: never;
+        /** Create a the organization's webhook endpoint: the answer is the only time its signing secret is shown */
+        post: operations["postOrganizationsByOrgIdWebhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{orgId}/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook endpoint */
+        get: operations["getOrganizationsByOrgIdWebhooksByWebhookId"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint and its delivery log */
+        delete: operations["deleteOrganizationsByOrgIdWebhooksByWebhookId"];
+        options?: never;
+        head?: never;
+        /** Change a webhook endpoint; `enabled: true` turns a disabled one back on, and its pending deliveries go out again */
+        patch: operations["patchOrganizationsByOrgIdWebhooksByWebhookId"];
+        trace?: never;
+    };
+    "/organizations/{orgId}/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's delivery log, newest first */
+        get: operations["getOrganizationsByOrgIdWebhooksByWebhookIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{orgId}/webhooks/{webhookId}/deliveries/{deliveryId}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery's event again, as a new delivery */
+        post: operations["postOrganizationsByOrgIdWebhooksByWebhookIdDeliveriesByDeliveryIdResend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Instance-wide webhook endpoints */
+        get: operations["getWebhooks"];
+        put?: never;
+        /** Create a instance-wide webhook endpoint: the answer is the only time its signing secret is shown */
+        post: operations["postWebhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook endpoint */
+        get: operations["getWebhooksByWebhookId"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint and its delivery log */
+        delete: operations["deleteWebhooksByWebhookId"];
+        options?: never;
+        head?: never;
+        /** Change a webhook endpoint; `enabled: true` turns a disabled one back on, and its pending deliveries go out again */
+        patch: operations["patchWebhooksByWebhookId"];
+        trace?: never;
+    };
+    "/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's delivery log, newest first */
+        get: operations["getWebhooksByWebhookIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhookId}/deliveries/{deliveryId}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery's event again, as a new delivery */
+        post: operations["postWebhooksByWebhookIdDeliveriesByDeliveryIdResend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/organizations/{orgId}/setup-links": {
         parameters: {
             query?: never;
@@ -521,6 +697,94 @@ export interface paths {
         post?: never;
         /** Revoke one of the caller's API tokens, at once */
         delete: operations["deleteApiTokensByTokenId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered apps (never their secrets) */
+        get: operations["getApps"];
+        put?: never;
+        /** Register an app: the answer is the only time its client secret is shown */
+        post: operations["postApps"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{clientId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One app */
+        get: operations["getAppsByClientId"];
+        put?: never;
+        post?: never;
+        /** Remove an app: its sign-ins and token requests are refused at once */
+        delete: operations["deleteAppsByClientId"];
+        options?: never;
+        head?: never;
+        /** Change an app's settings */
+        patch: operations["patchAppsByClientId"];
+        trace?: never;
+    };
+    "/apps/{clientId}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the app's client secret at once; shown in the answer only */
+        post: operations["postAppsByClientIdSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/signing-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The OpenID Provider's signing keys (public metadata only) */
+        get: operations["getSigningKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/signing-keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish a new ES256 and RS256 pair now; it signs a minute later and the old pair stays published a day */
+        post: operations["postSigningKeysRotate"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -638,6 +902,15 @@ export interface components {
                 /** @description From the IdP metadata (WantAuthnRequestsSigned) */
                 idpWantsSignedRequests: boolean;
                 signAuthnRequests: boolean;
+                /** @description From the IdP metadata: its SingleLogoutService (null: the IdP offers no Single Logout) */
+                idpSlo: {
+                    url: string;
+                    responseUrl: string;
+                    /** @enum {string} */
+                    binding: "HTTP-Redirect" | "HTTP-POST";
+                } | null;
+                /** @description Generated: this SP's Single Logout endpoint (HTTP-Redirect and HTTP-POST), also in its metadata */
+                spSloUrl: string;
                 /** @description Generated: whether AuthnRequests are signed (the IdP or the admin asks) */
                 authnRequestsSigned: boolean;
                 /** @description Generated: this SP's certificates, also in its metadata; the current one first */
@@ -776,6 +1049,66 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        EventPage: {
+            items: components["schemas"]["LifecycleEvent"][];
+            /** @description Where to continue (`after`): the last item's cursor, or the `after` given when there was none */
+            cursor: string | null;
+            hasMore: boolean;
+        };
+        LifecycleEvent: {
+            /** @description Unique; also the webhook-id of its webhook deliveries, to deduplicate on */
+            id: string;
+            /** @enum {string} */
+            type: "user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked";
+            /** Format: date-time */
+            timestamp: string;
+            organizationId: string | null;
+            /** @description Who made the change: scim_token, admin, user, sso (a login), system */
+            actor: {
+                type: string;
+                id: string | null;
+            };
+            /** @description The X-Request-Id of the request that made the change */
+            requestId: string | null;
+            /** @description The resource as the admin API shows it after the change (only its id once deleted), and `change`: what changed */
+            data: {
+                [key: string]: unknown;
+            };
+            /** @description Pass as `after` to read the events that follow this one */
+            cursor: string;
+        };
+        WebhookEndpoint: {
+            id: string;
+            organizationId: string | null;
+            url: string;
+            description: string | null;
+            /** @description The event types sent; empty: all of them */
+            eventTypes: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+            enabled: boolean;
+            /** @description Why it was disabled: by an admin, 410 Gone, or ~3 days of failures */
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookDelivery: {
+            id: number;
+            eventId: string;
+            eventType: string | null;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: number;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            lastAttemptAt: string | null;
+            /** @description The receiver's HTTP status at the last attempt */
+            responseStatus: number | null;
+            lastError: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
         SetupLink: {
             id: string;
             name: string;
@@ -801,6 +1134,50 @@ export interface components {
             /** Format: date-time */
             lastUsedAt: string | null;
         };
+        App: {
+            clientId: string;
+            name: string;
+            /**
+             * @description How the app authenticates at the token endpoint
+             * @enum {string}
+             */
+            authMethod: "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+            /** @description The app's public keys (private_key_jwt) */
+            jwks: {
+                keys: {
+                    [key: string]: unknown;
+                }[];
+            } | null;
+            redirectUris: string[];
+            postLogoutRedirectUris: string[];
+            /** @description Organizations whose users may sign in; null: all */
+            organizationIds: string[] | null;
+            /** @description Sign-ins always go through this connection */
+            connectionId: string | null;
+            backchannelLogoutUri: string | null;
+            refreshTokens: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SigningKey: {
+            kid: string;
+            /** @enum {string} */
+            alg: "ES256" | "RS256";
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description Signs from then on; published from its creation
+             */
+            activatesAt: string;
+            /**
+             * Format: date-time
+             * @description Signs no more from then on; stays published a day longer
+             */
+            retiredAt: string | null;
+        };
         Problem: {
             /** @description urn:rollcall:problem:<kind>, e.g. urn:rollcall:problem:validation */
             type: string;
@@ -811,6 +1188,41 @@ export interface components {
                 field: string;
                 reason: string;
             }[];
+        };
+        /** @description Claims of Rollcall's ID tokens, userinfo and X-Rollcall-Identity */
+        IdentityClaims: {
+            /** @description The Rollcall user id: stable, unique across organizations. Key accounts on it. */
+            sub: string;
+            /** @description Primary email (scope email) */
+            email?: string;
+            /** @description False until organizations have verified domains: never link accounts by email */
+            email_verified?: boolean;
+            /** @description Display name (scope profile) */
+            name?: string;
+            /** @description Given name (scope profile) */
+            given_name?: string;
+            /** @description Family name (scope profile) */
+            family_name?: string;
+            /** @description userName (scope profile) */
+            preferred_username?: string;
+            /** @description The user's organization id */
+            org_id: string;
+            /** @description The user's organization slug */
+            org_slug: string;
+            /** @description Names of the user's teams */
+            teams: string[];
+            /** @description Roles granted by those teams */
+            roles: string[];
+            /** @description The IdP's groups of the user (SCIM groups' displayNames, or the last login's groups claim) */
+            groups: string[];
+            /** @description The connection id of the user's latest SSO login */
+            idp?: string;
+            /** @description The SCIM resource id, when SCIM provisioned the user */
+            scim_id?: string;
+            /** @description The IdP's externalId of the user */
+            external_id?: string;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -2226,6 +2638,593 @@ export interface operations {
             };
         };
     };
+    getOrganizationsByOrgIdEvents: {
+        parameters: {
+            query?: {
+                after?: string;
+                types?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEvents: {
+        parameters: {
+            query?: {
+                after?: string;
+                types?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrganizationsByOrgIdWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookEndpoint"][];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrganizationsByOrgIdWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description https:// on a public address */
+                    url: string;
+                    description?: string | null;
+                    eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        organizationId: string | null;
+                        url: string;
+                        description: string | null;
+                        /** @description The event types sent; empty: all of them */
+                        eventTypes: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+                        enabled: boolean;
+                        /** @description Why it was disabled: by an admin, 410 Gone, or ~3 days of failures */
+                        disabledReason: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description whsec_…: verify deliveries with it (Standard Webhooks); shown once */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrganizationsByOrgIdWebhooksByWebhookId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOrganizationsByOrgIdWebhooksByWebhookId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done, nothing to return */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchOrganizationsByOrgIdWebhooksByWebhookId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description https:// on a public address */
+                    url?: string;
+                    description?: string | null;
+                    eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrganizationsByOrgIdWebhooksByWebhookIdDeliveries: {
+        parameters: {
+            query?: {
+                status?: "pending" | "delivered" | "failed";
+                beforeId?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookDelivery"][];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrganizationsByOrgIdWebhooksByWebhookIdDeliveriesByDeliveryIdResend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                webhookId: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookEndpoint"][];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description https:// on a public address */
+                    url: string;
+                    description?: string | null;
+                    eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        organizationId: string | null;
+                        url: string;
+                        description: string | null;
+                        /** @description The event types sent; empty: all of them */
+                        eventTypes: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+                        enabled: boolean;
+                        /** @description Why it was disabled: by an admin, 410 Gone, or ~3 days of failures */
+                        disabledReason: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description whsec_…: verify deliveries with it (Standard Webhooks); shown once */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhooksByWebhookId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhooksByWebhookId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done, nothing to return */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchWebhooksByWebhookId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description https:// on a public address */
+                    url?: string;
+                    description?: string | null;
+                    eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhooksByWebhookIdDeliveries: {
+        parameters: {
+            query?: {
+                status?: "pending" | "delivered" | "failed";
+                beforeId?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookDelivery"][];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postWebhooksByWebhookIdDeliveriesByDeliveryIdResend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getOrganizationsByOrgIdSetupLinks: {
         parameters: {
             query?: never;
@@ -2475,6 +3474,322 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["App"][];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    jwks?: {
+                        keys: ({
+                            kty: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    } | null;
+                    redirectUris: string[];
+                    postLogoutRedirectUris?: string[];
+                    organizationIds?: string[] | null;
+                    /** Format: uuid */
+                    connectionId?: string | null;
+                    backchannelLogoutUri?: string | null;
+                    refreshTokens?: boolean;
+                    /** @enum {string} */
+                    authMethod?: "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        clientId: string;
+                        name: string;
+                        /**
+                         * @description How the app authenticates at the token endpoint
+                         * @enum {string}
+                         */
+                        authMethod: "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+                        /** @description The app's public keys (private_key_jwt) */
+                        jwks: {
+                            keys: {
+                                [key: string]: unknown;
+                            }[];
+                        } | null;
+                        redirectUris: string[];
+                        postLogoutRedirectUris: string[];
+                        /** @description Organizations whose users may sign in; null: all */
+                        organizationIds: string[] | null;
+                        /** @description Sign-ins always go through this connection */
+                        connectionId: string | null;
+                        backchannelLogoutUri: string | null;
+                        refreshTokens: boolean;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description Shown once; null for private_key_jwt */
+                        clientSecret: string | null;
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAppsByClientId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["App"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteAppsByClientId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done, nothing to return */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchAppsByClientId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    jwks?: {
+                        keys: ({
+                            kty: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    } | null;
+                    redirectUris?: string[];
+                    postLogoutRedirectUris?: string[];
+                    organizationIds?: string[] | null;
+                    /** Format: uuid */
+                    connectionId?: string | null;
+                    backchannelLogoutUri?: string | null;
+                    refreshTokens?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["App"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAppsByClientIdSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        clientSecret: string;
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSigningKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SigningKey"][];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postSigningKeysRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SigningKey"][];
+                    };
+                };
             };
             /** @description A problem (RFC 9457) */
             default: {
