@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { listSigningKeys, rotateSigningKeys } from "../identity/op-keys.js";
 import { ClientAuthMethod, createOpClient, deleteOpClient, listOpClients, OpClientInput, rotateOpClientSecret, updateOpClient } from "../identity/op-clients.js";
-import { actor, list, organizationId, print, withDatabase } from "./context.js";
+import { actor, list, organizationId, print, say, withDatabase } from "./context.js";
 
 /** Apps that sign in through Rollcall's OpenID Provider, and the provider's signing keys. */
 
@@ -39,7 +39,7 @@ export function appCommands(program: Command) {
     .action((opts: AppOptions) => withDatabase(async (db, config) => {
       const input = await inputFrom(db, opts);
       const { client, secret } = await createOpClient(db, { ...input, name: opts.name!, redirectUris: input.redirectUris ?? [], authMethod: opts.authMethod }, actor);
-      console.log([`registered app ${client.name}`, `  issuer: ${config.baseUrl}`, `  client_id: ${client.clientId}`,
+      say([`registered app ${client.name}`, `  issuer: ${config.baseUrl}`, `  client_id: ${client.clientId}`,
         ...(secret ? [`  client_secret (shown once): ${secret}`] : [])].join("\n"));
     }));
   appOptions(app.command("update <clientId>").option("--name <name>", "display name")).option("--all-orgs", "open the app to every organization")
@@ -47,7 +47,7 @@ export function appCommands(program: Command) {
     .action((clientId: string, opts: AppOptions & { allOrgs?: boolean }) => withDatabase(async (db) => {
       const change = await inputFrom(db, opts);
       await updateOpClient(db, clientId, opts.allOrgs ? { ...change, organizationIds: null } : change, actor);
-      console.log(`updated app ${clientId}`);
+      say(`updated app ${clientId}`);
     }));
   app.command("list").description("list registered apps").action(() => withDatabase(async (db) => {
     print((await listOpClients(db)).map((c) => ({
@@ -56,10 +56,10 @@ export function appCommands(program: Command) {
     })));
   }));
   app.command("rotate-secret <clientId>").description("replace an app's client secret at once; printed once")
-    .action((clientId: string) => withDatabase(async (db) => console.log(`client_secret (shown once): ${await rotateOpClientSecret(db, clientId, actor)}`)));
+    .action((clientId: string) => withDatabase(async (db) => say(`client_secret (shown once): ${await rotateOpClientSecret(db, clientId, actor)}`)));
   app.command("delete <clientId>").description("remove an app").action((clientId: string) => withDatabase(async (db) => {
     await deleteOpClient(db, clientId, actor);
-    console.log(`deleted app ${clientId}`);
+    say(`deleted app ${clientId}`);
   }));
 
   const keys = program.command("keys").description("the OpenID Provider's signing keys");
