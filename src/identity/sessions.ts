@@ -3,9 +3,9 @@ import { EntityManager } from "typeorm";
 import { Session } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { sql } from "../db/sql.js";
+import { recordAudit } from "./audit.js";
 import { publishEvents } from "./events/outbox.js";
 import { endOpRecordsOfUser, purgeExpiredOpRecords } from "./op-records.js";
-import { recordAudit } from "./audit.js";
 import { Actor } from "./records.js";
 import { timestamp } from "./text.js";
 

@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { sql } from "../../src/db/sql.js";
 import { openDatabase } from "../../src/db/database.js";
 import { listSigningKeys, publicationOrder, SigningKeyRow } from "../../src/identity/op-keys.js";
 import { AdminHarness, api, startAdminHarness } from "../support/admin.js";
+import { runCliInProcess } from "../support/cli.js";
 import { databaseTargets } from "../support/databases.js";
 
 /** Registering apps (OpenID clients) and rotating the provider's keys: admin API for operators only, audited; the CLI. */
@@ -84,10 +83,13 @@ for (const target of await databaseTargets()) {
 }
 
 describe("the CLI registers apps and rotates keys", () => {
-  const exec = promisify(execFile);
   const dir = mkdtempSync(join(tmpdir(), "rollcall-cli-apps-"));
   const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, "db.sqlite")}`, BASE_URL: "https://id.example.test" };
-  const cli = (...args: string[]) => exec(process.execPath, ["--import", "tsx", "src/cli/index.ts", ...args], { env });
+  const cli = async (...argv: string[]) => {
+    const run = await runCliInProcess(argv, env);
+    assert.equal(run.code, 0, run.stderr);
+    return run;
+  };
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("app create prints the client id and the secret once; keys rotate adds a pair", async () => {
