@@ -11,6 +11,9 @@ export interface DnsOptions {
   timeoutMs: number;
 }
 
+/** Without DNS_SERVERS: the system's resolvers, 5 s a query. */
+export const SYSTEM_DNS: DnsOptions = { servers: [], timeoutMs: 5000 };
+
 /** What a lookup found: the TXT strings (each record's chunks joined), or that the name has none, or a failure. */
 export type TxtAnswer = { records: string[] } | { absent: true } | { failed: string };
 
