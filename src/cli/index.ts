@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { adminCommands } from "./admins.js";
 import { auditCommand } from "./audit.js";
 import { connectionCommands } from "./connections.js";
+import { domainCommands } from "./domains.js";
 import { failure } from "./context.js";
 import { organizationCommands } from "./organizations.js";
 import { scimTokenCommands } from "./scim-tokens.js";
@@ -15,7 +16,7 @@ import { teamCommands } from "./teams.js";
  */
 export function cli(): Command {
   const program = new Command("rollcall").description("Rollcall operator commands (database from DATABASE_URL)");
-  for (const commands of [organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, teamCommands, setupLinkCommands]) {
+  for (const commands of [organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, domainCommands, teamCommands, setupLinkCommands]) {
     commands(program);
   }
   return program;
