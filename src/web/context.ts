@@ -27,10 +27,10 @@ export interface WebDeps {
 export type Viewer = AdminContext;
 
 /** The console's page areas, one module each. */
-export type Section = "overview" | "connections" | "teams" | "users" | "groups" | "tokens" | "audit" | "setup-links";
+export type Section = "overview" | "connections" | "domains" | "teams" | "users" | "groups" | "tokens" | "audit" | "setup-links";
 
 /** The only areas a setup-link session may open. */
-export const SETUP_LINK_SECTIONS: readonly Section[] = ["connections", "tokens"];
+export const SETUP_LINK_SECTIONS: readonly Section[] = ["connections", "domains", "tokens"];
 
 /** A refusal or miss the console shows as a page with this status. */
 export class WebError extends Error {
