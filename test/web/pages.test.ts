@@ -166,6 +166,10 @@ for (const target of await databaseTargets()) {
       const trusting = await admin.post(page(`/connections/${id}`), { name: "Entra", loginPath: "acmeentra", trustEmail: "yes" });
       assert.equal(trusting.status, 303, trusting.text);
       assert.equal((await getConnection(app.db, app.secretKey, app.orgA, id))?.saml?.trustEmail, true);
+      const routing = await admin.post(page(`/connections/${id}`), { name: "Entra", loginPath: "acmeentra", isDefault: "yes", allowOtherDomains: "yes" });
+      assert.equal(routing.status, 303, routing.text);
+      const routed = (await getConnection(app.db, app.secretKey, app.orgA, id))!;
+      assert.deepEqual([routed.isDefault, routed.allowOtherDomains], [true, true]);
       assert.match(shown, /Key Valid until Days left SHA-256 fingerprint current \d{4}-\d\d-\d\d 109\d /, "the current SP certificate and its expiry");
       const published = await admin.post(page(`/connections/${id}/sp-keys/next`));
       assert.equal(published.status, 303);
