@@ -2,6 +2,7 @@ import { AdminAccount } from "./AdminAccount.js";
 import { ApiToken } from "./ApiToken.js";
 import { AuditEvent } from "./AuditEvent.js";
 import { Connection } from "./Connection.js";
+import { Domain } from "./Domain.js";
 import { ExternalIdentity } from "./ExternalIdentity.js";
 import { Group } from "./Group.js";
 import { GroupMember } from "./GroupMember.js";
@@ -17,10 +18,10 @@ import { User } from "./User.js";
 import { UserValue } from "./UserValue.js";
 
 export {
-  AdminAccount, ApiToken, AuditEvent, Connection, ExternalIdentity, Group, GroupMember, Organization, ScimToken, Session,
+  AdminAccount, ApiToken, AuditEvent, Connection, Domain, ExternalIdentity, Group, GroupMember, Organization, ScimToken, Session,
   SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership, User, UserValue,
 };
 export const entities = [
   Organization, ScimToken, User, UserValue, Group, GroupMember, AuditEvent, Team, TeamMapping, TeamMembership,
-  Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink,
+  Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink, Domain,
 ];

@@ -8,6 +8,7 @@ import { ApiProblem, problemHandler } from "./problems.js";
 import { apiTokenRoutes } from "./resources/api-tokens.js";
 import { auditEventRoutes } from "./resources/audit-events.js";
 import { connectionRoutes } from "./resources/connections.js";
+import { domainRoutes } from "./resources/domains.js";
 import { groupRoutes } from "./resources/groups.js";
 import { mappingRoutes } from "./resources/mappings.js";
 import { organizationRoutes } from "./resources/organizations.js";
@@ -56,7 +57,7 @@ function bodyForCaller() {
 /** Every route of the admin API, the OpenAPI document's included: the router mounts exactly these. */
 export function adminRoutes(deps: AdminDeps): Route[] {
   const routes = [
-    sessionRoutes, organizationRoutes, connectionRoutes, scimTokenRoutes, teamRoutes, mappingRoutes, userRoutes, groupRoutes,
+    sessionRoutes, organizationRoutes, connectionRoutes, domainRoutes, scimTokenRoutes, teamRoutes, mappingRoutes, userRoutes, groupRoutes,
     auditEventRoutes, setupLinkRoutes, apiTokenRoutes,
   ].flatMap((resource) => resource(deps));
   routes.push(publicRoute({

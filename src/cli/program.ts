@@ -2,7 +2,8 @@ import { Command, CommanderError } from "commander";
 import { adminCommands } from "./admins.js";
 import { auditCommand } from "./audit.js";
 import { connectionCommands } from "./connections.js";
-import { CliIo, cliIo, currentIo, failure } from "./context.js";
+import { CliIo, cliIo, CommandFailed, currentIo, failure } from "./context.js";
+import { domainCommands } from "./domains.js";
 import { organizationCommands } from "./organizations.js";
 import { scimTokenCommands } from "./scim-tokens.js";
 import { setupLinkCommands } from "./setup-links.js";
@@ -21,7 +22,7 @@ export function cli(): Command {
       writeOut: (text) => currentIo().console.log(text.trimEnd()),
       writeErr: (text) => currentIo().console.error(text.trimEnd()),
     });
-  for (const commands of [organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, teamCommands, setupLinkCommands]) {
+  for (const commands of [organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, domainCommands, teamCommands, setupLinkCommands]) {
     commands(program);
   }
   return program;
@@ -38,6 +39,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     // Commander has already written its own usage errors and --help/--version output.
     if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CommandFailed) return 1;
     io.console.error(`error: ${failure(err)}`);
     return 1;
   }

@@ -10,7 +10,7 @@ export interface AuditEntry {
   actor: Actor;
   action: string;
   targetType: "user" | "group" | "scim_token" | "organization" | "connection" | "team" | "session" | "admin_account"
-    | "api_token" | "setup_link";
+    | "api_token" | "setup_link" | "domain";
   targetId: string | null;
   summary: Record<string, unknown>;
 }

@@ -7,6 +7,7 @@ import { ApiProblem } from "../admin/problems.js";
 import { IdentityError } from "../identity/errors.js";
 import { auditRouter } from "./audit.js";
 import { connectionsRouter } from "./connections.js";
+import { domainsRouter } from "./domains.js";
 import { sameOriginPosts, Section, SETUP_LINK_SECTIONS, viewerOf, WebDeps, WebError } from "./context.js";
 import { groupsRouter } from "./groups.js";
 import { html } from "./html.js";
@@ -37,7 +38,7 @@ export function consoleRouter(deps: WebDeps): Router {
   const organization = Router({ mergeParams: true });
   organization.use(inScope(deps));
   const areas: [Section, Router][] = [
-    ["connections", connectionsRouter(deps)], ["teams", teamsRouter(deps)], ["users", usersRouter(deps)], ["groups", groupsRouter(deps)],
+    ["connections", connectionsRouter(deps)], ["domains", domainsRouter(deps)], ["teams", teamsRouter(deps)], ["users", usersRouter(deps)], ["groups", groupsRouter(deps)],
     ["tokens", tokensRouter(deps)], ["audit", auditRouter(deps)], ["setup-links", setupLinksRouter(deps)],
   ];
   for (const [section, area] of areas) organization.use(`/${section}`, allow(section), area);
@@ -85,7 +86,7 @@ function inScope(deps: WebDeps) {
 function allow(section: Section) {
   return (_req: Request, res: Response, next: NextFunction) => {
     if (viewerOf(res).kind === "setup_link" && !SETUP_LINK_SECTIONS.includes(section)) {
-      throw new WebError(403, "A setup link opens only this organization's SSO connection and SCIM token pages.");
+      throw new WebError(403, "A setup link opens only this organization's SSO connection, domain and SCIM token pages.");
     }
     next();
   };
