@@ -526,6 +526,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered apps (never their secrets) */
+        get: operations["getApps"];
+        put?: never;
+        /** Register an app: the answer is the only time its client secret is shown */
+        post: operations["postApps"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{clientId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One app */
+        get: operations["getAppsByClientId"];
+        put?: never;
+        post?: never;
+        /** Remove an app: its sign-ins and token requests are refused at once */
+        delete: operations["deleteAppsByClientId"];
+        options?: never;
+        head?: never;
+        /** Change an app's settings */
+        patch: operations["patchAppsByClientId"];
+        trace?: never;
+    };
+    "/apps/{clientId}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the app's client secret at once; shown in the answer only */
+        post: operations["postAppsByClientIdSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/signing-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The OpenID Provider's signing keys (public metadata only) */
+        get: operations["getSigningKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/signing-keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish a new ES256 and RS256 pair now; it signs a minute later and the old pair stays published a day */
+        post: operations["postSigningKeysRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -638,6 +726,15 @@ export interface components {
                 /** @description From the IdP metadata (WantAuthnRequestsSigned) */
                 idpWantsSignedRequests: boolean;
                 signAuthnRequests: boolean;
+                /** @description From the IdP metadata: its SingleLogoutService (null: the IdP offers no Single Logout) */
+                idpSlo: {
+                    url: string;
+                    responseUrl: string;
+                    /** @enum {string} */
+                    binding: "HTTP-Redirect" | "HTTP-POST";
+                } | null;
+                /** @description Generated: this SP's Single Logout endpoint (HTTP-Redirect and HTTP-POST), also in its metadata */
+                spSloUrl: string;
                 /** @description Generated: whether AuthnRequests are signed (the IdP or the admin asks) */
                 authnRequestsSigned: boolean;
                 /** @description Generated: this SP's certificates, also in its metadata; the current one first */
@@ -801,6 +898,50 @@ export interface components {
             /** Format: date-time */
             lastUsedAt: string | null;
         };
+        App: {
+            clientId: string;
+            name: string;
+            /**
+             * @description How the app authenticates at the token endpoint
+             * @enum {string}
+             */
+            authMethod: "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+            /** @description The app's public keys (private_key_jwt) */
+            jwks: {
+                keys: {
+                    [key: string]: unknown;
+                }[];
+            } | null;
+            redirectUris: string[];
+            postLogoutRedirectUris: string[];
+            /** @description Organizations whose users may sign in; null: all */
+            organizationIds: string[] | null;
+            /** @description Sign-ins always go through this connection */
+            connectionId: string | null;
+            backchannelLogoutUri: string | null;
+            refreshTokens: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SigningKey: {
+            kid: string;
+            /** @enum {string} */
+            alg: "ES256" | "RS256";
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description Signs from then on; published from its creation
+             */
+            activatesAt: string;
+            /**
+             * Format: date-time
+             * @description Signs no more from then on; stays published a day longer
+             */
+            retiredAt: string | null;
+        };
         Problem: {
             /** @description urn:rollcall:problem:<kind>, e.g. urn:rollcall:problem:validation */
             type: string;
@@ -811,6 +952,41 @@ export interface components {
                 field: string;
                 reason: string;
             }[];
+        };
+        /** @description Claims of Rollcall's ID tokens, userinfo and X-Rollcall-Identity */
+        IdentityClaims: {
+            /** @description The Rollcall user id: stable, unique across organizations. Key accounts on it. */
+            sub: string;
+            /** @description Primary email (scope email) */
+            email?: string;
+            /** @description False until organizations have verified domains: never link accounts by email */
+            email_verified?: boolean;
+            /** @description Display name (scope profile) */
+            name?: string;
+            /** @description Given name (scope profile) */
+            given_name?: string;
+            /** @description Family name (scope profile) */
+            family_name?: string;
+            /** @description userName (scope profile) */
+            preferred_username?: string;
+            /** @description The user's organization id */
+            org_id: string;
+            /** @description The user's organization slug */
+            org_slug: string;
+            /** @description Names of the user's teams */
+            teams: string[];
+            /** @description Roles granted by those teams */
+            roles: string[];
+            /** @description The IdP's groups of the user (SCIM groups' displayNames, or the last login's groups claim) */
+            groups: string[];
+            /** @description The connection id of the user's latest SSO login */
+            idp?: string;
+            /** @description The SCIM resource id, when SCIM provisioned the user */
+            scim_id?: string;
+            /** @description The IdP's externalId of the user */
+            external_id?: string;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -2475,6 +2651,322 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["App"][];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    jwks?: {
+                        keys: ({
+                            kty: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    } | null;
+                    redirectUris: string[];
+                    postLogoutRedirectUris?: string[];
+                    organizationIds?: string[] | null;
+                    /** Format: uuid */
+                    connectionId?: string | null;
+                    backchannelLogoutUri?: string | null;
+                    refreshTokens?: boolean;
+                    /** @enum {string} */
+                    authMethod?: "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        clientId: string;
+                        name: string;
+                        /**
+                         * @description How the app authenticates at the token endpoint
+                         * @enum {string}
+                         */
+                        authMethod: "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+                        /** @description The app's public keys (private_key_jwt) */
+                        jwks: {
+                            keys: {
+                                [key: string]: unknown;
+                            }[];
+                        } | null;
+                        redirectUris: string[];
+                        postLogoutRedirectUris: string[];
+                        /** @description Organizations whose users may sign in; null: all */
+                        organizationIds: string[] | null;
+                        /** @description Sign-ins always go through this connection */
+                        connectionId: string | null;
+                        backchannelLogoutUri: string | null;
+                        refreshTokens: boolean;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        /** @description Shown once; null for private_key_jwt */
+                        clientSecret: string | null;
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAppsByClientId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["App"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteAppsByClientId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done, nothing to return */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchAppsByClientId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    jwks?: {
+                        keys: ({
+                            kty: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    } | null;
+                    redirectUris?: string[];
+                    postLogoutRedirectUris?: string[];
+                    organizationIds?: string[] | null;
+                    /** Format: uuid */
+                    connectionId?: string | null;
+                    backchannelLogoutUri?: string | null;
+                    refreshTokens?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["App"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAppsByClientIdSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        clientSecret: string;
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSigningKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SigningKey"][];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postSigningKeysRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SigningKey"][];
+                    };
+                };
             };
             /** @description A problem (RFC 9457) */
             default: {

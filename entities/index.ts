@@ -3,9 +3,14 @@ import { ApiToken } from "./ApiToken.js";
 import { AuditEvent } from "./AuditEvent.js";
 import { Connection } from "./Connection.js";
 import { Domain } from "./Domain.js";
+import { Event, EventConsumer } from "./Event.js";
 import { ExternalIdentity } from "./ExternalIdentity.js";
 import { Group } from "./Group.js";
 import { GroupMember } from "./GroupMember.js";
+import { OpClient } from "./OpClient.js";
+import { OpLogoutDelivery } from "./OpLogoutDelivery.js";
+import { OpRecord } from "./OpRecord.js";
+import { OpSigningKey } from "./OpSigningKey.js";
 import { Organization } from "./Organization.js";
 import { ScimToken } from "./ScimToken.js";
 import { Session } from "./Session.js";
@@ -18,10 +23,12 @@ import { User } from "./User.js";
 import { UserValue } from "./UserValue.js";
 
 export {
-  AdminAccount, ApiToken, AuditEvent, Connection, Domain, ExternalIdentity, Group, GroupMember, Organization, ScimToken, Session,
-  SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership, User, UserValue,
+  AdminAccount, ApiToken, AuditEvent, Connection, Domain, Event, EventConsumer, ExternalIdentity, Group, GroupMember, OpClient,
+  OpLogoutDelivery, OpRecord, OpSigningKey, Organization, ScimToken, Session, SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership,
+  User, UserValue,
 };
 export const entities = [
   Organization, ScimToken, User, UserValue, Group, GroupMember, AuditEvent, Team, TeamMapping, TeamMembership,
-  Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink, Domain,
+  Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink, Domain, Event, EventConsumer,
+  OpClient, OpSigningKey, OpRecord, OpLogoutDelivery,
 ];

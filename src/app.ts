@@ -14,6 +14,8 @@ import { SharedRedis } from "./redis.js";
 import { SCIM_PREFIX } from "./scim/context.js";
 import { scimRouter } from "./scim/router.js";
 import { requestLog } from "./request-log.js";
+import { openIdProviderRouter, OpenIdProvider } from "./op/index.js";
+import { SigningKeys } from "./op/keys.js";
 import { oidcProtocol } from "./sso/oidc/index.js";
 import { ssoRouter } from "./sso/router.js";
 import { samlProtocol } from "./sso/saml/index.js";
@@ -98,7 +100,10 @@ export function createApp(deps: AppDeps): Express {
   // API and the console (≈100 µs a request). Only its /Me reads the browser session.
   app.use(SCIM_PREFIX, scimRouter({ ...deps, sessions }));
   app.use(sessions);
-  app.use(sidecarRouter(deps));
+  const signingKeys = new SigningKeys(deps.db, deps.secretKey);
+  const op = new OpenIdProvider({ db: deps.db, baseUrl: deps.baseUrl, secretKey: deps.secretKey, trustProxy: Boolean(deps.trustProxy) }, signingKeys);
+  app.use(openIdProviderRouter({ ...deps, op }));
+  app.use(sidecarRouter({ ...deps, signingKeys }));
   const sso = { ...deps, allowInsecureIdp: deps.allowInsecureIdp ?? false };
   app.use(ssoRouter({ ...sso, protocols: { oidc: oidcProtocol(sso), saml: samlProtocol(sso) } }));
   app.use(API_PREFIX, adminRouter(sso));

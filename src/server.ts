@@ -11,6 +11,8 @@ import { purgeExpiredSessions } from "./identity/sessions.js";
 import { createLogger } from "./logger.js";
 import { connectRedis } from "./redis.js";
 import { SCIM_PREFIX } from "./scim/context.js";
+import { startBackchannelLogout } from "./op/backchannel-logout.js";
+import { SigningKeys } from "./op/keys.js";
 import { refreshSamlMetadata } from "./sso/saml/refresh.js";
 
 async function main() {
@@ -57,6 +59,10 @@ async function main() {
   const domainCheck = setInterval(() => recheckDomains({ db, dns: config.dns, logger })
     .catch((err) => logger.warn({ err }, "domain re-check failed")), 3_600_000);
   domainCheck.unref();
+  // Logout tokens to apps (OIDC back-channel logout) for users deactivated, deleted or signed out by an admin.
+  const stopLogouts = startBackchannelLogout({
+    db, baseUrl: config.baseUrl, keys: new SigningKeys(db, config.secretKey), logger, allowInsecureIdp: config.allowInsecureIdp,
+  });
   const server = listen(app, config.port, config.host);
   await once(server, "listening");
   if (token) {
@@ -93,6 +99,7 @@ async function main() {
     clearInterval(purge);
     clearInterval(metadataRefresh);
     clearInterval(domainCheck);
+    stopLogouts();
     server.close(async () => {
       redis?.close();
       await db.close();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { identityClaimsSchema } from "../op/claims.js";
 import { SESSION_COOKIE } from "../web-session.js";
 import { problemSchema, PROBLEM_TYPE } from "./problems.js";
 import { Route } from "./routing.js";
@@ -59,6 +60,8 @@ export function openApiDocument(routes: Route[], baseUrl: string) {
     };
   }
   convert(problemSchema, "output");
+  // Not an admin API answer: what apps receive from the OpenID Provider and forward auth, documented here with the rest.
+  convert(identityClaimsSchema, "output");
   return {
     openapi: "3.0.3",
     info: {

@@ -5,6 +5,7 @@ import { carriesBody, jsonBody } from "../json-body.js";
 import { adminOf, refuseCrossSite, resolveAdmin } from "./auth.js";
 import { openApiDocument } from "./openapi.js";
 import { ApiProblem, problemHandler } from "./problems.js";
+import { appRoutes } from "./resources/apps.js";
 import { apiTokenRoutes } from "./resources/api-tokens.js";
 import { auditEventRoutes } from "./resources/audit-events.js";
 import { connectionRoutes } from "./resources/connections.js";
@@ -58,7 +59,7 @@ function bodyForCaller() {
 export function adminRoutes(deps: AdminDeps): Route[] {
   const routes = [
     sessionRoutes, organizationRoutes, connectionRoutes, domainRoutes, scimTokenRoutes, teamRoutes, mappingRoutes, userRoutes, groupRoutes,
-    auditEventRoutes, setupLinkRoutes, apiTokenRoutes,
+    auditEventRoutes, setupLinkRoutes, apiTokenRoutes, appRoutes,
   ].flatMap((resource) => resource(deps));
   routes.push(publicRoute({
     method: "get", path: "/openapi.json", tag: "Meta", summary: "This API's OpenAPI 3.0 document",

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { adminCommands } from "./admins.js";
+import { appCommands } from "./apps.js";
 import { auditCommand } from "./audit.js";
 import { connectionCommands } from "./connections.js";
 import { CliIo, cliIo, CommandFailed, currentIo, failure } from "./context.js";
@@ -22,7 +23,10 @@ export function cli(): Command {
       writeOut: (text) => currentIo().console.log(text.trimEnd()),
       writeErr: (text) => currentIo().console.error(text.trimEnd()),
     });
-  for (const commands of [organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, domainCommands, teamCommands, setupLinkCommands]) {
+  for (const commands of [
+    organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, domainCommands, teamCommands, setupLinkCommands,
+    appCommands,
+  ]) {
     commands(program);
   }
   return program;

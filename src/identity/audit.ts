@@ -3,6 +3,7 @@ import { AuditEvent } from "../../entities/index.js";
 import { Actor } from "./records.js";
 import { timestamp } from "./text.js";
 import { insertRows } from "../db/sql.js";
+import { publishAudited } from "./events/outbox.js";
 
 export interface AuditEntry {
   /** Null only for instance-level events: operator accounts and their API tokens belong to no organization. */
@@ -10,12 +11,15 @@ export interface AuditEntry {
   actor: Actor;
   action: string;
   targetType: "user" | "group" | "scim_token" | "organization" | "connection" | "team" | "session" | "admin_account"
-    | "api_token" | "setup_link" | "domain";
+    | "api_token" | "setup_link" | "domain" | "op_client" | "signing_key";
   targetId: string | null;
   summary: Record<string, unknown>;
 }
 
-/** Called inside the transaction of the change it records, so the two commit or roll back together. */
+/**
+ * Called inside the transaction of the change it records, so the two commit or roll back together. A change that is
+ * a lifecycle event (events/catalog.ts) publishes it here too, in the same transaction: one call records both.
+ */
 export function recordAudit(em: EntityManager, entry: AuditEntry): Promise<void> {
   return recordAudits(em, [entry]);
 }
@@ -25,6 +29,7 @@ export async function recordAudits(em: EntityManager, entries: AuditEntry[]): Pr
   const at = timestamp();
   await insertRows(em, "audit_events", ["organization_id", "at", "actor_type", "actor_id", "action", "target_type", "target_id", "summary"],
     entries.map((e) => [e.organizationId, at, e.actor.type, e.actor.id, e.action, e.targetType, e.targetId, JSON.stringify(e.summary)]));
+  await publishAudited(em, entries);
 }
 
 export interface AuditQuery {

@@ -5,6 +5,7 @@ import { Database } from "../db/database.js";
 import { chunks, insertRows, selectColumns, sql } from "../db/sql.js";
 import { groupColumns } from "./attribute-columns.js";
 import { recordAudit } from "./audit.js";
+import { publishEvents } from "./events/outbox.js";
 import { conflict, invalid, uniquely } from "./errors.js";
 import { inOrder, ListQuery, pageOfIds } from "./listing.js";
 import { lockForWrite, WriteOptions } from "./locking.js";
@@ -31,7 +32,7 @@ async function membersOf(em: EntityManager, organizationId: string, groupIds: st
   return out;
 }
 
-async function loadGroups(em: EntityManager, organizationId: string, ids: string[], withMembers: boolean): Promise<GroupRecord[]> {
+export async function loadGroups(em: EntityManager, organizationId: string, ids: string[], withMembers: boolean): Promise<GroupRecord[]> {
   if (ids.length === 0) return [];
   // By primary key, organization checked on the rows (see loadUsers).
   const rows = (await sql<Group>(em, `SELECT ${selectColumns(em, Group)} FROM groups WHERE id IN (:...ids)`, { ids }))
@@ -74,22 +75,40 @@ const storableIds = (ids: string[]) => ids.filter((id) => unstorableText(id, MAX
  * a foreign-key error half-way through a push. Existing members are not locked: deleteUser locks the user and then
  * its groups, and locking a member here would take the two in the opposite order.
  */
-async function knownUserIds(em: EntityManager, organizationId: string, groupId: string, userIds: string[]): Promise<Set<string>> {
+async function knownUserIds(em: EntityManager, organizationId: string, groupId: string, userIds: string[]) {
   const lock = em.connection.driver.options.type === "postgres" ? " FOR KEY SHARE OF u" : "";
   const known = new Set<string>();
+  const joining = new Set<string>();
   for (const ids of chunks([...new Set(storableIds(userIds))])) {
     const params = { organizationId, groupId, ids };
     const members = await sql<{ id: string }>(em,
       "SELECT m.user_id AS id FROM group_members m WHERE m.group_id = :groupId AND m.user_id IN (:...ids)", params);
-    const joining = await sql<{ id: string }>(em,
+    const newcomers = await sql<{ id: string }>(em,
       `SELECT u.id FROM users u WHERE u.organization_id = :organizationId AND u.id IN (:...ids)
        AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = :groupId AND m.user_id = u.id)${lock}`, params);
-    for (const r of [...members, ...joining]) known.add(r.id);
+    for (const r of [...members, ...newcomers]) known.add(r.id);
+    for (const r of newcomers) joining.add(r.id);
   }
-  return known;
+  return { known, joining };
 }
 
-interface MembershipOutcome { added: string[]; removed: string[]; unknown: string[] }
+/** The members of a group among `userIds`. */
+async function membersAmong(em: EntityManager, groupId: string, userIds: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const ids of chunks([...new Set(storableIds(userIds))])) {
+    out.push(...(await sql<{ user_id: string }>(em, "SELECT user_id FROM group_members WHERE group_id = :groupId AND user_id IN (:...ids)",
+      { groupId, ids })).map((r) => r.user_id));
+  }
+  return out;
+}
+
+/**
+ * `added` and `removed` are the ids each step named (known ones), as the audit log reports them; `moves` only the
+ * memberships that really changed, in the order of the steps: the group.membership_* events.
+ */
+interface MembershipOutcome { added: string[]; removed: string[]; unknown: string[]; moves: MembershipMove[] }
+type MembershipMove = { userId: string; joined: boolean };
+const moves = (userIds: Iterable<string>, joined: boolean): MembershipMove[] => [...userIds].map((userId) => ({ userId, joined }));
 
 async function insertMembers(em: EntityManager, organizationId: string, groupId: string, userIds: string[]) {
   const now = timestamp();
@@ -112,32 +131,57 @@ async function currentMemberIds(em: EntityManager, groupId: string): Promise<Set
  * failing the whole push, so one stale id in an IdP's batch does not lose the rest (fleetdm/fleet#52600).
  */
 async function applyMembership(em: EntityManager, organizationId: string, groupId: string, steps: MembershipChange[]): Promise<MembershipOutcome> {
-  const outcome: MembershipOutcome = { added: [], removed: [], unknown: [] };
+  const outcome: MembershipOutcome = { added: [], removed: [], unknown: [], moves: [] };
   for (const step of steps) {
     if (step.op === "removeAll") {
-      outcome.removed.push(...await currentMemberIds(em, groupId));
+      const members = [...await currentMemberIds(em, groupId)];
+      outcome.removed.push(...members);
+      outcome.moves.push(...moves(members, false));
       await deleteMembers(em, organizationId, groupId, "all");
     } else if (step.op === "remove") {
+      outcome.moves.push(...moves(await membersAmong(em, groupId, step.userIds), false));
       await deleteMembers(em, organizationId, groupId, step.userIds);
       outcome.removed.push(...step.userIds);
     } else {
-      const known = await knownUserIds(em, organizationId, groupId, step.userIds);
+      const { known, joining } = await knownUserIds(em, organizationId, groupId, step.userIds);
       outcome.unknown.push(...step.userIds.filter((id) => !known.has(id)));
       if (step.op === "set") {
         const current = await currentMemberIds(em, groupId);
         const leaving = [...current].filter((id) => !known.has(id));
         await deleteMembers(em, organizationId, groupId, leaving);
         outcome.removed.push(...leaving);
-        const joining = [...known].filter((id) => !current.has(id));
-        await insertMembers(em, organizationId, groupId, joining);
-        outcome.added.push(...joining);
+        outcome.moves.push(...moves(leaving, false));
+        const newcomers = [...known].filter((id) => !current.has(id));
+        await insertMembers(em, organizationId, groupId, newcomers);
+        outcome.added.push(...newcomers);
+        outcome.moves.push(...moves(newcomers, true));
       } else {
         await insertMembers(em, organizationId, groupId, [...known]);
         outcome.added.push(...known);
+        outcome.moves.push(...moves(joining, true));
       }
     }
   }
   return outcome;
+}
+
+/**
+ * One `group.membership_added` or `group.membership_removed` event per user whose membership changed, beside the
+ * group's audit entry (which lists only the first ids). Each names the user, so a user's events stay in order.
+ */
+async function publishMembership(
+  em: EntityManager, organizationId: string, group: { id: string; displayName: string }, changes: MembershipMove[], actor: Actor,
+) {
+  const userNames = new Map<string, string>();
+  for (const ids of chunks([...new Set(changes.map((c) => c.userId))])) {
+    const rows = await sql<{ id: string; user_name: string }>(em,
+      "SELECT id, user_name FROM users WHERE organization_id = :organizationId AND id IN (:...ids)", { organizationId, ids });
+    for (const r of rows) userNames.set(r.id, r.user_name);
+  }
+  await publishEvents(em, changes.map(({ userId, joined }) => ({
+    organizationId, type: joined ? "group.membership_added" : "group.membership_removed", actor, subjectId: userId,
+    data: { group: { id: group.id, displayName: group.displayName }, user: { id: userId, userName: userNames.get(userId) ?? null } },
+  })));
 }
 
 const listed = (ids: string[]) => ({ count: ids.length, ids: ids.slice(0, AUDIT_ID_LIMIT) });
@@ -166,11 +210,13 @@ export async function createGroup(
     const membership = await applyMembership(em, organizationId, id, [{ op: "add", userIds: input.memberIds ?? [] }]);
     // An IdP that pushes groups over SCIM is the source of truth for them from now on (see teams.ts).
     await switchGroupSource(em, organizationId, "scim", actor);
-    await recomputeDerivedTeams(em, organizationId, membership.added, actor);
+    // The group's event, then its members', then the team moves they cause: the order a receiver sees them in.
     await recordAudit(em, {
       organizationId, actor, action: "group.created", targetType: "group", targetId: id,
       summary: { displayName: input.displayName, externalId: input.externalId ?? null, ...membershipSummary(membership) },
     });
+    await publishMembership(em, organizationId, { id, displayName: input.displayName }, membership.moves, actor);
+    await recomputeDerivedTeams(em, organizationId, membership.added, actor, "group_membership");
     return membership;
   }));
   const group = (await getGroup(db, organizationId, id, { withMembers: true }))!;
@@ -200,10 +246,6 @@ export async function updateGroup(
     };
     await sql(em, `UPDATE groups SET display_name = :displayName, display_name_norm = :displayNameNorm, external_id = :externalId,
       version = :version, updated_at = :updatedAt WHERE id = :id AND organization_id = :organizationId`, { ...after, id, organizationId });
-    // Mappings match a group by name or externalId, so a rename or re-key can move every member between teams.
-    const rekeyed = renamed || (change.externalId !== undefined && change.externalId !== before.externalId);
-    await recomputeDerivedTeams(em, organizationId,
-      [...membership.added, ...membership.removed, ...(rekeyed ? await currentMemberIds(em, id) : [])], actor);
     const changes = {
       ...(renamed ? { displayName: { from: before.displayName, to: change.displayName } } : {}),
       ...(change.externalId !== undefined && change.externalId !== before.externalId ? { externalId: { from: before.externalId, to: change.externalId } } : {}),
@@ -212,6 +254,11 @@ export async function updateGroup(
       organizationId, actor, action: "group.updated", targetType: "group", targetId: id,
       summary: { displayName: change.displayName ?? before.displayName, changes, ...membershipSummary(membership) },
     });
+    await publishMembership(em, organizationId, after, membership.moves, actor);
+    // Mappings match a group by name or externalId, so a rename or re-key can move every member between teams.
+    const rekeyed = renamed || (change.externalId !== undefined && change.externalId !== before.externalId);
+    await recomputeDerivedTeams(em, organizationId,
+      [...membership.added, ...membership.removed, ...(rekeyed ? await currentMemberIds(em, id) : [])], actor, "group_membership");
     // Read under the lock: the ETag answered is the version this write made, not a later replica's. Without
     // members, that is the row just written: nothing to read.
     const withMembers = options.withMembers ?? true;
@@ -226,9 +273,10 @@ export async function deleteGroup(db: Database, organizationId: string, id: stri
     await lockForWrite(em, "groups", organizationId, id, options);
     const group = await em.findOneByOrFail(Group, { id, organizationId });
     const members = [...await currentMemberIds(em, id)];
+    await publishMembership(em, organizationId, group, moves(members, false), actor);
     await em.delete(GroupMember, { groupId: id, organizationId });
     await em.delete(Group, { id, organizationId });
-    await recomputeDerivedTeams(em, organizationId, members, actor);
+    await recomputeDerivedTeams(em, organizationId, members, actor, "group_membership");
     await recordAudit(em, {
       organizationId, actor, action: "group.deleted", targetType: "group", targetId: id,
       summary: { displayName: group.displayName, memberCount: members.length },

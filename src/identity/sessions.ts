@@ -4,6 +4,8 @@ import { Session } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { sql } from "../db/sql.js";
 import { recordAudit } from "./audit.js";
+import { publishEvents } from "./events/outbox.js";
+import { endOpRecordsOfUser, purgeExpiredOpRecords } from "./op-records.js";
 import { Actor } from "./records.js";
 import { timestamp } from "./text.js";
 
@@ -130,16 +132,25 @@ export async function destroySession(db: Database, sid: string): Promise<void> {
   await sql(db.dataSource.manager, "DELETE FROM sessions WHERE sid = :sid", { sid });
 }
 
-/** Ends every session of a user, in the caller's transaction (deactivation, deletion, refused login). */
-export async function endSessionsOfUser(em: EntityManager, organizationId: string, userId: string): Promise<number> {
-  const ended = await em.delete(Session, { organizationId, userId, principalType: "user" });
-  return ended.affected ?? 0;
+/**
+ * Ends every session of a user, in the caller's transaction (deactivation, deletion): its browser sessions and its
+ * sessions, codes and tokens at apps that sign in through Rollcall's OpenID Provider. Publishes `session.ended` when
+ * there were any: apps that hold sessions of their own (OIDC back-channel logout) end theirs.
+ */
+export async function endSessionsOfUser(em: EntityManager, organizationId: string, userId: string, actor: Actor, reason: string): Promise<number> {
+  const atApps = await endOpRecordsOfUser(em, userId);
+  const ended = (await em.delete(Session, { organizationId, userId, principalType: "user" })).affected ?? 0;
+  if (ended > 0 || atApps > 0) {
+    await publishEvents(em, [{ organizationId, type: "session.ended", actor, subjectId: userId, data: { user: { id: userId }, sessionsEnded: ended, reason } }]);
+  }
+  return ended;
 }
 
 export async function purgeExpiredSessions(db: Database): Promise<number> {
   const purged = await db.dataSource.manager.createQueryBuilder().delete().from(Session)
     .where("expires_at <= :now", { now: timestamp() }).execute();
   await sql(db.dataSource.manager, "DELETE FROM sso_transactions WHERE expires_at <= :now", { now: timestamp() });
+  await purgeExpiredOpRecords(db.dataSource.manager);
   return purged.affected ?? 0;
 }
 

@@ -174,7 +174,7 @@ async function signInSteps(em: EntityManager, connection: ConnectionRecord, prof
   if (policy.groupSource === "claims") {
     await sql(em, "UPDATE users SET login_groups = :groups, login_connection_id = :connectionId WHERE id = :userId AND organization_id = :organizationId",
       { groups: JSON.stringify(profile.groups), connectionId: connection.id, userId, organizationId });
-    await recomputeDerivedTeams(em, organizationId, [userId], actor);
+    await recomputeDerivedTeams(em, organizationId, [userId], actor, "login");
   }
   const teams = await teamsOfUser(em, organizationId, userId);
   if (teams.length === 0 && policy.mode === "idp") {

@@ -149,7 +149,7 @@ export async function replaceTeamMappings(
       organizationId, actor, action: "team.mappings_replaced", targetType: "team", targetId: teamId,
       summary: { name: team.name, from: before, to: [...unique.values()].map((g) => (g.connectionId ? `${g.idpGroup} (connection ${g.connectionId})` : g.idpGroup)) },
     });
-    await recomputeDerivedTeams(em, organizationId, "all", actor);
+    await recomputeDerivedTeams(em, organizationId, "all", actor, "mapping_change");
   });
   return (await getTeam(db, organizationId, teamId))!;
 }
@@ -210,12 +210,18 @@ async function loginConnectionsOf(em: EntityManager, organizationId: string, use
   return out;
 }
 
+/** Why a user's teams changed, as `team.membership_changed` events and the audit log say. */
+export type TeamChangeCause = "group_membership" | "login" | "mapping_change" | "mapping_mode" | "group_source" | "manual_assignment";
+
 /**
  * Brings the `idp` team memberships of the given users (or all of the organization's) in line with their groups and
- * the mappings, in the caller's transaction, auditing each user whose teams changed. In `manual` mode no team is
- * derived, so derived memberships are removed.
+ * the mappings, in the caller's transaction, auditing each user whose teams changed (the event
+ * `team.membership_changed` with the teams before and after, and the cause). In `manual` mode no team is derived,
+ * so derived memberships are removed.
  */
-export async function recomputeDerivedTeams(em: EntityManager, organizationId: string, userIds: string[] | "all", actor: Actor): Promise<void> {
+export async function recomputeDerivedTeams(
+  em: EntityManager, organizationId: string, userIds: string[] | "all", actor: Actor, cause: TeamChangeCause,
+): Promise<void> {
   const mappings = await em.find(TeamMapping, { where: { organizationId } });
   // The common SCIM write touches an organization without mappings: nothing to derive, nothing to remove.
   if (mappings.length === 0 && !(await em.findOne(TeamMembership, { where: { organizationId, source: "idp" } }))) return;
@@ -227,15 +233,18 @@ export async function recomputeDerivedTeams(em: EntityManager, organizationId: s
   const groups = mode === "idp" ? await idpGroupsOf(em, organizationId, groupSource, ids) : new Map<string, string[]>();
   const connections = groupSource === "claims" && mappings.some((m) => m.connectionId) ? await loginConnectionsOf(em, organizationId, ids) : new Map<string, string>();
   const teamNames = new Map((await em.find(Team, { where: { organizationId } })).map((t) => [t.id, t.name]));
+  const names = (teamIds: Iterable<string>) => [...new Set([...teamIds].map((t) => teamNames.get(t)!))].sort();
   for (const chunk of chunks(ids)) {
-    const current = groupBy(await sql<{ user_id: string; team_id: string }>(em,
-      `SELECT user_id, team_id FROM team_memberships WHERE organization_id = :organizationId AND source = 'idp' AND user_id IN (:...chunk)`,
+    const current = groupBy(await sql<{ user_id: string; team_id: string; source: string }>(em,
+      `SELECT user_id, team_id, source FROM team_memberships WHERE organization_id = :organizationId AND user_id IN (:...chunk)`,
       { organizationId, chunk }), (r) => r.user_id);
     const joins: [string, string][] = [];
     const leaves = new Map<string, string[]>();
     const audits: AuditEntry[] = [];
     for (const userId of chunk) {
-      const had = new Set((current.get(userId) ?? []).map((r) => r.team_id));
+      const memberships = current.get(userId) ?? [];
+      const had = new Set(memberships.filter((r) => r.source === "idp").map((r) => r.team_id));
+      const manual = memberships.filter((r) => r.source === "manual").map((r) => r.team_id);
       const want = derivedTeamIds(mappings, groups.get(userId) ?? [], connections.get(userId) ?? null);
       const added = [...want].filter((t) => !had.has(t));
       const removed = [...had].filter((t) => !want.has(t));
@@ -244,7 +253,10 @@ export async function recomputeDerivedTeams(em: EntityManager, organizationId: s
       for (const teamId of removed) leaves.set(teamId, [...(leaves.get(teamId) ?? []), userId]);
       audits.push({
         organizationId, actor, action: "user.teams_changed", targetType: "user", targetId: userId,
-        summary: { added: added.map((t) => teamNames.get(t)), removed: removed.map((t) => teamNames.get(t)), source: "idp" },
+        summary: {
+          added: added.map((t) => teamNames.get(t)), removed: removed.map((t) => teamNames.get(t)), source: "idp", cause,
+          from: names([...had, ...manual]), to: names([...want, ...manual]),
+        },
       });
     }
     // Set-wise: a mapping change can move every member of a 100,000-member group.
@@ -286,11 +298,13 @@ export async function setManualTeamMembership(
     if (!(await em.findOneBy(User, { id: userId, organizationId }))) throw notFound("User", userId);
     const existing = await em.findOneBy(TeamMembership, { teamId, userId, source: "manual" });
     if (member === Boolean(existing)) return;
+    const teamNames = async () => [...new Set((await teamsOfUser(em, organizationId, userId)).map((t) => t.name))];
+    const from = await teamNames();
     if (member) await em.insert(TeamMembership, { teamId, userId, source: "manual", organizationId, createdAt: timestamp() });
     else await em.delete(TeamMembership, { teamId, userId, source: "manual" });
     await recordAudit(em, {
       organizationId, actor, action: member ? "user.team_assigned" : "user.team_unassigned", targetType: "user", targetId: userId,
-      summary: { team: team.name, source: "manual" },
+      summary: { team: team.name, source: "manual", cause: "manual_assignment", from, to: await teamNames() },
     });
   });
 }
@@ -303,7 +317,7 @@ export async function setTeamMappingMode(db: Database, organizationId: string, m
     if (before.mode === mode) return;
     await em.update(Organization, { id: organizationId }, { teamMappingMode: mode });
     await recordAudit(em, { organizationId, actor, action: "organization.team_mapping_mode", targetType: "organization", targetId: organizationId, summary: { from: before.mode, to: mode } });
-    await recomputeDerivedTeams(em, organizationId, "all", actor);
+    await recomputeDerivedTeams(em, organizationId, "all", actor, "mapping_mode");
   });
 }
 
@@ -317,7 +331,7 @@ export async function switchGroupSource(em: EntityManager, organizationId: strin
   if (before.groupSource === groupSource) return;
   await em.update(Organization, { id: organizationId }, { groupSource });
   await recordAudit(em, { organizationId, actor, action: "organization.group_source", targetType: "organization", targetId: organizationId, summary: { from: before.groupSource, to: groupSource } });
-  await recomputeDerivedTeams(em, organizationId, "all", actor);
+  await recomputeDerivedTeams(em, organizationId, "all", actor, "group_source");
 }
 
 export const setGroupSource = (db: Database, organizationId: string, groupSource: "claims" | "scim", actor: Actor) =>

@@ -110,3 +110,6 @@ export function userRecordOf(row: User, values: UserValue[], groups: UserRecord[
     groups,
   };
 }
+
+/** The email a user is reached at: the primary one, else the first. */
+export const primaryEmail = (user: UserRecord): string | null => (user.emails.find((e) => e.primary) ?? user.emails[0])?.value ?? null;

@@ -29,7 +29,7 @@ function checkUserInput(input: UserInput) {
   walk(input, "");
 }
 
-async function loadUsers(em: EntityManager, organizationId: string, ids: string[]): Promise<UserRecord[]> {
+export async function loadUsers(em: EntityManager, organizationId: string, ids: string[]): Promise<UserRecord[]> {
   if (ids.length === 0) return [];
   // Fetched by primary key and checked for the organization on the rows: given `organization_id = ? AND id IN (…)`,
   // SQLite without statistics scans the organization's index instead of looking up the ids.
@@ -120,7 +120,7 @@ export async function deactivateInTransaction(em: EntityManager, organizationId:
   const version = await lockForWrite(em, "users", organizationId, id, {});
   await sql(em, "UPDATE users SET active = :active, version = :version, updated_at = :now WHERE id = :id AND organization_id = :organizationId",
     { active: false, version: version + 1, now: timestamp(), id, organizationId });
-  const sessionsEnded = await endSessionsOfUser(em, organizationId, id);
+  const sessionsEnded = await endSessionsOfUser(em, organizationId, id, actor, "user_deactivated");
   await recordAudit(em, { organizationId, actor, action: "user.deactivated", targetType: "user", targetId: id, summary: { reason, sessionsEnded } });
 }
 
@@ -193,7 +193,7 @@ function updateUserOnce(
     const active = next.active ?? current.active;
     const action = current.active && !active ? "user.deactivated" : !current.active && active ? "user.reactivated" : "user.updated";
     // A deactivated user loses its sessions in this transaction: its very next request is refused.
-    const sessionsEnded = action === "user.deactivated" ? await endSessionsOfUser(em, organizationId, id) : 0;
+    const sessionsEnded = action === "user.deactivated" ? await endSessionsOfUser(em, organizationId, id, actor, "user_deactivated") : 0;
     await recordAudit(em, {
       organizationId, actor, action, targetType: "user", targetId: id,
       summary: { userName: next.userName, changes: fields, ...(sessionsEnded ? { sessionsEnded } : {}), ...(unknownManager ? { unknownManager } : {}) },
@@ -225,7 +225,7 @@ export async function deleteUser(db: Database, organizationId: string, id: strin
     for (const table of ["team_memberships", "external_identities"]) {
       await sql(em, `DELETE FROM ${table} WHERE user_id = :id AND organization_id = :organizationId`, { id, organizationId });
     }
-    const sessionsEnded = await endSessionsOfUser(em, organizationId, id);
+    const sessionsEnded = await endSessionsOfUser(em, organizationId, id, actor, "user_deleted");
     await em.delete(UserValue, { userId: id });
     await em.delete(User, { id, organizationId });
     await recordAudit(em, {

@@ -1,5 +1,6 @@
 import express, { NextFunction, Request, Response, Router } from "express";
 import { mayAccessOrganization, sessionContext } from "../admin/auth.js";
+import { Database } from "../db/database.js";
 import { ConnectionRecord, ConnectionType, findConnection } from "../identity/connections.js";
 import { IdpProfile, signIn, SignInOutcome, SignInRefused } from "../identity/sign-in.js";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.js";
@@ -71,7 +72,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
  * A dry run shows what an IdP sent: only whoever may configure the connection's organization may run one (an
  * operator, an admin of the organization — account or SSO user with the admin role — or its setup link).
  */
-async function mayTest(req: Request, res: Response, deps: SsoRouterDeps, connection: ConnectionRecord): Promise<boolean> {
+async function mayTest(req: Request, res: Response, deps: { db: Database }, connection: ConnectionRecord): Promise<boolean> {
   const caller = await sessionContext(req, res, deps.db);
   return caller !== null && mayAccessOrganization(caller, connection.organizationId);
 }
@@ -127,8 +128,9 @@ ${attributes.map((a) => html`<tr><td><code>${a.name}</code></td><td>${a.values.m
 /**
  * The one place where a failed login becomes a page: the person gets what to do, the log gets why. Whoever may
  * configure the connection (testing it, typically) also gets the why on the page: which check failed and on what.
+ * Also the error page of the OpenID Provider's interactions (src/op/), which end in these logins.
  */
-function loginErrorPage(deps: SsoRouterDeps) {
+export function loginErrorPage(deps: { db: Database }) {
   return async (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = res.getHeader("X-Request-Id");
     const connection = res.locals.connection as ConnectionRecord | undefined;

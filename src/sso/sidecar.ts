@@ -1,16 +1,19 @@
 import { Request, Response, Router } from "express";
 import { Database } from "../db/database.js";
-import { accessOf, UserAccess } from "../identity/access.js";
+import { identityOf, UserAccess, UserIdentity } from "../identity/access.js";
+import { signedIdentity } from "../op/identity-header.js";
+import { SigningKeys } from "../op/keys.js";
 import { logOut } from "../web-session.js";
 
 /**
  * Rollcall as an app's login sidecar. `GET /auth/verify` is for reverse proxies (nginx `auth_request`, Traefik
- * ForwardAuth, Envoy ext_authz): 200 with identity headers, 401 without a session, 403 for a user of another
+ * ForwardAuth, Envoy ext_authz): 200 with identity headers (and the same identity signed, `X-Rollcall-Identity`),
+ * 401 without a session, 403 for a user of another
  * organization than the route's `?org=` — or, with `?login=<loginPath>`, a redirect to that login that comes back to
  * the page asked for (Traefik passes it to the browser) instead of either refusal. `GET /session` answers the same as
  * JSON for the app's front end.
  */
-export function sidecarRouter(deps: { db: Database; baseUrl: string }): Router {
+export function sidecarRouter(deps: { db: Database; baseUrl: string; signingKeys: SigningKeys }): Router {
   const router = Router();
 
   router.get("/auth/verify", async (req, res) => {
@@ -18,6 +21,7 @@ export function sidecarRouter(deps: { db: Database; baseUrl: string }): Router {
     res.set("Cache-Control", "no-store");
     if (access && routeAdmits(req.query.org, access)) {
       setIdentityHeaders(res, access);
+      res.set(IDENTITY_HEADERS.signed, await signedIdentity(deps.signingKeys, deps.baseUrl, access));
       return void res.status(200).end();
     }
     const loginPath = typeof req.query.login === "string" && /^[A-Za-z0-9]{1,64}$/.test(req.query.login) ? req.query.login : null;
@@ -33,7 +37,8 @@ export function sidecarRouter(deps: { db: Database; baseUrl: string }): Router {
     const access = await sessionAccess(req, deps.db);
     res.set("Cache-Control", "no-store");
     if (!access) return void res.status(401).json({ error: "not_logged_in", login: "GET /login/<your organization's login path>" });
-    res.json({ ...access, expiresAt: req.session.cookie.expires?.toISOString() ?? null });
+    const { user, organization, teams, roles } = access;
+    res.json({ user, organization, teams, roles, expiresAt: req.session.cookie.expires?.toISOString() ?? null });
   });
 
   return router;
@@ -59,12 +64,13 @@ function routeAdmits(org: unknown, access: UserAccess): boolean {
  * The logged-in user of this request's session, if it is still active. A session whose user was deactivated or
  * deleted is normally gone already (deactivation deletes it); finding one anyway ends it here.
  */
-export async function sessionAccess(req: Request, db: Database): Promise<UserAccess | null> {
+export async function sessionAccess(req: Request, db: Database): Promise<UserIdentity | null> {
   const principal = req.session?.principal;
   if (principal?.type !== "user") return null;
-  const access = await accessOf(db, principal.organizationId, principal.userId);
-  if (!access) await logOut(req);
-  return access;
+  const identity = await identityOf(db, principal.userId);
+  if (identity?.organization.id === principal.organizationId) return identity;
+  await logOut(req);
+  return null;
 }
 
 /** Header values are ASCII: anything else, and the list separator, percent-encoded (UTF-8). */
@@ -79,6 +85,8 @@ export const IDENTITY_HEADERS = {
   organizationId: "X-Rollcall-Organization-Id",
   teams: "X-Rollcall-Teams",
   roles: "X-Rollcall-Roles",
+  /** The same identity as a JWT signed with the OpenID Provider's keys (src/op/identity-header.ts). */
+  signed: "X-Rollcall-Identity",
 } as const;
 
 function setIdentityHeaders(res: Response, access: UserAccess) {

@@ -14,7 +14,7 @@ import { errorBox, sendPage } from "./layout.js";
  */
 
 /** A login path as typed: letters and digits only, so anything else names no connection. */
-const LOGIN_PATH = /^[A-Za-z0-9]{1,64}$/;
+export const LOGIN_PATH = /^[A-Za-z0-9]{1,64}$/;
 
 export function loginRouter(deps: WebDeps): Router {
   const router = Router();

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
+import { createRemoteJWKSet, jwtVerify } from "jose";
 import { Database, openDatabase } from "../../src/db/database.js";
 import { createConnection, setConnectionEnabled, updateConnection } from "../../src/identity/connections.js";
 import { createOrganization } from "../../src/identity/organizations.js";
@@ -34,10 +35,10 @@ function docsSnippet(heading: string, lang: string): string {
   return match[1];
 }
 
-/** Spoofed identity: every name Rollcall sends, the reserved signed-identity name and CGI look-alikes. */
+/** Spoofed identity: every name Rollcall sends (the signed identity a JWT of alg none) and CGI look-alikes. */
 const SPOOFED: Record<string, string> = {
   ...Object.fromEntries(Object.values(IDENTITY_HEADERS).map((name) => [name, "spoofed"])),
-  "X-Rollcall-Identity": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.",
+  [IDENTITY_HEADERS.signed]: "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.",
   "X_Rollcall_Roles": "admin",
   "X_Rollcall_Organization": "globex",
 };
@@ -206,7 +207,13 @@ for (const target of await databaseTargets()) {
         const { res, upstream: got } = await throughNginx("/reports?q=1", { cookie: ada, ...SPOOFED });
         assert.equal(res.status, 200);
         const userId = (await (await fetch(`${app.origin}/session`, { headers: { cookie: ada } })).json()).user.id;
-        assert.deepEqual(rollcallHeaders(got!).sort(), [
+        // The signed identity is Rollcall's, verified with its published keys, not the client's forged one.
+        const signed = got!.filter(([name]) => name === IDENTITY_HEADERS.signed);
+        assert.equal(signed.length, 1);
+        const { payload } = await jwtVerify(signed[0][1], createRemoteJWKSet(new URL(`${app.origin}/oidc/jwks`)), { issuer: app.origin });
+        assert.equal(payload.sub, userId);
+        assert.equal(payload.org_slug, "acme");
+        assert.deepEqual(rollcallHeaders(got!).filter(([name]) => name !== IDENTITY_HEADERS.signed).sort(), [
           [IDENTITY_HEADERS.email, "ada@acme.test"],
           [IDENTITY_HEADERS.name, "Ada Lovelace"],
           [IDENTITY_HEADERS.organization, "acme"],

@@ -3,6 +3,7 @@ import { searchUsers, userDetail } from "../../identity/directory.js";
 import { notFound } from "../../identity/errors.js";
 import { UserRecord } from "../../identity/records.js";
 import { setManualTeamMembership } from "../../identity/teams.js";
+import { primaryEmail } from "../../identity/user-rows.js";
 import { at, ids, pageOf, paging, queryBoolean } from "../schemas.js";
 import { AdminDeps, orgRoute, Route } from "../routing.js";
 
@@ -30,7 +31,6 @@ const userDetailSchema = userSummarySchema.extend({
   })),
 }).meta({ id: "UserDetail" });
 
-const primaryEmail = (u: UserRecord) => (u.emails.find((e) => e.primary) ?? u.emails[0])?.value ?? null;
 const summary = (u: UserRecord) => ({ ...u, displayName: u.displayName ?? null, source: u.source as z.infer<typeof source>, email: primaryEmail(u) });
 
 const TAG = "Users";
