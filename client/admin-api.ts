@@ -153,7 +153,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enable a connection (one per organization at a time) */
+        /** Enable a connection (a second enabled one needs a verified domain) */
         post: operations["postOrganizationsByOrgIdConnectionsByConnectionIdEnable"];
         delete?: never;
         options?: never;
@@ -223,6 +223,93 @@ export interface paths {
         /** The address that tests the connection: open it in a browser logged in as an admin; nothing is saved */
         get: operations["getOrganizationsByOrgIdConnectionsByConnectionIdTest"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{orgId}/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's domains, verified or not */
+        get: operations["getOrganizationsByOrgIdDomains"];
+        put?: never;
+        /** Claim a domain: publish the TXT record it names, then verify it */
+        post: operations["postOrganizationsByOrgIdDomains"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{orgId}/domains/{domainId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One domain, with its TXT record */
+        get: operations["getOrganizationsByOrgIdDomainsByDomainId"];
+        put?: never;
+        post?: never;
+        /** Give up a domain */
+        delete: operations["deleteOrganizationsByOrgIdDomainsByDomainId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{orgId}/domains/{domainId}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Look the TXT record up now: verified when it holds the token (409 when another organization holds the domain verified) */
+        post: operations["postOrganizationsByOrgIdDomainsByDomainIdVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{orgId}/domains/{domainId}/mark-verified": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Operators only: mark the domain verified without DNS (ownership checked another way); audited */
+        post: operations["postOrganizationsByOrgIdDomainsByDomainIdMarkVerified"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{orgId}/domains/{domainId}/connection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Send this domain's people to one connection (null: the organization's default) */
+        put: operations["putOrganizationsByOrgIdDomainsByDomainIdConnection"];
         post?: never;
         delete?: never;
         options?: never;
@@ -853,6 +940,10 @@ export interface components {
             name: string;
             loginPath: string;
             enabled: boolean;
+            /** @description Where people of a verified domain that names no connection are sent */
+            isDefault: boolean;
+            /** @description Admits (just in time) people whose email is outside the organization's verified domains */
+            allowOtherDomains: boolean;
             preset: string;
             version: number;
             createdAt: string;
@@ -938,6 +1029,27 @@ export interface components {
                 };
             } | null;
         };
+        Domain: {
+            id: string;
+            name: string;
+            verified: boolean;
+            /** @enum {string|null} */
+            verifiedBy: "dns" | "operator" | null;
+            /** Format: date-time */
+            verifiedAt: string | null;
+            /** @description The TXT record's name to publish: _rollcall-challenge.<domain> */
+            challengeName: string;
+            /** @description The TXT record's value */
+            token: string;
+            /** @description The connection this domain's people sign in with; null: the organization's default */
+            connectionId: string | null;
+            /** Format: date-time */
+            checkedAt: string | null;
+            /** @description Why the last DNS check did not verify the domain */
+            checkError: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
         ScimToken: {
             id: string;
             name: string;
@@ -960,6 +1072,8 @@ export interface components {
                 idpGroup: string;
                 /** @description A readable name for a group sent as an opaque id (Entra object ids) */
                 alias: string | null;
+                /** @description Only groups received through this connection's logins match; null: any connection's, and SCIM groups */
+                connectionId: string | null;
             }[];
             /** Format: date-time */
             createdAt: string;
@@ -1715,6 +1829,10 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     loginPath?: string;
+                    /** @description true: people of a verified domain that names no connection go here (and to no other default) */
+                    isDefault?: boolean;
+                    /** @description Admit (just in time) people whose email is outside the organization's verified domains (partners); never links by email */
+                    allowOtherDomains?: boolean;
                     oidc?: {
                         /**
                          * Format: uri
@@ -1973,6 +2091,241 @@ export interface operations {
                     "application/json": {
                         url: string;
                     };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrganizationsByOrgIdDomains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Domain"][];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrganizationsByOrgIdDomains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrganizationsByOrgIdDomainsByDomainId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOrganizationsByOrgIdDomainsByDomainId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done, nothing to return */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrganizationsByOrgIdDomainsByDomainIdVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOrganizationsByOrgIdDomainsByDomainIdMarkVerified: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putOrganizationsByOrgIdDomainsByDomainIdConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    connectionId: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
                 };
             };
             /** @description A problem (RFC 9457) */
@@ -2304,6 +2657,8 @@ export interface operations {
                             idpGroup: string;
                             /** @description A readable name for a group sent as an opaque id (Entra object ids) */
                             alias: string | null;
+                            /** @description Only groups received through this connection's logins match; null: any connection's, and SCIM groups */
+                            connectionId: string | null;
                             teamId: string;
                             teamName: string;
                         }[];
@@ -2336,6 +2691,11 @@ export interface operations {
                 "application/json": {
                     idpGroup: string;
                     alias?: string | null;
+                    /**
+                     * Format: uuid
+                     * @description Limit the mapping to groups received through this connection's logins
+                     */
+                    connectionId?: string | null;
                 }[];
             };
         };

@@ -15,6 +15,10 @@ export class Connection {
   @Column("varchar", { length: 32 }) preset: string;
   /** JSON of the protocol's settings. */
   @Column("text") settings: string;
+  /** Where people of a verified domain that names no connection are sent, when the organization has several. */
+  @Column("boolean", { name: "is_default", default: false }) isDefault: boolean;
+  /** Let in (JIT) and link users whose email is outside the organization's verified domains (contractors' IdP). */
+  @Column("boolean", { name: "allow_other_domains", default: false }) allowOtherDomains: boolean;
   @Column("integer") version: number;
   @Column("varchar", { name: "created_at", length: 30 }) createdAt: string;
   @Column("varchar", { name: "updated_at", length: 30 }) updatedAt: string;

@@ -12,5 +12,7 @@ export class TeamMapping {
   @Column("varchar", { name: "idp_group_norm", length: 512 }) idpGroupNorm: string;
   /** A readable name for a group named by an opaque id (Entra sends object ids). */
   @Column("varchar", { length: 512, nullable: true }) alias: string | null;
+  /** Only groups received through this connection's logins match; NULL: any connection's, and SCIM groups. */
+  @Column("varchar", { name: "connection_id", length: 36, nullable: true }) connectionId: string | null;
   @Column("varchar", { name: "created_at", length: 30 }) createdAt: string;
 }

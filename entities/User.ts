@@ -44,6 +44,8 @@ export class User {
   @Column("text", { name: "manager_id", nullable: true }) managerId: string | null;
   /** JSON array: the groups claim of the user's last SSO login (used when the org's groups come from claims). */
   @Column("text", { name: "login_groups", nullable: true }) loginGroups: string | null;
+  /** The connection of that last login: mappings limited to a connection match only its groups. */
+  @Column("varchar", { name: "login_connection_id", length: 36, nullable: true }) loginConnectionId: string | null;
   @Column("integer") version: number;
   @Column("varchar", { name: "created_at", length: 30 }) createdAt: string;
   @Column("varchar", { name: "updated_at", length: 30 }) updatedAt: string;

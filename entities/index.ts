@@ -2,6 +2,7 @@ import { AdminAccount } from "./AdminAccount.js";
 import { ApiToken } from "./ApiToken.js";
 import { AuditEvent } from "./AuditEvent.js";
 import { Connection } from "./Connection.js";
+import { Domain } from "./Domain.js";
 import { Event, EventConsumer } from "./Event.js";
 import { ExternalIdentity } from "./ExternalIdentity.js";
 import { Group } from "./Group.js";
@@ -23,12 +24,12 @@ import { UserValue } from "./UserValue.js";
 import { WebhookDelivery, WebhookEndpoint } from "./Webhook.js";
 
 export {
-  AdminAccount, ApiToken, AuditEvent, Connection, Event, EventConsumer, ExternalIdentity, Group, GroupMember, OpClient,
+  AdminAccount, ApiToken, AuditEvent, Connection, Domain, Event, EventConsumer, ExternalIdentity, Group, GroupMember, OpClient,
   OpLogoutDelivery, OpRecord, OpSigningKey, Organization, ScimToken, Session, SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership,
   User, UserValue, WebhookDelivery, WebhookEndpoint,
 };
 export const entities = [
   Organization, ScimToken, User, UserValue, Group, GroupMember, AuditEvent, Team, TeamMapping, TeamMembership,
-  Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink, Event, EventConsumer,
+  Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink, Domain, Event, EventConsumer,
   OpClient, OpSigningKey, OpRecord, OpLogoutDelivery, WebhookEndpoint, WebhookDelivery,
 ];

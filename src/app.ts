@@ -22,6 +22,7 @@ import { samlProtocol } from "./sso/saml/index.js";
 import { sidecarRouter } from "./sso/sidecar.js";
 import { consoleRouter } from "./web/console.js";
 import { Clock, SessionLimits, webSession } from "./web-session.js";
+import type { DnsOptions } from "./identity/dns-txt.js";
 
 export interface AppDeps {
   db: Database;
@@ -45,6 +46,8 @@ export interface AppDeps {
   now?: Clock;
   /** TRUST_PROXY, for Express's `trust proxy`: whose X-Forwarded-For sets req.ip (the login rate limit's key). */
   trustProxy?: TrustProxy;
+  /** DNS_SERVERS and DNS_TIMEOUT_MS: where domain verification looks up its TXT records; the system's when left out. */
+  dns?: DnsOptions;
 }
 
 /**

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from "./db/database.js";
 import type { SessionLimits } from "./web-session.js";
 import type { RateLimits } from "./rate-limit.js";
+import type { DnsOptions } from "./identity/dns-txt.js";
 
 /** Express's `trust proxy`: off, the number of proxies in front, or their addresses (proxy-addr syntax). */
 export type TrustProxy = false | number | string;
@@ -43,6 +44,11 @@ const schema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "REDIS_URL must be a redis:// or rediss:// URL such as redis://redis.internal:6379/0" }).optional(),
   REDIS_KEY_PREFIX: z.string().min(1, "REDIS_KEY_PREFIX must not be empty").default("rollcall:"),
   ROLLCALL_ALLOW_INSECURE_IDP: z.enum(["0", "1"], { error: "ROLLCALL_ALLOW_INSECURE_IDP must be 0 or 1" }).default("0"),
+  DNS_SERVERS: z.string().trim().default("")
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .refine((servers) => servers.every((s) => isIP(s) !== 0 || /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d{1,5}$/.test(s)),
+      "DNS_SERVERS must be comma-separated IP addresses, each optionally with a port (10.0.0.2, 127.0.0.1:5353, [::1]:53)"),
+  DNS_TIMEOUT_MS: z.coerce.number().int().min(100, "DNS_TIMEOUT_MS must be a number of milliseconds, at least 100").default(5000),
   SESSION_IDLE_MINUTES: z.coerce.number().positive("SESSION_IDLE_MINUTES must be a positive number of minutes").default(60),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().positive("SESSION_ABSOLUTE_HOURS must be a positive number of hours").default(12),
   EVENT_RETENTION_DAYS: z.coerce.number().positive("EVENT_RETENTION_DAYS must be a positive number of days").default(30),
@@ -76,6 +82,8 @@ export interface Config {
   sessionLimits: SessionLimits;
   /** How long lifecycle events are kept, and how long a webhook receiver may take to answer. */
   events: { retentionDays: number; webhookTimeoutMs: number };
+  /** Where domain verification looks up TXT records (the system's resolvers when no server is set). */
+  dns: DnsOptions;
 }
 
 export class ConfigError extends Error {}
@@ -130,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
       allowInsecureIdp: e.ROLLCALL_ALLOW_INSECURE_IDP === "1",
       sessionLimits: { idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS },
       events: { retentionDays: e.EVENT_RETENTION_DAYS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000 },
+      dns: { servers: e.DNS_SERVERS, timeoutMs: e.DNS_TIMEOUT_MS },
     },
     notes,
   };

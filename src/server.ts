@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { bootstrapOperator } from "./identity/admins.js";
 import { bootstrapDefaultOrganization } from "./identity/organizations.js";
+import { recheckDomains } from "./identity/domains.js";
 import { ensureSpKeys } from "./identity/saml-keys.js";
 import { purgeExpiredSessions } from "./identity/sessions.js";
 import { createLogger } from "./logger.js";
@@ -45,7 +46,7 @@ async function main() {
   const app = createApp({
     db, baseUrl: config.baseUrl, logger, secretKey: config.secretKey,
     rateLimits: config.rateLimits, redis, metricsToken: config.metricsToken, trustProxy: config.trustProxy,
-    allowInsecureIdp: config.allowInsecureIdp, sessionLimits: config.sessionLimits,
+    allowInsecureIdp: config.allowInsecureIdp, sessionLimits: config.sessionLimits, dns: config.dns,
   });
   // Expired sessions and SSO transactions are refused when read; this only keeps the tables small.
   const purge = setInterval(() => purgeExpiredSessions(db).catch((err) => logger.warn({ err }, "session purge failed")), 15 * 60_000);
@@ -54,6 +55,11 @@ async function main() {
   const metadataRefresh = setInterval(() => refreshSamlMetadata({ db, secretKey: config.secretKey, logger, allowInsecureIdp: config.allowInsecureIdp })
     .catch((err) => logger.warn({ err }, "SAML metadata refresh failed")), 3_600_000);
   metadataRefresh.unref();
+  // Hourly look for domains last checked over a day ago: a TXT record removed (the domain changed hands) withdraws
+  // the verification; a claimed domain whose record appeared gets verified without anyone pressing Verify.
+  const domainCheck = setInterval(() => recheckDomains({ db, dns: config.dns, logger })
+    .catch((err) => logger.warn({ err }, "domain re-check failed")), 3_600_000);
+  domainCheck.unref();
   // Logout tokens to apps (OIDC back-channel logout) for users deactivated, deleted or signed out by an admin.
   const stopLogouts = startBackchannelLogout({
     db, baseUrl: config.baseUrl, keys: new SigningKeys(db, config.secretKey), logger, allowInsecureIdp: config.allowInsecureIdp,
@@ -100,6 +106,7 @@ async function main() {
     logger.info({ signal }, "shutting down");
     clearInterval(purge);
     clearInterval(metadataRefresh);
+    clearInterval(domainCheck);
     stopLogouts();
     clearInterval(eventPrune);
     server.close(async () => {

@@ -9,6 +9,7 @@ import { appRoutes } from "./resources/apps.js";
 import { apiTokenRoutes } from "./resources/api-tokens.js";
 import { auditEventRoutes } from "./resources/audit-events.js";
 import { connectionRoutes } from "./resources/connections.js";
+import { domainRoutes } from "./resources/domains.js";
 import { eventRoutes } from "./resources/events.js";
 import { groupRoutes } from "./resources/groups.js";
 import { mappingRoutes } from "./resources/mappings.js";
@@ -59,7 +60,7 @@ function bodyForCaller() {
 /** Every route of the admin API, the OpenAPI document's included: the router mounts exactly these. */
 export function adminRoutes(deps: AdminDeps): Route[] {
   const routes = [
-    sessionRoutes, organizationRoutes, connectionRoutes, scimTokenRoutes, teamRoutes, mappingRoutes, userRoutes, groupRoutes,
+    sessionRoutes, organizationRoutes, connectionRoutes, domainRoutes, scimTokenRoutes, teamRoutes, mappingRoutes, userRoutes, groupRoutes,
     auditEventRoutes, eventRoutes, webhookRoutes, setupLinkRoutes, apiTokenRoutes, appRoutes,
   ].flatMap((resource) => resource(deps));
   routes.push(publicRoute({

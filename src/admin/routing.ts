@@ -4,6 +4,7 @@ import { z } from "zod";
 import { Database } from "../db/database.js";
 import { Access, AdminContext, adminOf, organizationFor, requireAdmin } from "./auth.js";
 import { ApiProblem } from "./problems.js";
+import type { DnsOptions } from "../identity/dns-txt.js";
 
 /**
  * The admin API as data: each resource module returns its routes, each with the zod schemas of its path, query,
@@ -19,6 +20,8 @@ export interface AdminDeps {
   secretKey: Buffer;
   /** Lets connections fetch IdP metadata over http:// or from private addresses (tests, local development). */
   allowInsecureIdp: boolean;
+  /** DNS_SERVERS and DNS_TIMEOUT_MS: where domain verification looks up its TXT records; the system's when left out. */
+  dns?: DnsOptions;
 }
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";

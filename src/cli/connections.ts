@@ -69,11 +69,12 @@ export function connectionCommands(program: Command) {
   connection.command("list").requiredOption("--org <slug>", "organization").description("list connections (never their secrets)")
     .action((opts: { org: string }) => withDatabase(async (db, config) => {
       const all = await listConnections(db, config.secretKey, await organizationId(db, opts.org));
-      print(all.map((c) => publicConnection(c, config.baseUrl)).map(({ id, type, name, loginPath, enabled, preset, loginUrl }) => ({ id, type, name, loginPath, enabled, preset, loginUrl })));
+      print(all.map((c) => publicConnection(c, config.baseUrl)).map(({ id, type, name, loginPath, enabled, isDefault, allowOtherDomains, preset, loginUrl }) =>
+        ({ id, type, name, loginPath, enabled, isDefault, allowOtherDomains, preset, loginUrl })));
     }));
   for (const [verb, enabled] of [["enable", true], ["disable", false]] as const) {
     connection.command(`${verb} <connectionId>`).requiredOption("--org <slug>", "organization")
-      .description(enabled ? "enable a connection (one per organization at a time)" : "disable a connection")
+      .description(enabled ? "enable a connection (a second enabled one needs a verified domain)" : "disable a connection")
       .action((id: string, opts: { org: string }) => withDatabase(async (db, config) => {
         await setConnectionEnabled(db, config.secretKey, await organizationId(db, opts.org), id, enabled, actor);
         say(`${verb}d ${id}`);
@@ -90,6 +91,19 @@ export function connectionCommands(program: Command) {
       const shown = publicConnection(await updateConnection(db, config.secretKey, org, id, change, actor), config.baseUrl);
       say(`AuthnRequests of ${id} are ${shown.saml!.authnRequestsSigned ? "signed" : "not signed"}` +
         (value === "off" && shown.saml!.authnRequestsSigned ? " (the IdP's metadata asks for it)" : ""));
+    }));
+  connection.command("routing <connectionId>").requiredOption("--org <slug>", "organization")
+    .option("--default <on|off>", "people of a verified domain that names no connection go here")
+    .option("--other-domains <on|off>", "admit (just in time) people whose email is outside the organization's verified domains")
+    .description("how logins reach this connection and whom it admits")
+    .action((id: string, opts: { org: string; default?: string; otherDomains?: string }) => withDatabase(async (db, config) => {
+      const flag = (value: string | undefined, name: string) => {
+        if (value !== undefined && value !== "on" && value !== "off") throw invalid(`${name} takes "on" or "off"`);
+        return value === undefined ? undefined : value === "on";
+      };
+      const change = { isDefault: flag(opts.default, "--default"), allowOtherDomains: flag(opts.otherDomains, "--other-domains") };
+      const updated = await updateConnection(db, config.secretKey, await organizationId(db, opts.org), id, change, actor);
+      say(`${updated.name}: default ${updated.isDefault ? "on" : "off"}, other domains ${updated.allowOtherDomains ? "admitted" : "refused"}`);
     }));
   const spKey = connection.command("sp-key").description("a SAML connection's SP keys: rotation without downtime");
   spKey.command("list <connectionId>").requiredOption("--org <slug>", "organization").description("the SP certificates and their expiry")

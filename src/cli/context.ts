@@ -28,6 +28,9 @@ export const currentIo = () => cliIo.getStore() ?? processIo;
 
 export const say = (text: string) => currentIo().console.log(text);
 
+/** Ends a command with exit code 1 once it has said why itself (a domain not verified): nothing more is printed. */
+export class CommandFailed extends Error {}
+
 export async function withDatabase<T>(fn: (db: Database, config: Config) => Promise<T>): Promise<T> {
   const { config } = loadConfig(currentIo().env);
   const db = await openDatabase({ url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs });

@@ -3,7 +3,8 @@ import { adminCommands } from "./admins.js";
 import { appCommands } from "./apps.js";
 import { auditCommand } from "./audit.js";
 import { connectionCommands } from "./connections.js";
-import { CliIo, cliIo, currentIo, failure } from "./context.js";
+import { CliIo, cliIo, CommandFailed, currentIo, failure } from "./context.js";
+import { domainCommands } from "./domains.js";
 import { organizationCommands } from "./organizations.js";
 import { scimTokenCommands } from "./scim-tokens.js";
 import { setupLinkCommands } from "./setup-links.js";
@@ -23,7 +24,10 @@ export function cli(): Command {
       writeOut: (text) => currentIo().console.log(text.trimEnd()),
       writeErr: (text) => currentIo().console.error(text.trimEnd()),
     });
-  for (const commands of [organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, teamCommands, setupLinkCommands, appCommands, webhookCommands]) {
+  for (const commands of [
+    organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, domainCommands, teamCommands, setupLinkCommands,
+    appCommands, webhookCommands,
+  ]) {
     commands(program);
   }
   return program;
@@ -40,6 +44,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     // Commander has already written its own usage errors and --help/--version output.
     if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CommandFailed) return 1;
     io.console.error(`error: ${failure(err)}`);
     return 1;
   }

@@ -33,10 +33,12 @@ export function teamCommands(program: Command) {
 
   program.command("mapping").description("IdP group → team mappings")
     .command("set <team> [groups...]").requiredOption("--org <slug>", "organization")
+    .option("--connection <id>", "limit these mappings to groups received through this connection's logins")
     .description("replace the IdP groups mapped to a team (none: clear them); members' teams follow at once")
-    .action((name: string, groups: string[], opts: { org: string }) => withDatabase(async (db) => {
+    .action((name: string, groups: string[], opts: { org: string; connection?: string }) => withDatabase(async (db) => {
       const organization = await organizationId(db, opts.org);
-      const updated = await replaceTeamMappings(db, organization, (await team(db, organization, name)).id, groups.map((idpGroup) => ({ idpGroup })), actor);
+      const mappings = groups.map((idpGroup) => ({ idpGroup, connectionId: opts.connection ?? null }));
+      const updated = await replaceTeamMappings(db, organization, (await team(db, organization, name)).id, mappings, actor);
       say(`${updated.name} ← ${updated.mappings.map((m) => m.idpGroup).join(", ") || "(no groups)"}`);
     }));
 }

@@ -11,7 +11,7 @@ export interface AuditEntry {
   actor: Actor;
   action: string;
   targetType: "user" | "group" | "scim_token" | "organization" | "connection" | "team" | "session" | "admin_account"
-    | "api_token" | "setup_link" | "op_client" | "signing_key" | "webhook_endpoint";
+    | "api_token" | "setup_link" | "domain" | "op_client" | "signing_key" | "webhook_endpoint";
   targetId: string | null;
   summary: Record<string, unknown>;
   /** The user as the change left it, when the writer has read it anyway: its event is built from it, not read again. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { EntityManager } from "typeorm";
-import { Connection } from "../../entities/index.js";
+import { EntityManager, IsNull, Not } from "typeorm";
+import { Connection, Domain, TeamMapping } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { recordAudit } from "./audit.js";
 import { newSpKey, openSpKey, sealSpKey, SealedSpKey, SpKey } from "./saml-key-material.js";
@@ -10,9 +10,10 @@ import { decryptSecret, encryptSecret } from "./secrets.js";
 import { timestamp } from "./text.js";
 
 /**
- * SSO connections: an organization's OIDC or SAML settings. At most one connection of an org is enabled at a time
- * (the built-in admin login always stays available). Client secrets are encrypted at rest and never leave the server
- * through `publicConnection`.
+ * SSO connections: an organization's OIDC or SAML settings. An organization may enable several (employees' IdP and
+ * partners' IdP, or the old and the new IdP during a move); `/login` sends a person to one by the verified domain of
+ * their email (login-routing.ts). The built-in admin login always stays available. Client secrets are encrypted at
+ * rest and never leave the server through `publicConnection`.
  */
 
 export type ConnectionType = "oidc" | "saml";
@@ -112,6 +113,13 @@ export interface ConnectionRecord {
   name: string;
   loginPath: string;
   enabled: boolean;
+  /** Where people of a verified domain that names no connection go, when several connections are enabled. */
+  isDefault: boolean;
+  /**
+   * Lets this IdP sign in (just in time) people whose email is outside the organization's verified domains, such as
+   * partners. Off by default; it matters only once the organization has a verified domain. Never links by email.
+   */
+  allowOtherDomains: boolean;
   /** Which IdP's defaults were applied: okta, entra, google, onelogin, jumpcloud, keycloak, oracle or generic. */
   preset: string;
   oidc: OidcSettings | null;
@@ -135,6 +143,9 @@ export interface ConnectionInput {
 export interface ConnectionChange {
   name?: string;
   loginPath?: string;
+  /** True makes it the organization's default (and no other connection); false leaves none. */
+  isDefault?: boolean;
+  allowOtherDomains?: boolean;
   oidc?: Partial<OidcSettings>;
   saml?: Partial<SamlSettings>;
 }
@@ -186,7 +197,7 @@ export function recordOf(key: Buffer, row: Connection): ConnectionRecord {
   const type = row.type as ConnectionType;
   return {
     id: row.id, organizationId: row.organizationId, type, name: row.name, loginPath: row.loginPath,
-    enabled: Boolean(row.enabled), preset: row.preset, version: row.version, createdAt: row.createdAt, updatedAt: row.updatedAt,
+    enabled: Boolean(row.enabled), isDefault: Boolean(row.isDefault), allowOtherDomains: Boolean(row.allowOtherDomains), preset: row.preset, version: row.version, createdAt: row.createdAt, updatedAt: row.updatedAt,
     oidc: type === "oidc" ? { ...settings, clientSecret: decryptSecret(key, secretPurpose(row.id), settings.clientSecret) } : null,
     saml: type === "saml" ? { ...settings, spKeys: (settings.spKeys ?? []).map((k: SealedSpKey) => openSpKey(key, row.id, k)) } : null,
   };
@@ -206,7 +217,7 @@ export async function createConnection(
   const now = timestamp();
   const row: Connection = {
     id, organizationId, type: input.type, name: input.name, loginPath: input.loginPath,
-    loginPathNorm: input.loginPath.toLowerCase(), enabled: false, preset: input.preset,
+    loginPathNorm: input.loginPath.toLowerCase(), enabled: false, isDefault: false, allowOtherDomains: false, preset: input.preset,
     settings: sealedSettings(key, id, input), version: 1, createdAt: now, updatedAt: now,
   };
   await uniquely(loginPathTaken(input.loginPath), () => db.transaction(async (em) => {
@@ -244,8 +255,10 @@ export async function updateConnection(
     checkConnection(next);
     const updated = {
       name: next.name, loginPath: next.loginPath, loginPathNorm: next.loginPath.toLowerCase(),
+      isDefault: change.isDefault ?? before.isDefault, allowOtherDomains: change.allowOtherDomains ?? before.allowOtherDomains,
       settings: sealedSettings(key, id, next), version: before.version + 1, updatedAt: timestamp(),
     };
+    if (change.isDefault) await em.update(Connection, { organizationId, isDefault: true }, { isDefault: false });
     await em.update(Connection, { id, organizationId }, updated);
     await recordAudit(em, {
       organizationId, actor, action: "connection.updated", targetType: "connection", targetId: id,
@@ -262,8 +275,8 @@ export function definedOnly<T extends object>(value: T | undefined): Partial<T> 
 }
 
 /**
- * Enables or disables a connection. One SSO connection per organization may be enabled at a time, so that which IdP
- * a login goes to is never ambiguous; enabling a second one is refused until the first is disabled.
+ * Enables or disables a connection. A second enabled connection needs a verified domain first: the domains are what
+ * route a person to one IdP, and what keep one IdP from linking, by email, people who belong to another.
  */
 export async function setConnectionEnabled(
   db: Database, key: Buffer, organizationId: string, id: string, enabled: boolean, actor: Actor,
@@ -271,9 +284,9 @@ export async function setConnectionEnabled(
   return db.transaction(async (em) => {
     const row = await lockedConnection(em, organizationId, id);
     if (enabled) {
-      const other = await em.findOneBy(Connection, { organizationId, enabled: true });
-      if (other && other.id !== id) {
-        throw conflict(`connection "${other.name}" (${other.type}) is enabled; disable it first: one SSO connection may be enabled at a time`);
+      const other = await em.findOneBy(Connection, { organizationId, enabled: true, id: Not(id) });
+      if (other && !(await em.findOneBy(Domain, { organizationId, verifiedName: Not(IsNull()) }))) {
+        throw conflict(`connection "${other.name}" (${other.type}) is enabled: to enable a second one, verify the organization's domain first (or disable "${other.name}")`);
       }
     }
     if (Boolean(row.enabled) !== enabled) {
@@ -290,10 +303,15 @@ export async function setConnectionEnabled(
 export async function deleteConnection(db: Database, organizationId: string, id: string, actor: Actor): Promise<void> {
   await db.transaction(async (em) => {
     const row = await lockedConnection(em, organizationId, id);
+    // Its domains go to the default connection; mappings limited to it would match nothing any more (widening them
+    // to every connection would hand its teams to another IdP's users).
+    await em.update(Domain, { organizationId, connectionId: id }, { connectionId: null });
+    const mappings = await em.find(TeamMapping, { where: { organizationId, connectionId: id } });
+    await em.delete(TeamMapping, { organizationId, connectionId: id });
     await em.delete(Connection, { id, organizationId });
     await recordAudit(em, {
       organizationId, actor, action: "connection.deleted", targetType: "connection", targetId: id,
-      summary: { name: row.name, loginPath: row.loginPath },
+      summary: { name: row.name, loginPath: row.loginPath, ...(mappings.length ? { mappingsRemoved: mappings.map((m) => m.idpGroup) } : {}) },
     });
   });
 }

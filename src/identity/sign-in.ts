@@ -5,6 +5,7 @@ import { Database } from "../db/database.js";
 import { sql } from "../db/sql.js";
 import { recordAudit } from "./audit.js";
 import { ConnectionRecord } from "./connections.js";
+import { inDomains, verifiedDomainNames } from "./domains.js";
 import { isUniqueViolation } from "./errors.js";
 import { Actor } from "./records.js";
 import { derivedTeamIds, organizationPolicy, recomputeDerivedTeams, rolesOf, teamsOfUser, UserTeam } from "./teams.js";
@@ -53,7 +54,7 @@ export interface ReceivedAttribute {
 /** Why the identity core refused a login; `message` is shown to the person and says what to do. */
 export class SignInRefused extends Error {
   constructor(
-    readonly reason: "user_inactive" | "no_mapped_group" | "awaiting_approval" | "group_overage" | "account_conflict" | "no_user_key",
+    readonly reason: "user_inactive" | "no_mapped_group" | "awaiting_approval" | "group_overage" | "account_conflict" | "no_user_key" | "outside_domains",
     message: string,
   ) {
     super(message);
@@ -83,6 +84,10 @@ const refusals = {
   overage: () => new SignInRefused("group_overage",
     "Your identity provider sent a link to your groups instead of the groups (you are in more groups than fit in a token). " +
     "Ask your administrator to configure the application at the IdP to emit only the groups assigned to the application."),
+  outsideDomains: (email: string | null) => new SignInRefused("outside_domains",
+    `${email ? `Your email address (${email}) is not` : "Your identity provider sent no email address, so your account is not"} in a domain ` +
+    "your organization has verified, and this sign-in does not admit people from elsewhere. Sign in with your work " +
+    "account, or ask your administrator to allow other domains on this connection."),
   conflict: (userName: string) => new SignInRefused("account_conflict",
     `An account named "${userName}" already exists but could not be linked to this login: the identity provider did not ` +
     "send a verified email or a matching externalId. Ask your administrator to check the connection's user key."),
@@ -127,11 +132,15 @@ async function signInSteps(em: EntityManager, connection: ConnectionRecord, prof
   const none = (refused: SignInRefused): SignInOutcome => ({ user: null, teams: [], roles: [], created: false, linked: false, refused });
   if (profile.groupsOverage && claimsDecide) return none(refusals.overage());
 
+  // Once an organization has verified a domain, an IdP speaks for addresses in it only: it links by email only there,
+  // and creates accounts elsewhere only when its connection allows other domains. Without any, the old rules hold.
+  const domains = await verifiedDomainNames(em, organizationId);
+  const ownAddress = domains.length === 0 || inDomains(profile.email, domains);
   let userId = await identityOwner(em, connection, profile);
   let linked = false;
   let created = false;
   if (!userId) {
-    const match = await linkableUser(em, connection, profile);
+    const match = await linkableUser(em, connection, profile, ownAddress);
     if (match === "conflict") return none(refusals.conflict(profile.email ?? profile.subject));
     if (match) {
       userId = match;
@@ -139,8 +148,9 @@ async function signInSteps(em: EntityManager, connection: ConnectionRecord, prof
     }
   }
   if (!userId) {
+    if (!ownAddress && !connection.allowOtherDomains) return none(refusals.outsideDomains(profile.email));
     const mappings = await em.find(TeamMapping, { where: { organizationId } });
-    if (policy.mode === "idp" && derivedTeamIds(claimsDecide ? mappings : [], profile.groups).size === 0) return none(refusals.noMappedGroup());
+    if (policy.mode === "idp" && derivedTeamIds(claimsDecide ? mappings : [], profile.groups, connection.id).size === 0) return none(refusals.noMappedGroup());
     const userName = profile.email ?? profile.subject;
     const [taken] = await sql(em, "SELECT id FROM users WHERE organization_id = :organizationId AND user_name_norm = :norm", { organizationId, norm: foldCase(userName) });
     if (taken) return none(refusals.conflict(userName));
@@ -162,8 +172,8 @@ async function signInSteps(em: EntityManager, connection: ConnectionRecord, prof
 
   await rememberIdentity(em, connection, profile, userId, linked || created);
   if (policy.groupSource === "claims") {
-    await sql(em, "UPDATE users SET login_groups = :groups WHERE id = :userId AND organization_id = :organizationId",
-      { groups: JSON.stringify(profile.groups), userId, organizationId });
+    await sql(em, "UPDATE users SET login_groups = :groups, login_connection_id = :connectionId WHERE id = :userId AND organization_id = :organizationId",
+      { groups: JSON.stringify(profile.groups), connectionId: connection.id, userId, organizationId });
     await recomputeDerivedTeams(em, organizationId, [userId], actor, "login");
   }
   const teams = await teamsOfUser(em, organizationId, userId);
@@ -198,11 +208,14 @@ async function identityOwner(em: EntityManager, connection: ConnectionRecord, pr
 }
 
 /**
- * An existing account this login may take over: the one whose externalId is the IdP's (subject or externalId), or whose userName or
- * email is the login's email when the IdP says it verified it. An account already linked to another identity of this
- * connection is not taken over ("conflict"), nor is a match that is not unique.
+ * An existing account this login may take over, only when the login's address is the organization's own (`ownAddress`):
+ * the one whose externalId is the IdP's (subject or externalId), or whose userName or email is the login's email when
+ * the IdP says it verified it.
+ * An account already linked to another identity of this connection is not taken over ("conflict"), nor is a match
+ * that is not unique.
  */
-async function linkableUser(em: EntityManager, connection: ConnectionRecord, profile: IdpProfile): Promise<string | null | "conflict"> {
+async function linkableUser(em: EntityManager, connection: ConnectionRecord, profile: IdpProfile, ownAddress: boolean): Promise<string | null | "conflict"> {
+  if (!ownAddress) return null;
   const organizationId = connection.organizationId;
   let candidates = (await sql<{ id: string }>(em,
     "SELECT id FROM users WHERE organization_id = :organizationId AND external_id = :externalId",

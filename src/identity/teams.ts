@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { EntityManager } from "typeorm";
-import { Organization, Team, TeamMapping, TeamMembership, User } from "../../entities/index.js";
+import { Connection, Organization, Team, TeamMapping, TeamMembership, User } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { chunks, insertRows, sql } from "../db/sql.js";
 import { AuditEntry, recordAudit, recordAudits } from "./audit.js";
@@ -22,7 +22,8 @@ export interface TeamRecord {
   description: string | null;
   roles: string[];
   /** The IdP groups mapped to this team; `alias` names a group sent as an opaque id (Entra object ids). */
-  mappings: { idpGroup: string; alias: string | null }[];
+  /** `connectionId`: the mapping matches only groups received through that connection's logins (null: any). */
+  mappings: { idpGroup: string; alias: string | null; connectionId: string | null }[];
   createdAt: string;
   updatedAt: string;
 }
@@ -58,7 +59,7 @@ async function mappingsByTeam(em: EntityManager, organizationId: string) {
 const teamRecordOf = (row: Team, mappings: TeamMapping[] = []): TeamRecord => ({
   id: row.id, organizationId: row.organizationId, name: row.name, description: row.description,
   roles: JSON.parse(row.roles) as string[], createdAt: row.createdAt, updatedAt: row.updatedAt,
-  mappings: mappings.map((m) => ({ idpGroup: m.idpGroup, alias: m.alias })),
+  mappings: mappings.map((m) => ({ idpGroup: m.idpGroup, alias: m.alias, connectionId: m.connectionId })),
 });
 
 export async function listTeams(db: Database, organizationId: string): Promise<TeamRecord[]> {
@@ -123,7 +124,7 @@ export async function deleteTeam(db: Database, organizationId: string, id: strin
  * organization's users, so a mapping change moves people at once, not at their next login.
  */
 export async function replaceTeamMappings(
-  db: Database, organizationId: string, teamId: string, groups: { idpGroup: string; alias?: string | null }[], actor: Actor,
+  db: Database, organizationId: string, teamId: string, groups: { idpGroup: string; alias?: string | null; connectionId?: string | null }[], actor: Actor,
 ): Promise<TeamRecord> {
   for (const g of groups) {
     const problem = typeof g.idpGroup !== "string" || g.idpGroup.trim() === "" ? "must be a non-empty string" : unstorableText(g.idpGroup, MAX_KEY_LENGTH);
@@ -132,16 +133,21 @@ export async function replaceTeamMappings(
   await db.transaction(async (em) => {
     const team = await em.findOneBy(Team, { id: teamId, organizationId });
     if (!team) throw notFound("Team", teamId);
+    for (const connectionId of new Set(groups.map((g) => g.connectionId).filter((c) => c))) {
+      if (!(await em.findOneBy(Connection, { id: connectionId!, organizationId }))) throw notFound("Connection", connectionId!);
+    }
     const before = (await em.find(TeamMapping, { where: { teamId } })).map((m) => m.idpGroup);
     await em.delete(TeamMapping, { teamId, organizationId });
     const unique = new Map(groups.map((g) => [foldCase(g.idpGroup.trim()), g]));
     const now = timestamp();
     for (const [norm, g] of unique) {
-      await em.insert(TeamMapping, { organizationId, teamId, idpGroup: g.idpGroup.trim(), idpGroupNorm: norm, alias: g.alias ?? null, createdAt: now });
+      await em.insert(TeamMapping, {
+        organizationId, teamId, idpGroup: g.idpGroup.trim(), idpGroupNorm: norm, alias: g.alias ?? null, connectionId: g.connectionId ?? null, createdAt: now,
+      });
     }
     await recordAudit(em, {
       organizationId, actor, action: "team.mappings_replaced", targetType: "team", targetId: teamId,
-      summary: { name: team.name, from: before, to: [...unique.values()].map((g) => g.idpGroup) },
+      summary: { name: team.name, from: before, to: [...unique.values()].map((g) => (g.connectionId ? `${g.idpGroup} (connection ${g.connectionId})` : g.idpGroup)) },
     });
     await recomputeDerivedTeams(em, organizationId, "all", actor, "mapping_change");
   });
@@ -154,10 +160,15 @@ export async function organizationPolicy(em: EntityManager, organizationId: stri
   return { mode: org.teamMappingMode as TeamMappingMode, groupSource: org.groupSource as "claims" | "scim" };
 }
 
-/** The teams mapped from a list of IdP group names or ids (matched case-insensitively). */
-export function derivedTeamIds(mappings: { teamId: string; idpGroupNorm: string }[], groups: string[]): Set<string> {
+/**
+ * The teams mapped from a list of IdP group names or ids (matched case-insensitively), received through a connection
+ * (null for SCIM groups, which come through none): a mapping limited to a connection matches only that one's groups.
+ */
+export function derivedTeamIds(
+  mappings: { teamId: string; idpGroupNorm: string; connectionId: string | null }[], groups: string[], connectionId: string | null,
+): Set<string> {
   const wanted = new Set(groups.map(foldCase));
-  return new Set(mappings.filter((m) => wanted.has(m.idpGroupNorm)).map((m) => m.teamId));
+  return new Set(mappings.filter((m) => wanted.has(m.idpGroupNorm) && (m.connectionId === null || m.connectionId === connectionId)).map((m) => m.teamId));
 }
 
 /** Which of a team's mappings a list of IdP groups matches: why a derived membership exists. */
@@ -188,6 +199,17 @@ export async function idpGroupsOf(em: EntityManager, organizationId: string, gro
   return out;
 }
 
+/** The connection each user last signed in through, for mappings limited to a connection. */
+async function loginConnectionsOf(em: EntityManager, organizationId: string, userIds: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const ids of chunks(userIds)) {
+    const rows = await sql<{ id: string; login_connection_id: string | null }>(em,
+      "SELECT id, login_connection_id FROM users WHERE organization_id = :organizationId AND id IN (:...ids)", { organizationId, ids });
+    for (const r of rows) if (r.login_connection_id) out.set(r.id, r.login_connection_id);
+  }
+  return out;
+}
+
 /** Why a user's teams changed, as `team.membership_changed` events and the audit log say. */
 export type TeamChangeCause = "group_membership" | "login" | "mapping_change" | "mapping_mode" | "group_source" | "manual_assignment";
 
@@ -209,6 +231,7 @@ export async function recomputeDerivedTeams(
   if (ids.length === 0) return;
   const { mode, groupSource } = await organizationPolicy(em, organizationId);
   const groups = mode === "idp" ? await idpGroupsOf(em, organizationId, groupSource, ids) : new Map<string, string[]>();
+  const connections = groupSource === "claims" && mappings.some((m) => m.connectionId) ? await loginConnectionsOf(em, organizationId, ids) : new Map<string, string>();
   const teamNames = new Map((await em.find(Team, { where: { organizationId } })).map((t) => [t.id, t.name]));
   const names = (teamIds: Iterable<string>) => [...new Set([...teamIds].map((t) => teamNames.get(t)!))].sort();
   for (const chunk of chunks(ids)) {
@@ -222,7 +245,7 @@ export async function recomputeDerivedTeams(
       const memberships = current.get(userId) ?? [];
       const had = new Set(memberships.filter((r) => r.source === "idp").map((r) => r.team_id));
       const manual = memberships.filter((r) => r.source === "manual").map((r) => r.team_id);
-      const want = derivedTeamIds(mappings, groups.get(userId) ?? []);
+      const want = derivedTeamIds(mappings, groups.get(userId) ?? [], connections.get(userId) ?? null);
       const added = [...want].filter((t) => !had.has(t));
       const removed = [...had].filter((t) => !want.has(t));
       if (added.length === 0 && removed.length === 0) continue;

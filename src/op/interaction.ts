@@ -3,10 +3,11 @@ import { Organization } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { accessOf } from "../identity/access.js";
 import { ConnectionRecord, findConnection, listConnections } from "../identity/connections.js";
+import { routeByEmail } from "../identity/login-routing.js";
+import { LOGIN_PATH } from "../web/login.js";
 import { getOpClient, OpClientRecord } from "../identity/op-clients.js";
 import { SsoError } from "../sso/errors.js";
 import { html, page } from "../web/html.js";
-import { loginPathOf } from "../web/login.js";
 import { interactionPath, OpenIdProvider, Provider } from "./provider.js";
 
 const ORGANIZATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -17,8 +18,8 @@ const notForThisApp = () => new SsoError("organization_not_available",
 
 /**
  * Where an app's sign-in goes: the connection of the organization the app named (`organization=<slug or id>`,
- * `connection=<id>`, or `login_hint=<email>` routed by its domain the way /login routes, until organizations have
- * verified domains), the app's pinned connection, or the only organization the app is open to. Null: ask the person.
+ * `connection=<id>`, or `login_hint=<email>` routed by its verified domain the way /login routes), the app's pinned
+ * connection, or the only organization the app is open to. Null: ask the person.
  * `typed` is what they answered (an email or a login path, as /login takes).
  */
 async function connectionFor(db: Database, secretKey: Buffer, client: OpClientRecord, params: Record<string, string | undefined>, typed?: string): Promise<ConnectionRecord | null> {
@@ -30,9 +31,21 @@ async function connectionFor(db: Database, secretKey: Buffer, client: OpClientRe
   } else if (params.organization || (client.organizationIds?.length === 1 && !typed)) {
     connection = await connectionOfOrganization(db, secretKey, params.organization ?? client.organizationIds![0]);
   } else {
-    const path = loginPathOf(typed ?? params.login_hint ?? "");
-    if (!path) return null;
-    connection = await findConnection(db, secretKey, { loginPath: path });
+    const entered = (typed ?? params.login_hint ?? "").trim();
+    if (entered.includes("@")) {
+      // As /login routes an email: to the organization that verified its domain; of several connections there, the
+      // domain's own, else the default, else the oldest enabled one.
+      const route = await routeByEmail(db, secretKey, entered);
+      if (!route) {
+        if (typed === undefined) return null;
+        throw new SsoError("organization_not_available",
+          "No organization has verified this email's domain for single sign-on. Enter your organization's login path, or ask your administrator.", 403);
+      }
+      connection = route.connections[0] ?? null;
+    } else {
+      if (!LOGIN_PATH.test(entered)) return null;
+      connection = await findConnection(db, secretKey, { loginPath: entered });
+    }
   }
   if (!connection || (client.organizationIds && !client.organizationIds.includes(connection.organizationId))) throw notForThisApp();
   if (params.organization && !(await namesOrganization(db, params.organization, connection.organizationId))) throw notForThisApp();
@@ -49,12 +62,12 @@ async function namesOrganization(db: Database, slugOrId: string, organizationId:
   return (await organizationNamed(db, slugOrId))?.id === organizationId;
 }
 
-/** The organization's enabled connection (the first made, when it has several). */
+/** The organization's enabled connection: its default when it has several, else the first made. */
 async function connectionOfOrganization(db: Database, secretKey: Buffer, slugOrId: string): Promise<ConnectionRecord | null> {
   const organization = await organizationNamed(db, slugOrId);
   if (!organization) return null;
   const connections = await listConnections(db, secretKey, organization.id);
-  return connections.find((c) => c.enabled) ?? connections[0] ?? null;
+  return connections.find((c) => c.enabled && c.isDefault) ?? connections.find((c) => c.enabled) ?? connections[0] ?? null;
 }
 
 /**

@@ -71,6 +71,8 @@ export type ConnectionForm = z.output<typeof connectionFormSchema>;
 /** A change: any field; a left-out clientSecret keeps the stored one, new IdP metadata replaces the old. */
 export const connectionChangeSchema = z.strictObject({
   name, loginPath,
+  isDefault: z.boolean().meta({ description: "true: people of a verified domain that names no connection go here (and to no other default)" }),
+  allowOtherDomains: z.boolean().meta({ description: "Admit (just in time) people whose email is outside the organization's verified domains (partners); never links by email" }),
   oidc: z.strictObject(oidcFields).partial(),
   saml: z.strictObject(samlFields).partial().refine(oneMetadataSource, bothSources),
 }).partial();
@@ -164,6 +166,8 @@ export const publicConnectionSchema = z.object({
   name: z.string(),
   loginPath: z.string(),
   enabled: z.boolean(),
+  isDefault: z.boolean().meta({ description: "Where people of a verified domain that names no connection are sent" }),
+  allowOtherDomains: z.boolean().meta({ description: "Admits (just in time) people whose email is outside the organization's verified domains" }),
   preset: z.string(),
   version: z.number().int(),
   createdAt: z.string(),
@@ -212,7 +216,7 @@ export function publicConnection(c: ConnectionRecord, baseUrl: string): PublicCo
   const sp = c.type === "saml" ? spUrls(baseUrl, c.id) : null;
   return {
     id: c.id, organizationId: c.organizationId, type: c.type, name: c.name, loginPath: c.loginPath, enabled: c.enabled,
-    preset: c.preset, version: c.version, createdAt: c.createdAt, updatedAt: c.updatedAt,
+    isDefault: c.isDefault, allowOtherDomains: c.allowOtherDomains, preset: c.preset, version: c.version, createdAt: c.createdAt, updatedAt: c.updatedAt,
     loginUrl: `${baseUrl}/login/${c.loginPath}`,
     callbackUrl: sp ? sp.acs : baseUrl + paths.oidcCallback,
     spEntityId: sp?.entityId ?? null,

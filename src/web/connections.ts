@@ -39,6 +39,8 @@ function zodMessage(err: z.ZodError): string {
 
 /** Empty form fields are left out, so that the preset or the stored value applies. */
 const given = (value: string) => (value.trim() === "" ? undefined : value.trim());
+/** A yes/no select; left out of the form, unchanged. */
+const yesNo = (value: unknown) => (value === undefined ? undefined : one(value) === "yes");
 const scopesOf = (text: string) => given(text)?.split(/[\s,]+/).filter(Boolean);
 
 function claimMappingsOf(body: Record<string, unknown>) {
@@ -88,8 +90,10 @@ export function connectionsRouter(deps: WebDeps): Router {
       body: html`<h1>Single sign-on</h1>
 ${connections.length ? html`<table><tr><th>Connection</th><th>Identity provider</th><th>Protocol</th><th>Login URL</th><th>State</th></tr>
 ${connections.map((c) => html`<tr><td><a href="${here}/${c.id}">${c.name}</a></td><td>${guideOf(c.preset, c.type)?.label ?? c.preset}</td><td>${c.type.toUpperCase()}</td>
-<td><code>${deps.baseUrl}/login/${c.loginPath}</code></td><td>${c.enabled ? badge("enabled", "on") : badge("disabled", "off")}</td></tr>`)}</table>
-<p class="muted">One connection may be enabled at a time; administrators can always sign in with their password.</p>`
+<td><code>${deps.baseUrl}/login/${c.loginPath}</code></td><td>${c.enabled ? badge("enabled", "on") : badge("disabled", "off")}${c.isDefault ? html` ${badge("default")}` : ""}</td></tr>`)}</table>
+<p class="muted">Several connections may be enabled (employees' and partners' IdPs, or the old and the new one during a move) once the
+organization has a <a href="${orgPath(orgOf(res).id, "domains")}">verified domain</a>: people are sent to one by their email's domain.
+Administrators can always sign in with their password.</p>`
     : html`<p>No SSO connection yet.</p>`}
 <h2>Set up a connection</h2><p>Pick your identity provider:</p>
 <ul>${IDP_GUIDES.map((g) => html`<li><a href="${here}/new?idp=${g.key}">${g.label}</a> <span class="muted">(${g.protocols.map((p) => p.toUpperCase()).join(" or ")})</span></li>`)}</ul>`,
@@ -179,6 +183,7 @@ ${shown.saml ? html`<h2>SP certificates</h2>${spCertificates(shown, here)}` : ""
     const current = await existing(res, req.params.connectionId);
     const change = {
       name: given(one(body.name)), loginPath: given(one(body.loginPath)),
+      isDefault: yesNo(body.isDefault), allowOtherDomains: yesNo(body.allowOtherDomains),
       ...(current.type === "oidc" ? {
         oidc: {
           issuerUrl: given(one(body.issuerUrl)), clientId: given(one(body.clientId)), clientSecret: given(one(body.clientSecret)),
@@ -278,6 +283,9 @@ function settingsForm(connection: ConnectionRecord, shown: PublicConnection, her
   return html`<form method="post" action="${here}">
 ${field("Name", "name", connection.name, { attrs: 'required maxlength="200"' })}
 ${field("Login path", "loginPath", connection.loginPath, { attrs: 'required pattern="[A-Za-z0-9]{1,64}"' })}
+${select("Default connection", "isDefault", [["no", "No"], ["yes", "Yes: people of a verified domain that names no connection sign in here"]], connection.isDefault ? "yes" : "no")}
+${select("People outside the verified domains", "allowOtherDomains", [["no", "Refused (the organization's own people only)"],
+    ["yes", "Admitted: this IdP may create accounts for other domains (partners); it never links them by email"]], connection.allowOtherDomains ? "yes" : "no")}
 ${connection.type === "oidc" ? html`${field("Issuer URL", "issuerUrl", shown.oidc!.issuerUrl, { type: "url", attrs: "required" })}
 ${field("Client ID", "clientId", shown.oidc!.clientId, { attrs: "required" })}
 ${field("Client secret", "clientSecret", "", { type: "password", attrs: 'autocomplete="off" placeholder="unchanged"', hint: "Leave empty to keep the stored secret." })}

@@ -8,6 +8,7 @@ import { IdentityError } from "../identity/errors.js";
 import { auditRouter } from "./audit.js";
 import { webhooksRouter } from "./webhooks.js";
 import { connectionsRouter } from "./connections.js";
+import { domainsRouter } from "./domains.js";
 import { sameOriginPosts, Section, SETUP_LINK_SECTIONS, viewerOf, WebDeps, WebError } from "./context.js";
 import { groupsRouter } from "./groups.js";
 import { html } from "./html.js";
@@ -38,9 +39,8 @@ export function consoleRouter(deps: WebDeps): Router {
   const organization = Router({ mergeParams: true });
   organization.use(inScope(deps));
   const areas: [Section, Router][] = [
-    ["connections", connectionsRouter(deps)], ["teams", teamsRouter(deps)], ["users", usersRouter(deps)], ["groups", groupsRouter(deps)],
-    ["tokens", tokensRouter(deps)], ["audit", auditRouter(deps)], ["webhooks", webhooksRouter(deps)],
-    ["setup-links", setupLinksRouter(deps)],
+    ["connections", connectionsRouter(deps)], ["domains", domainsRouter(deps)], ["teams", teamsRouter(deps)], ["users", usersRouter(deps)], ["groups", groupsRouter(deps)],
+    ["tokens", tokensRouter(deps)], ["audit", auditRouter(deps)], ["webhooks", webhooksRouter(deps)], ["setup-links", setupLinksRouter(deps)],
   ];
   for (const [section, area] of areas) organization.use(`/${section}`, allow(section), area);
   organization.use("/", allow("overview"), overviewRouter(deps));
@@ -87,7 +87,7 @@ function inScope(deps: WebDeps) {
 function allow(section: Section) {
   return (_req: Request, res: Response, next: NextFunction) => {
     if (viewerOf(res).kind === "setup_link" && !SETUP_LINK_SECTIONS.includes(section)) {
-      throw new WebError(403, "A setup link opens only this organization's SSO connection and SCIM token pages.");
+      throw new WebError(403, "A setup link opens only this organization's SSO connection, domain and SCIM token pages.");
     }
     next();
   };

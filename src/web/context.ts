@@ -4,6 +4,7 @@ import { Organization } from "../../entities/index.js";
 import type { Database } from "../db/database.js";
 import { IdentityError } from "../identity/errors.js";
 import { AdminContext, isSameOrigin } from "../admin/auth.js";
+import type { DnsOptions } from "../identity/dns-txt.js";
 
 /** What the console's pages need from the app. */
 export interface WebDeps {
@@ -14,6 +15,8 @@ export interface WebDeps {
   secretKey: Buffer;
   /** Lets a connection point at an http:// or loopback IdP (tests, local development). */
   allowInsecureIdp?: boolean;
+  /** DNS_SERVERS and DNS_TIMEOUT_MS: where domain verification looks up its TXT records; the system's when left out. */
+  dns?: DnsOptions;
 }
 
 /**
@@ -24,10 +27,10 @@ export interface WebDeps {
 export type Viewer = AdminContext;
 
 /** The console's page areas, one module each. */
-export type Section = "overview" | "connections" | "teams" | "users" | "groups" | "tokens" | "audit" | "webhooks" | "setup-links";
+export type Section = "overview" | "connections" | "domains" | "teams" | "users" | "groups" | "tokens" | "audit" | "webhooks" | "setup-links";
 
 /** The only areas a setup-link session may open. */
-export const SETUP_LINK_SECTIONS: readonly Section[] = ["connections", "tokens"];
+export const SETUP_LINK_SECTIONS: readonly Section[] = ["connections", "domains", "tokens"];
 
 /** A refusal or miss the console shows as a page with this status. */
 export class WebError extends Error {

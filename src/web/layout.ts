@@ -5,7 +5,7 @@ import { orgPath, Section, SETUP_LINK_SECTIONS, Viewer } from "./context.js";
 /** The one console layout: navigation for the viewer and organization, an optional notice, then the page. */
 
 const SECTIONS: [Section, string][] = [
-  ["overview", "Overview"], ["connections", "SSO connection"], ["teams", "Teams"], ["users", "Users"], ["groups", "Groups"],
+  ["overview", "Overview"], ["connections", "SSO connections"], ["domains", "Domains"], ["teams", "Teams"], ["users", "Users"], ["groups", "Groups"],
   ["tokens", "SCIM tokens"], ["audit", "Audit log"], ["webhooks", "Webhooks"], ["setup-links", "Setup links"],
 ];
 
@@ -16,6 +16,10 @@ const NOTICES: Record<string, string> = {
   "connection-enabled": "Connection enabled: people can now sign in through it.",
   "connection-disabled": "Connection disabled: sign-in through it is switched off.",
   "connection-deleted": "Connection deleted.",
+  "domain-claimed": "Domain added. Publish its TXT record, then verify it.",
+  "domain-checked": "Domain checked: its state is below.",
+  "domain-routed": "Domain routing saved.",
+  "domain-deleted": "Domain removed.",
   "sp-key-published": "Next SP key published: it is in the SP metadata beside the current one. Give the IdP the new metadata or certificate, then promote it.",
   "sp-key-promoted": "Next SP key promoted: it is now the current key, and the old one has left the SP metadata.",
   "sp-key-discarded": "Next SP key withdrawn.",

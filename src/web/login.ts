@@ -1,6 +1,7 @@
 import { Request, Response, Router } from "express";
 import { openSetupSession, passwordLogIn } from "../admin/auth.js";
 import { findConnection } from "../identity/connections.js";
+import { routeByEmail } from "../identity/login-routing.js";
 import { safeReturnTo } from "../sso/return-to.js";
 import { one, orgPath, WebDeps } from "./context.js";
 import { field, html } from "./html.js";
@@ -12,15 +13,8 @@ import { errorBox, sendPage } from "./layout.js";
  * `POST /logout`.
  */
 
-/**
- * The login path a person typed, or the one their email names: the first label of the email's domain
- * (`alice@acme.example` → `acme`). Login paths are letters and digits only, so anything else matches nothing.
- */
-export function loginPathOf(input: string): string | null {
-  const text = input.trim();
-  const candidate = text.includes("@") ? (text.split("@").pop() ?? "").split(".")[0] : text;
-  return /^[A-Za-z0-9]{1,64}$/.test(candidate) ? candidate : null;
-}
+/** A login path as typed: letters and digits only, so anything else names no connection. */
+export const LOGIN_PATH = /^[A-Za-z0-9]{1,64}$/;
 
 export function loginRouter(deps: WebDeps): Router {
   const router = Router();
@@ -34,8 +28,8 @@ export function loginRouter(deps: WebDeps): Router {
       title: "Sign in", status: error ? 404 : 200,
       body: html`<h1>Sign in</h1>${errorBox(error)}
 <form method="post" action="/login">${field("Work email or organization login path", "identifier", entered, { attrs: 'required autocomplete="username" autofocus' })}
-<p class="muted">With an email, you are sent to the single sign-on whose login path is the first part of its domain
-(<code>alice@acme.example</code> → <code>acme</code>). Your administrator can also give you the direct link, <code>${deps.baseUrl}/login/&lt;login path&gt;</code>.</p>
+<p class="muted">With an email, you are sent to the single sign-on of the organization that verified its domain. Your
+administrator can also give you the direct link, <code>${deps.baseUrl}/login/&lt;login path&gt;</code>.</p>
 <p><button type="submit">Continue</button></p></form>
 <p class="muted">Administrators: <a href="/console/login">sign in with a password</a>.</p>`,
     });
@@ -44,14 +38,33 @@ export function loginRouter(deps: WebDeps): Router {
   router.get("/login", (req, res) => ssoForm(req, res));
 
   router.post("/login", async (req, res) => {
-    const entered = one(req.body.identifier);
-    const path = loginPathOf(entered);
-    const connection = path ? await findConnection(deps.db, deps.secretKey, { loginPath: path }) : null;
+    const entered = one(req.body.identifier).trim();
+    if (entered.includes("@")) return routeEmail(req, res, entered);
+    const connection = LOGIN_PATH.test(entered) ? await findConnection(deps.db, deps.secretKey, { loginPath: entered }) : null;
     if (!connection?.enabled) {
-      return ssoForm(req, res, entered, `No single sign-on is set up for "${path ?? entered}". Check the spelling, or ask your administrator for your login link.`);
+      return ssoForm(req, res, entered, `No single sign-on is set up for "${entered}". Check the spelling, or ask your administrator for your login link.`);
     }
     res.redirect(303, `/login/${encodeURIComponent(connection.loginPath)}`);
   });
+
+  /** An email goes where its verified domain says: one connection at once, several to choose from, none explained. */
+  async function routeEmail(req: Request, res: Response, email: string) {
+    const route = await routeByEmail(deps.db, deps.secretKey, email);
+    if (!route) {
+      const domain = email.slice(email.lastIndexOf("@") + 1) || "this domain";
+      return ssoForm(req, res, email, `No organization has verified ${domain} for single sign-on, so we cannot tell where to send you. ` +
+        `Use the login link your administrator gave you. Administrators: verify ${domain} under Domains in the console (a DNS TXT record), then people can sign in with their email.`);
+    }
+    if (route.connections.length === 0) {
+      return ssoForm(req, res, email, `Single sign-on for ${route.domain} is switched off. Ask your administrator.`);
+    }
+    if (route.connections.length === 1) return res.redirect(303, `/login/${encodeURIComponent(route.connections[0].loginPath)}`);
+    sendPage(req, res, {
+      title: "Choose how to sign in",
+      body: html`<h1>Choose how to sign in</h1><p>${route.domain} signs in with more than one identity provider:</p>
+<ul class="choices">${route.connections.map((c) => html`<li><a class="button" href="/login/${c.loginPath}">${c.name}</a></li>`)}</ul>`,
+    });
+  }
 
   function adminForm(req: Request, res: Response, email = "", error?: string) {
     const returnTo = safeReturnTo(req.body?.return_to ?? req.query.return_to, deps.baseUrl);

@@ -43,7 +43,7 @@ export function overviewRouter(deps: WebDeps): Router {
       count("SELECT COUNT(*) AS n FROM users WHERE organization_id = :organizationId AND active = TRUE"),
       count("SELECT COUNT(*) AS n FROM groups WHERE organization_id = :organizationId"),
     ]);
-    const enabled = connections.find((c) => c.enabled);
+    const enabled = connections.filter((c) => c.enabled);
     const liveTokens = tokens.filter((t) => !t.revokedAt);
     const lastPush = liveTokens.map((t) => t.lastUsedAt).filter(Boolean).sort().at(-1);
     const link = (section: string, text: string) => html`<a href="${orgPath(organization.id, section)}">${text}</a>`;
@@ -51,8 +51,8 @@ export function overviewRouter(deps: WebDeps): Router {
       section: "overview", title: organization.name,
       body: html`<h1>${organization.name} <span class="muted">(${organization.slug})</span></h1>
 <table>
-<tr><th>Single sign-on</th><td>${enabled
-    ? html`${badge("enabled", "on")} ${enabled.name} (${enabled.type.toUpperCase()}) at <code>${deps.baseUrl}/login/${enabled.loginPath}</code>`
+<tr><th>Single sign-on</th><td>${enabled.length
+    ? enabled.map((c, i) => html`${i ? html`<br>` : ""}${badge("enabled", "on")} ${c.name} (${c.type.toUpperCase()}) at <code>${deps.baseUrl}/login/${c.loginPath}</code>`)
     : html`${badge("off", "off")} ${connections.length ? `${connections.length} connection(s), none enabled` : "no connection yet"}`} · ${link("connections", "set up")}</td></tr>
 <tr><th>SCIM provisioning</th><td>${liveTokens.length} active token(s)${lastPush ? `, last used ${lastPush.slice(0, 16).replace("T", " ")} UTC` : ""} · ${link("tokens", "manage tokens")}</td></tr>
 <tr><th>Users</th><td>${activeUsers} active of ${users} · ${link("users", "browse")}</td></tr>

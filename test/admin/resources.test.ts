@@ -205,7 +205,7 @@ for (const target of await databaseTargets()) {
       const patched = await admin.patch(org(`/teams/${team.id}`), { name: "Engineering", roles: ["deploy"] }).expect(200);
       assert.deepEqual([patched.body.name, patched.body.roles], ["Engineering", ["deploy"]]);
       const mapped = await admin.put(org(`/teams/${team.id}/mappings`), [{ idpGroup: "eng" }, { idpGroup: "8a7b-object-id", alias: "Platform" }]).expect(200);
-      assert.deepEqual(mapped.body.mappings, [{ idpGroup: "8a7b-object-id", alias: "Platform" }, { idpGroup: "eng", alias: null }]);
+      assert.deepEqual(mapped.body.mappings, [{ idpGroup: "8a7b-object-id", alias: "Platform", connectionId: null }, { idpGroup: "eng", alias: null, connectionId: null }]);
       const all = await admin.get(org("/mappings")).expect(200);
       assert.deepEqual(all.body.items.map((m: { idpGroup: string; teamName: string }) => [m.idpGroup, m.teamName]),
         [["8a7b-object-id", "Engineering"], ["eng", "Engineering"]]);

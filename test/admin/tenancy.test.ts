@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createConnection } from "../../src/identity/connections.js";
+import { claimDomain } from "../../src/identity/domains.js";
 import { createGroup } from "../../src/identity/groups.js";
 import { createScimToken } from "../../src/identity/scim-tokens.js";
 import { createSetupLink } from "../../src/identity/setup-links.js";
@@ -32,6 +33,7 @@ for (const target of await databaseTargets()) {
       b.scimToken = (await createScimToken(h.db, h.orgB, { name: "b" }, system)).info.id;
       b.setupLink = (await createSetupLink(h.db, h.orgB, { name: "b" }, system)).info.id;
       b.webhook = (await createWebhookEndpoint(h.db, h.secretKey, h.orgB, { url: "http://127.0.0.1:9/b" }, system, { allowPrivateUrls: true })).endpoint.id;
+      b.domain = (await claimDomain(h.db, h.orgB, "b.example", system)).id;
     });
     after(() => h.close());
 
@@ -53,6 +55,9 @@ for (const target of await databaseTargets()) {
       ["get", "/events"], ["get", "/webhooks"], ["post", "/webhooks", { url: "https://hooks.example/x" }], ["get", `/webhooks/${b.webhook}`],
       ["patch", `/webhooks/${b.webhook}`, { enabled: false }], ["delete", `/webhooks/${b.webhook}`], ["get", `/webhooks/${b.webhook}/deliveries`],
       ["post", `/webhooks/${b.webhook}/deliveries/1/resend`],
+      ["get", "/domains"], ["post", "/domains", { name: "intruder.example" }], ["get", `/domains/${b.domain}`],
+      ["post", `/domains/${b.domain}/verify`], ["post", `/domains/${b.domain}/mark-verified`],
+      ["put", `/domains/${b.domain}/connection`, { connectionId: null }], ["delete", `/domains/${b.domain}`],
     ];
 
     const call = (client: Client, method: string, path: string, body?: unknown) =>
@@ -79,7 +84,8 @@ for (const target of await databaseTargets()) {
       assert.ok(withIds.length >= 14);
       for (const [method, path, body] of withIds) {
         const res = await call(asA, method, api(`/organizations/${h.orgA}${path}`), body);
-        const expected = path.startsWith("/audit-events") ? 200 : 404;
+        // Marking a domain verified is an operator's: an org admin is refused before any id is looked at.
+        const expected = path.startsWith("/audit-events") ? 200 : path.endsWith("/mark-verified") ? 403 : 404;
         assert.equal(res.status, expected, `${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
         if (expected === 200) assert.deepEqual(res.body.items, [], "B's events are not A's");
       }
@@ -93,7 +99,7 @@ for (const target of await databaseTargets()) {
       await browser.post(api("/setup-links/redeem"), { token }).expect(200);
       for (const [method, path, body] of routes()) {
         const underB = await call(browser, method, api(`/organizations/${h.orgB}${path}`), body);
-        const allowed = path.startsWith("/connections") || path.startsWith("/scim-tokens");
+        const allowed = (path.startsWith("/connections") || path.startsWith("/scim-tokens") || path.startsWith("/domains")) && !path.endsWith("/mark-verified");
         assert.equal(underB.status, allowed ? 404 : 403, `${method} B${path}`);
       }
     });
@@ -111,6 +117,9 @@ for (const target of await databaseTargets()) {
       const users = await asOperator.get(api(`/organizations/${h.orgB}/users`)).expect(200);
       assert.deepEqual(users.body.items.map((u: { userName: string }) => u.userName), ["secret@b.test"]);
       await asOperator.get(api(`/organizations/${h.orgB}/connections/${b.connection}`)).expect(200);
+      await asOperator.post(api(`/organizations/${h.orgA}/domains/${b.domain}/mark-verified`)).expect(404);
+      const marked = await asOperator.post(api(`/organizations/${h.orgB}/domains/${b.domain}/mark-verified`)).expect(200);
+      assert.deepEqual([marked.body.name, marked.body.verified, marked.body.verifiedBy], ["b.example", true, "operator"]);
     });
   });
 }

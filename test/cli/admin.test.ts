@@ -11,6 +11,7 @@ import { findOrganizationBySlug } from "../../src/identity/organizations.js";
 import { redeemSetupLink } from "../../src/identity/setup-links.js";
 import { listTeams } from "../../src/identity/teams.js";
 import { runCliInProcess } from "../support/cli.js";
+import { startDnsServer } from "../support/dns-server.js";
 import { TestIdp } from "../support/saml-idp.js";
 
 describe("rollcall CLI: admin accounts, API tokens, connections, teams, mappings, setup links", () => {
@@ -106,7 +107,32 @@ describe("rollcall CLI: admin accounts, API tokens, connections, teams, mappings
     const listed = await cli("connection", "list", "--org", "acme");
     assert.ok(listed.includes(oidcId) && listed.includes(samlId) && !listed.includes("s3cret"));
     await cli("connection", "enable", oidcId, "--org", "acme");
-    await fails(/one SSO connection may be enabled at a time/, "connection", "enable", samlId, "--org", "acme");
+    await fails(/verify the organization's domain first/, "connection", "enable", samlId, "--org", "acme");
+    // A domain verified by DNS, against a real server on loopback that the CLI is pointed at.
+    const claimed = await cli("domain", "claim", "Acme.example", "--org", "acme");
+    const token = /_rollcall-challenge\.acme\.example {2}TXT {2}"(rollcall-[0-9a-f]+)"/.exec(claimed)?.[1];
+    assert.ok(token, claimed);
+    const dns = await startDnsServer();
+    try {
+      const withDns = { ...env, DNS_SERVERS: dns.server, DNS_TIMEOUT_MS: "500" };
+      const verify = () => runCliInProcess(["domain", "verify", "acme.example", "--org", "acme"], withDns);
+      const missing = await verify();
+      assert.equal(missing.code, 1);
+      assert.match(missing.stdout, /not verified: no TXT record/);
+      dns.records.set("_rollcall-challenge.acme.example", [token!]);
+      assert.match((await verify()).stdout, /acme\.example: verified \(dns\)/);
+    } finally {
+      await dns.close();
+    }
+    await cli("domain", "claim", "partners.example", "--org", "acme");
+    assert.match(await cli("domain", "mark-verified", "partners.example", "--org", "acme"), /verified \(operator\)/);
+    await cli("connection", "enable", samlId, "--org", "acme");
+    assert.match(await cli("connection", "routing", samlId, "--org", "acme", "--default", "on", "--other-domains", "on"), /default on, other domains admitted/);
+    assert.match(await cli("domain", "route", "partners.example", samlId, "--org", "acme"), new RegExp(`partners\\.example → ${samlId}`));
+    assert.match(await cli("domain", "list", "--org", "acme"), /acme\.example[\s\S]*verified \(dns\)[\s\S]*partners\.example/);
+    const audited = (await listAuditEvents(db.dataSource.manager, org, { action: "domain.verified" })).map((e) => e.summary);
+    assert.deepEqual(audited, [{ name: "acme.example", by: "dns" }, { name: "partners.example", by: "operator" }]);
+    await cli("connection", "disable", samlId, "--org", "acme");
     await cli("connection", "disable", oidcId, "--org", "acme");
     await cli("connection", "delete", samlId, "--org", "acme");
 

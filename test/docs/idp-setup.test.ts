@@ -31,12 +31,40 @@ function section(g: IdpGuide): string {
   return lines.join("\n");
 }
 
+/** Before any IdP: the domain, which routes `/login` and bounds whom the IdPs may sign in (src/identity/domains.ts). */
+const DOMAIN_STEPS = [
+  "## First: verify your domain",
+  "",
+  "People who type their email at `<BASE_URL>/login` are sent to your organization's SSO only once its domain is",
+  "verified, and once one is verified your IdPs may link accounts by email and create accounts only for addresses in",
+  "your verified domains (or their subdomains).",
+  "",
+  "1. Add the domain: console › Domains › Add domain, `POST /api/v1/organizations/<org>/domains {\"name\": \"acme.com\"}`,",
+  "   or `npm run cli -- domain claim acme.com --org <slug>`.",
+  "2. Publish the TXT record it shows at your DNS provider: name `_rollcall-challenge.acme.com`, value",
+  "   `rollcall-<token>` (other TXT values on that name do no harm).",
+  "3. Press Verify (`POST …/domains/<id>/verify`, `npm run cli -- domain verify acme.com --org <slug>`). Until the",
+  "   record is visible the page says what the lookup found; Rollcall also checks daily, and verifies it then.",
+  "4. Leave the record in place: the daily check withdraws a DNS verification whose record has gone.",
+  "",
+  "A domain is verified by one organization only. An operator who checked ownership another way can mark it",
+  "verified by hand (console button, `POST …/domains/<id>/mark-verified`, `npm run cli -- domain mark-verified`); that",
+  "is audited and the daily check leaves it alone.",
+  "",
+  "With several connections (employees' and partners' IdPs, or the old and the new one during a move), send each",
+  "domain to its connection (console › Domains, `PUT …/domains/<id>/connection`, `npm run cli -- domain route`) and",
+  "mark one connection the default for the others. A connection for people outside your domains (partners,",
+  "contractors) needs \"People outside the verified domains: admitted\" (`allowOtherDomains`).",
+];
+
 const page = () => [
   "# Setting up an identity provider",
   "",
   "What to create at each IdP and which of Rollcall's values go where. The console's connection wizard",
   "(`/console` › SSO connection) shows the same steps with the real values filled in, and a Test connection button.",
   "Generated from `src/web/idp-guides.ts` by `UPDATE_DOCS=1 node --import tsx --test test/docs/idp-setup.test.ts`.",
+  "",
+  ...DOMAIN_STEPS,
   "",
   ...IDP_GUIDES.map(section),
 ].join("\n");

@@ -6,6 +6,7 @@ import * as client from "openid-client";
 import { Database, openDatabase } from "../../src/db/database.js";
 import { createConnection, setConnectionEnabled, updateConnection } from "../../src/identity/connections.js";
 import { createOpClient } from "../../src/identity/op-clients.js";
+import { claimDomain, markDomainVerified } from "../../src/identity/domains.js";
 import { createOrganization } from "../../src/identity/organizations.js";
 import { createScimToken } from "../../src/identity/scim-tokens.js";
 import { createTeam, replaceTeamMappings } from "../../src/identity/teams.js";
@@ -54,6 +55,10 @@ for (const target of await databaseTargets()) {
           oidc: { issuerUrl: "http://127.0.0.1:9/", ...IDP_CLIENT, scopes: ["openid", "email", "profile", "groups"], claimMappings: { name: "name", email: "email", groups: "groups" } },
         }, system));
         connectionIds[slug] = connections.at(-1)!.id;
+        // login_hint and typed emails route by verified domain, and the IdP's addresses must be in the org's domains.
+        for (const domain of slug === "acme" ? ["acme.example", "acme.test"] : ["globex.test"]) {
+          await markDomainVerified(db, org.id, (await claimDomain(db, org.id, domain, system)).id, system);
+        }
         await replaceTeamMappings(db, org.id, (await createTeam(db, org.id, { name: team, roles: [`${group}-role`] }, system)).id, [{ idpGroup: group }], system);
       }
       scimToken = (await createScimToken(db, orgs.acme.id, { name: "idp" }, system)).token;

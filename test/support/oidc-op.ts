@@ -282,6 +282,8 @@ export function oidcConnection(
     name: id,
     loginPath: id,
     enabled: true,
+    isDefault: false,
+    allowOtherDomains: false,
     preset: "generic",
     oidc: { issuerUrl, ...client, scopes: ["openid", "email", "profile", "groups"], claimMappings: DEFAULT_MAPPINGS },
     saml: null,

@@ -364,7 +364,7 @@ export async function startSamlSp(db: Database, options: { host?: string; clockS
       const now = new Date().toISOString();
       const connection: ConnectionRecord = {
         id: randomUUID(), organizationId: randomUUID(), type: "saml", name: `${preset} test`, loginPath: randomUUID(),
-        enabled: true, preset, oidc: null, version: 1, createdAt: now, updatedAt: now,
+        enabled: true, isDefault: false, allowOtherDomains: false, preset, oidc: null, version: 1, createdAt: now, updatedAt: now,
         saml: {
           ...samlPreset(preset),
           idpMetadataUrl: null, idpMetadataXml: idp.metadata(), idpEntityId: idp.entityId, idpSsoUrl: idp.ssoUrl,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
+import { listDomains } from "../../src/identity/domains.js";
 import { createSetupLink, revokeSetupLink } from "../../src/identity/setup-links.js";
 import { listScimTokens } from "../../src/identity/scim-tokens.js";
 import { databaseTargets } from "../support/databases.js";
@@ -8,7 +9,7 @@ import { ConsoleApp, startConsoleApp } from "./console-app.js";
 
 /** Who may open which console page: sessions, organization scope, setup links and the cross-site check. */
 
-const SECTIONS = ["", "/connections", "/connections/new?idp=okta", "/teams", "/users", "/groups", "/tokens", "/audit", "/webhooks", "/setup-links"];
+const SECTIONS = ["", "/connections", "/connections/new?idp=okta", "/domains", "/teams", "/users", "/groups", "/tokens", "/audit", "/webhooks", "/setup-links"];
 
 for (const target of await databaseTargets()) {
   describe(`console access control (${target.name})`, { skip: target.skip }, () => {
@@ -61,6 +62,8 @@ for (const target of await databaseTargets()) {
       }
       const post = await agent.post(orgPage(app.orgB, "/tokens"), { name: "cross-tenant" });
       assert.equal(post.status, 404);
+      assert.equal((await agent.post(orgPage(app.orgB, "/domains"), { name: "cross-tenant.example" })).status, 404);
+      assert.deepEqual(await listDomains(app.db, app.orgB), [], "no domain was claimed for the other organization");
       assert.equal((await listScimTokens(app.db, app.orgB)).length, 0, "no token was created in the other organization");
       assert.equal((await agent.get("/console/orgs/not-an-id/users")).status, 404);
     });
@@ -89,22 +92,22 @@ for (const target of await databaseTargets()) {
       assert.equal(forgedLogin.status, 403, "login CSRF is refused too");
     });
 
-    it("a setup link opens only its organization's connection and SCIM token pages, until revoked", async () => {
+    it("a setup link opens only its organization's connection, domain and SCIM token pages, until revoked", async () => {
       const { token, info } = await createSetupLink(app.db, app.orgA, { name: "Acme IT" }, { type: "system", id: null });
       const agent = app.agent();
       const opened = await agent.get(`/setup/${token}`);
       assert.equal(opened.status, 303);
       assert.equal(opened.headers.location, orgPage(app.orgA, "/connections"));
       assert.equal((await agent.get("/console")).headers.location, orgPage(app.orgA, "/connections"));
-      for (const section of ["/connections", "/connections/new?idp=entra", "/tokens"]) {
+      for (const section of ["/connections", "/connections/new?idp=entra", "/domains", "/tokens"]) {
         assert.equal((await agent.get(orgPage(app.orgA, section))).status, 200, section);
       }
       for (const section of ["", "/teams", "/users", "/groups", "/audit", "/setup-links", "/users/x"]) {
         const res = await agent.get(orgPage(app.orgA, section));
         assert.equal(res.status, 403, section);
-        assert.match(res.text, /only this organization&#39;s SSO connection and SCIM token pages/);
+        assert.match(res.text, /only this organization&#39;s SSO connection, domain and SCIM token pages/);
       }
-      for (const section of ["/connections", "/tokens"]) assert.equal((await agent.get(orgPage(app.orgB, section))).status, 404);
+      for (const section of ["/connections", "/domains", "/tokens"]) assert.equal((await agent.get(orgPage(app.orgB, section))).status, 404);
       const page = await agent.get(orgPage(app.orgA, "/tokens"));
       assert.doesNotMatch(page.text, /href="[^"]*\/(teams|users|audit)"/, "the navigation offers only what the link opens");
 

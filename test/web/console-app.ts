@@ -8,6 +8,7 @@ import { createApp } from "../../src/app.js";
 import { Database, openDatabase } from "../../src/db/database.js";
 import { createAdminAccount } from "../../src/identity/admins.js";
 import { createOrganization } from "../../src/identity/organizations.js";
+import type { DnsOptions } from "../../src/identity/dns-txt.js";
 import { DatabaseTarget } from "../support/databases.js";
 
 /**
@@ -64,7 +65,7 @@ function browserLike(server: Server, origin: string) {
  * BASE_URL instead of 127.0.0.1 (a browser must then resolve it to 127.0.0.1: see launchBrowser's resolveToLoopback).
  */
 export async function startConsoleApp(
-  target: DatabaseTarget, options: { allowInsecureIdp?: boolean; logger?: Logger; hostName?: string } = {},
+  target: DatabaseTarget, options: { allowInsecureIdp?: boolean; logger?: Logger; hostName?: string; dns?: DnsOptions } = {},
 ): Promise<ConsoleApp> {
   const { url: databaseUrl, drop } = await target.create();
   const db = await openDatabase({ url: databaseUrl });
@@ -75,7 +76,7 @@ export async function startConsoleApp(
   const secretKey = randomBytes(32);
   const app = createApp({
     db, baseUrl: url, logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), secretKey,
-    allowInsecureIdp: options.allowInsecureIdp ?? false,
+    allowInsecureIdp: options.allowInsecureIdp ?? false, dns: options.dns,
   });
   server.on("request", app);
   const orgA = (await createOrganization(db, { slug: "acme", name: "Acme Inc" }, system)).id;

@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { browserSkip, launchBrowser } from "../support/browser.js";
 import { databaseTargets } from "../support/databases.js";
+import { startDnsServer, TestDns } from "../support/dns-server.js";
 import { OpenIdProvider, startOpenIdProvider } from "../support/oidc-op.js";
 import { ConsoleApp, startConsoleApp } from "./console-app.js";
 
@@ -30,13 +31,15 @@ describe("the console in Chromium: OIDC wizard, test connection, team mapping, S
   let browser: Browser;
   let page: Page;
   let op: OpenIdProvider | undefined;
+  let dns: TestDns;
   const shot = (name: string, on: Page = page) => on.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
   const text = (selector: string, on: Page = page) => on.locator(selector).innerText();
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     const [sqlite] = await databaseTargets();
-    app = await startConsoleApp(sqlite, { allowInsecureIdp: true });
+    dns = await startDnsServer();
+    app = await startConsoleApp(sqlite, { allowInsecureIdp: true, dns: { servers: [dns.server], timeoutMs: 1000 } });
     browser = await launchBrowser();
     page = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
   });
@@ -45,6 +48,7 @@ describe("the console in Chromium: OIDC wizard, test connection, team mapping, S
     await browser?.close();
     await op?.close();
     await app?.close();
+    await dns?.close();
   });
 
   it("signs in as an admin and lands on the organization's overview", async () => {
@@ -207,6 +211,17 @@ describe("the console in Chromium: OIDC wizard, test connection, team mapping, S
     await page.click("button:text('Create link')");
     assert.match(await text("#new-setup-link"), new RegExp(`^${app.url}/setup/rcl_`));
     await shot("15-setup-links");
+    // The domain people sign in with: added here, its TXT record published (at the loopback DNS server), verified.
+    await page.click("nav >> text=Domains");
+    await page.fill("#f-name", "acme.example");
+    await page.click("button:text('Add domain')");
+    await page.waitForURL(/notice=domain-claimed/);
+    const token = (await page.locator("code[id^=challenge-token-]").innerText()).trim();
+    dns.records.set("_rollcall-challenge.acme.example", [token]);
+    await page.click("button:text('Verify')");
+    await page.waitForURL(/notice=domain-checked/);
+    assert.match(await page.locator("main h2").first().innerText(), /acme\.example\s+verified/);
+    await shot("15b-domains");
   });
 
   it("a person finds the SSO from /login by email, signs in as the SCIM-provisioned user, and reaches the console only with the admin role", async () => {

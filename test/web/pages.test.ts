@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { getConnection, listConnections } from "../../src/identity/connections.js";
+import { claimDomain, deleteDomain, listDomains, markDomainVerified } from "../../src/identity/domains.js";
 import { createGroup } from "../../src/identity/groups.js";
 import { listScimTokens } from "../../src/identity/scim-tokens.js";
 import { listTeams, teamsOfUser } from "../../src/identity/teams.js";
@@ -8,6 +9,7 @@ import { createUser } from "../../src/identity/users.js";
 import { consumeEvents } from "../../src/identity/events/outbox.js";
 import { createWebhookEndpoint, queueDeliveries, updateWebhookEndpoint } from "../../src/identity/webhooks.js";
 import { databaseTargets } from "../support/databases.js";
+import { startDnsServer, TestDns } from "../support/dns-server.js";
 import { TestIdp } from "../support/saml-idp.js";
 import { Agent, ConsoleApp, startConsoleApp } from "./console-app.js";
 
@@ -20,18 +22,50 @@ const text = (html: string) => html.replace(/<style>[\s\S]*?<\/style>/, "").repl
 /** The text of a page's table (the audit log's events, without the filter form's list of actions). */
 const table = (html: string) => text(html.includes("<table") ? html.slice(html.indexOf("<table")) : html);
 
+const system = { type: "system" as const, id: null };
+
 for (const target of await databaseTargets()) {
   describe(`console pages (${target.name})`, { skip: target.skip }, () => {
     let app: ConsoleApp;
     let admin: Agent;
+    let dns: TestDns;
     const page = (section = "") => `/console/orgs/${app.orgA}${section}`;
 
     before(async () => {
-      app = await startConsoleApp(target, { allowInsecureIdp: true });
+      dns = await startDnsServer();
+      app = await startConsoleApp(target, { allowInsecureIdp: true, dns: { servers: [dns.server], timeoutMs: 500 } });
       admin = app.agent();
       await admin.logIn(app.adminA);
     });
-    after(() => app?.close());
+    after(async () => {
+      await app?.close();
+      await dns?.close();
+    });
+
+    it("the Domains page claims a domain, shows the TXT record to publish, verifies it by DNS; marking by hand is the operator's", async () => {
+      const claimed = await admin.post(page("/domains"), { name: "Acme-Corp.example" });
+      assert.equal(claimed.headers.location, page("/domains?notice=domain-claimed"));
+      const [domain] = await listDomains(app.db, app.orgA);
+      const shown = text((await admin.get(page("/domains"))).text);
+      assert.match(shown, new RegExp(`acme-corp\\.example not verified[\\s\\S]*Record name _rollcall-challenge\\.acme-corp\\.example Type TXT Value ${domain.token}`));
+      assert.doesNotMatch(shown, /Mark verified/, "an org admin is not offered the operator's button");
+      assert.equal((await admin.post(page(`/domains/${domain.id}/mark-verified`))).status, 403);
+      await admin.post(page(`/domains/${domain.id}/verify`));
+      assert.match(text((await admin.get(page("/domains"))).text), /not verified no TXT record _rollcall-challenge\.acme-corp\.example/);
+      dns.records.set(domain.challengeName, [domain.token]);
+      await admin.post(page(`/domains/${domain.id}/verify`));
+      assert.match(text((await admin.get(page("/domains"))).text), /acme-corp\.example verified by DNS/);
+      assert.equal((await admin.post(page("/domains"), { name: "not a domain" })).status, 400);
+
+      const operator = app.agent();
+      await operator.logIn(app.operator);
+      const other = await claimDomain(app.db, app.orgA, "acme-labs.example", system);
+      assert.match(text((await operator.get(page("/domains"))).text), /Mark verified \(operator\)/);
+      assert.equal((await operator.post(page(`/domains/${other.id}/mark-verified`))).status, 303);
+      assert.equal((await listDomains(app.db, app.orgA)).find((d) => d.id === other.id)?.verifiedBy, "operator");
+      for (const d of await listDomains(app.db, app.orgA)) assert.equal((await admin.post(page(`/domains/${d.id}/delete`))).status, 303);
+      assert.deepEqual(await listDomains(app.db, app.orgA), []);
+    });
 
     it("the OIDC wizard saves a disabled connection and shows the values to paste, a SCIM token once, and the test button", async () => {
       const refused = await admin.post(page("/connections"), {
@@ -85,18 +119,29 @@ for (const target of await databaseTargets()) {
       assert.equal(saved.oidc!.claimMappings.groups, "roles");
     });
 
-    it("people find their organization's SSO from /login by login path or email domain", async () => {
+    it("people find their organization's SSO from /login by login path, or by an email domain the organization verified", async () => {
       const anonymous = app.agent();
       assert.equal((await anonymous.get("/login")).status, 200);
-      for (const identifier of ["acme", "ACME", "jane@acme.example", "jane@acme.co.uk"]) {
+      for (const identifier of ["acme", "ACME"]) {
         const res = await anonymous.post("/login", { identifier });
-        assert.equal(res.status, 303, identifier);
         assert.equal(res.headers.location, "/login/acme", identifier);
       }
-      for (const identifier of ["globex", "jane@globex.example", "not a path", "jane@"]) {
-        const res = await anonymous.post("/login", { identifier });
-        assert.equal(res.status, 404, identifier);
-        assert.match(text(res.text), /No single sign-on is set up/);
+      const unverified = await anonymous.post("/login", { identifier: "jane@acme.example" });
+      assert.equal(unverified.status, 404, "the domain's first label no longer counts: nobody verified acme.example");
+      assert.match(text(unverified.text), /No organization has verified acme\.example for single sign-on[\s\S]*verify acme\.example under Domains/);
+      const domain = await claimDomain(app.db, app.orgA, "acme.example", system);
+      await markDomainVerified(app.db, app.orgA, domain.id, system);
+      try {
+        for (const identifier of ["jane@acme.example", "Jane@ACME.example", "jane@eu.acme.example"]) {
+          const res = await anonymous.post("/login", { identifier });
+          assert.equal(res.status, 303, identifier);
+          assert.equal(res.headers.location, "/login/acme", identifier);
+        }
+        for (const identifier of ["globex", "jane@globex.example", "jane@acme.co.uk", "not a path", "jane@"]) {
+          assert.equal((await anonymous.post("/login", { identifier })).status, 404, identifier);
+        }
+      } finally {
+        await deleteDomain(app.db, app.orgA, domain.id, system);
       }
     });
 
@@ -124,6 +169,10 @@ for (const target of await databaseTargets()) {
       const trusting = await admin.post(page(`/connections/${id}`), { name: "Entra", loginPath: "acmeentra", trustEmail: "yes" });
       assert.equal(trusting.status, 303, trusting.text);
       assert.equal((await getConnection(app.db, app.secretKey, app.orgA, id))?.saml?.trustEmail, true);
+      const routing = await admin.post(page(`/connections/${id}`), { name: "Entra", loginPath: "acmeentra", isDefault: "yes", allowOtherDomains: "yes" });
+      assert.equal(routing.status, 303, routing.text);
+      const routed = (await getConnection(app.db, app.secretKey, app.orgA, id))!;
+      assert.deepEqual([routed.isDefault, routed.allowOtherDomains], [true, true]);
       assert.match(shown, /Key Valid until Days left SHA-256 fingerprint current \d{4}-\d\d-\d\d 109\d /, "the current SP certificate and its expiry");
       const published = await admin.post(page(`/connections/${id}/sp-keys/next`));
       assert.equal(published.status, 303);
@@ -160,8 +209,8 @@ for (const target of await databaseTargets()) {
       assert.equal((await admin.post(page(`/connections/${id}`), { name: "Entra", loginPath: "acmeentra", attrRoles: "", attrUserKey: " " })).status, 303);
       assert.deepEqual([(await attributesNow()).roles, (await attributesNow()).userKey, (await attributesNow()).email], [null, null, "mail"]);
       const second = await admin.post(page(`/connections/${id}/enable`));
-      assert.equal(second.status, 409, "one enabled connection at a time");
-      assert.match(text(second.text), /disable it first/);
+      assert.equal(second.status, 409, "a second enabled connection needs a verified domain");
+      assert.match(text(second.text), /to enable a second one, verify the organization.{1,6}s domain first/);
       const deleted = await admin.post(page(`/connections/${id}/delete`));
       assert.equal(deleted.status, 303);
       assert.equal(await getConnection(app.db, app.secretKey, app.orgA, id), null);
@@ -185,9 +234,9 @@ for (const target of await databaseTargets()) {
       });
       assert.equal(mapped.status, 303);
       assert.deepEqual((await listTeams(app.db, app.orgA)).find((t) => t.id === engineering.id)!.mappings,
-        [{ idpGroup: "5f1d-object-id", alias: "Platform (Entra)" }, { idpGroup: "eng", alias: null }]);
+        [{ idpGroup: "5f1d-object-id", alias: "Platform (Entra)", connectionId: null }, { idpGroup: "eng", alias: null, connectionId: null }]);
       await admin.post(page(`/teams/${engineering.id}/mappings`), { idpGroup: ["eng", ""], alias: ["", ""] });
-      assert.deepEqual((await listTeams(app.db, app.orgA)).find((t) => t.id === engineering.id)!.mappings, [{ idpGroup: "eng", alias: null }],
+      assert.deepEqual((await listTeams(app.db, app.orgA)).find((t) => t.id === engineering.id)!.mappings, [{ idpGroup: "eng", alias: null, connectionId: null }],
         "a save replaces the list");
       assert.match((await admin.get(page("/teams"))).text, /value="eng"/);
 

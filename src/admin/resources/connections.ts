@@ -59,7 +59,7 @@ export function connectionRoutes(deps: AdminDeps): Route[] {
     }, db),
     ...([["enable", true], ["disable", false]] as const).map(([verb, enabled]) => orgRoute("setup", {
       method: "post", path: `/connections/:connectionId/${verb}`, tag: TAG,
-      summary: enabled ? "Enable a connection (one per organization at a time)" : "Disable a connection",
+      summary: enabled ? "Enable a connection (a second enabled one needs a verified domain)" : "Disable a connection",
       params: one, response: publicConnectionSchema,
       handle: async ({ params, caller }) => shown(await setConnectionEnabled(db, key, caller.organizationId, params.connectionId, enabled, caller.actor)),
     }, db)),

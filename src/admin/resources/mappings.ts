@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { listTeams, replaceTeamMappings } from "../../identity/teams.js";
-import { ids, listOf } from "../schemas.js";
+import { id, ids, listOf } from "../schemas.js";
 import { AdminDeps, orgRoute, Route } from "../routing.js";
 import { mappingSchema, teamSchema } from "./teams.js";
 
@@ -24,7 +24,8 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
       method: "put", path: "/teams/:teamId/mappings", tag: TAG,
       summary: "Replace the IdP groups mapped to a team (an empty list clears them); members' teams follow at once",
       params: ids("teamId"),
-      body: z.array(z.strictObject({ idpGroup: z.string().trim().min(1).max(512), alias: z.string().trim().min(1).max(512).nullable().optional() })).max(1000),
+      body: z.array(z.strictObject({ idpGroup: z.string().trim().min(1).max(512), alias: z.string().trim().min(1).max(512).nullable().optional(),
+        connectionId: id.nullable().optional().meta({ description: "Limit the mapping to groups received through this connection's logins" }) })).max(1000),
       response: teamSchema,
       handle: ({ params, body, caller }) => replaceTeamMappings(db, caller.organizationId, params.teamId, body, caller.actor),
     }, db),

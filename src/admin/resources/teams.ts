@@ -9,6 +9,7 @@ import { AdminDeps, orgRoute, Route } from "../routing.js";
 export const mappingSchema = z.object({
   idpGroup: z.string().meta({ description: "A group's name or id as the IdP sends it (SCIM displayName/externalId, or a groups claim value)" }),
   alias: z.string().nullable().meta({ description: "A readable name for a group sent as an opaque id (Entra object ids)" }),
+  connectionId: z.string().nullable().meta({ description: "Only groups received through this connection's logins match; null: any connection's, and SCIM groups" }),
 });
 
 export const teamSchema = z.object({
