@@ -121,10 +121,16 @@ ${teams ? `<p>Teams in your organization: <span id="org-teams">${esc(teams.map((
     const pending = req.session.pendingSignIn;
     if (!pending) return void res.status(400).type("html").send(page("Sign-in failed", `<p>No sign-in was under way.</p>${loginForm()}`));
     delete req.session.pendingSignIn;
-    // Checks the state, exchanges the code with the PKCE verifier, and validates the ID token (signature, issuer,
-    // audience, expiry, nonce).
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(req.originalUrl, settings.appUrl),
-      { pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce });
+    let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+    try {
+      // Checks the state (and an error Rollcall sent back instead of a code, such as access_denied), exchanges the
+      // code with the PKCE verifier, and validates the ID token (signature, issuer, audience, expiry, nonce).
+      tokens = await oidc.authorizationCodeGrant(config, new URL(req.originalUrl, settings.appUrl),
+        { pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce });
+    } catch (err) {
+      const reason = (err as { error?: string }).error ?? (err as Error).message;
+      return void res.status(400).type("html").send(page("Sign-in failed", `<p id="reason">${esc(reason)}</p>${loginForm()}`));
+    }
     const claims = tokens.claims()!;
     // Accounts are keyed on `sub` (with the organization), never on the email: an organization's IdP can assert any.
     const signedIn: SignedIn = {

@@ -217,8 +217,19 @@ for (const target of await databaseTargets()) {
       await context.close();
     });
 
-    it("refuses a webhook whose body was changed and a logout token Rollcall did not sign", async () => {
-      // A well-formed Standard Webhooks request, signed with another secret.
+    it("answers a sign-in Rollcall refused with the reason, not a session", async () => {
+      const started = await fetch(`${appOrigin}/login?organization=acme`, { redirect: "manual" });
+      const cookie = started.headers.get("set-cookie")!.split(";")[0];
+      const state = new URL(started.headers.get("location")!).searchParams.get("state")!;
+      const callback = new URL("/auth/callback", appOrigin);
+      Object.entries({ error: "access_denied", state, iss: rollcall.origin }).forEach(([k, v]) => callback.searchParams.set(k, v));
+      const refused = await fetch(callback, { headers: { cookie }, redirect: "manual" });
+      assert.equal(refused.status, 400);
+      assert.match(await refused.text(), /<p id="reason">access_denied<\/p>/);
+    });
+
+    it("refuses a webhook without a valid signature and a logout token Rollcall did not sign", async () => {
+      // A well-formed Standard Webhooks request whose signature is not by the endpoint's secret.
       const body = JSON.stringify({ id: "forged", type: "user.deactivated", timestamp: new Date().toISOString(), organizationId: orgId, data: {} });
       const forged = await fetch(`${appOrigin}/webhooks`, {
         method: "POST", body, headers: {
