@@ -48,7 +48,7 @@ export function machineLine(): string {
 export interface Target { url: string; label: string; drop(): Promise<void> }
 
 /** `sqlite`: a file in a fresh temp dir. `postgres://…`: a throw-away database beside the one named, dropped after. */
-async function freshDatabase(db: string): Promise<Target> {
+export async function freshDatabase(db: string): Promise<Target> {
   if (db === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "rollcall-bench-"));
     return { url: `sqlite:${join(dir, "bench.sqlite")}`, label: "SQLite (file, WAL)", drop: async () => rmSync(dir, { recursive: true, force: true }) };

@@ -21,14 +21,15 @@ import { TeamMapping } from "./TeamMapping.js";
 import { TeamMembership } from "./TeamMembership.js";
 import { User } from "./User.js";
 import { UserValue } from "./UserValue.js";
+import { WebhookDelivery, WebhookEndpoint } from "./Webhook.js";
 
 export {
   AdminAccount, ApiToken, AuditEvent, Connection, Domain, Event, EventConsumer, ExternalIdentity, Group, GroupMember, OpClient,
   OpLogoutDelivery, OpRecord, OpSigningKey, Organization, ScimToken, Session, SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership,
-  User, UserValue,
+  User, UserValue, WebhookDelivery, WebhookEndpoint,
 };
 export const entities = [
   Organization, ScimToken, User, UserValue, Group, GroupMember, AuditEvent, Team, TeamMapping, TeamMembership,
   Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink, Domain, Event, EventConsumer,
-  OpClient, OpSigningKey, OpRecord, OpLogoutDelivery,
+  OpClient, OpSigningKey, OpRecord, OpLogoutDelivery, WebhookEndpoint, WebhookDelivery,
 ];

@@ -51,6 +51,8 @@ const schema = z.object({
   DNS_TIMEOUT_MS: z.coerce.number().int().min(100, "DNS_TIMEOUT_MS must be a number of milliseconds, at least 100").default(5000),
   SESSION_IDLE_MINUTES: z.coerce.number().positive("SESSION_IDLE_MINUTES must be a positive number of minutes").default(60),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().positive("SESSION_ABSOLUTE_HOURS must be a positive number of hours").default(12),
+  EVENT_RETENTION_DAYS: z.coerce.number().positive("EVENT_RETENTION_DAYS must be a positive number of days").default(30),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(60, "WEBHOOK_TIMEOUT_SECONDS must be at most 60").default(15),
   TRUST_PROXY: z.string().trim().default("false")
     .refine((v) => v === "false" || /^\d+$/.test(v) || v.split(",").every((s) => isProxyAddress(s.trim())),
       "TRUST_PROXY must be false, the number of proxies in front (e.g. 1) or their addresses (e.g. loopback, 10.0.0.0/8); " +
@@ -80,6 +82,8 @@ export interface Config {
   sessionLimits: SessionLimits;
   /** Where domain verification looks up TXT records (the system's resolvers when no server is set). */
   dns: DnsOptions;
+  /** How long lifecycle events are kept, and how long a webhook receiver may take to answer. */
+  events: { retentionDays: number; webhookTimeoutMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -134,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
       allowInsecureIdp: e.ROLLCALL_ALLOW_INSECURE_IDP === "1",
       sessionLimits: { idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS },
       dns: { servers: e.DNS_SERVERS, timeoutMs: e.DNS_TIMEOUT_MS },
+      events: { retentionDays: e.EVENT_RETENTION_DAYS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000 },
     },
     notes,
   };

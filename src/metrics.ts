@@ -28,6 +28,15 @@ const ssoLogins = new Counter({
   labelNames: ["protocol", "outcome", "reason"], registers: [registry],
 });
 
+const webhookAttempts = new Counter({
+  name: "webhook_delivery_attempts_total", help: "Webhook delivery attempts by outcome: delivered, retry (failed, will retry), give_up.",
+  labelNames: ["outcome"], registers: [registry],
+});
+
+export function recordWebhookAttempt(outcome: "delivered" | "retry" | "give_up"): void {
+  webhookAttempts.inc({ outcome });
+}
+
 let countActiveSessions: (() => Promise<number>) | undefined;
 new Gauge({
   name: "active_sessions", help: "Unexpired logged-in sessions (NaN when they could not be counted at scrape time).",

@@ -14,6 +14,7 @@ import { SCIM_PREFIX } from "./scim/context.js";
 import { startBackchannelLogout } from "./op/backchannel-logout.js";
 import { SigningKeys } from "./op/keys.js";
 import { refreshSamlMetadata } from "./sso/saml/refresh.js";
+import { WebhookWorker } from "./webhooks/worker.js";
 
 async function main() {
   let loaded;
@@ -63,6 +64,13 @@ async function main() {
   const stopLogouts = startBackchannelLogout({
     db, baseUrl: config.baseUrl, keys: new SigningKeys(db, config.secretKey), logger, allowInsecureIdp: config.allowInsecureIdp,
   });
+  // Every replica sends webhooks; events and delivery logs past retention are pruned hourly.
+  const webhooks = new WebhookWorker({
+    db, secretKey: config.secretKey, logger, timeoutMs: config.events.webhookTimeoutMs, allowPrivateUrls: config.allowInsecureIdp,
+  });
+  webhooks.start();
+  const eventPrune = setInterval(() => webhooks.prune(config.events.retentionDays).catch((err) => logger.warn({ err }, "event prune failed")), 3_600_000);
+  eventPrune.unref();
   const server = listen(app, config.port, config.host);
   await once(server, "listening");
   if (token) {
@@ -100,8 +108,10 @@ async function main() {
     clearInterval(metadataRefresh);
     clearInterval(domainCheck);
     stopLogouts();
+    clearInterval(eventPrune);
     server.close(async () => {
       redis?.close();
+      await webhooks.stop();
       await db.close();
       process.exit(0);
     });

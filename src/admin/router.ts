@@ -10,6 +10,7 @@ import { apiTokenRoutes } from "./resources/api-tokens.js";
 import { auditEventRoutes } from "./resources/audit-events.js";
 import { connectionRoutes } from "./resources/connections.js";
 import { domainRoutes } from "./resources/domains.js";
+import { eventRoutes } from "./resources/events.js";
 import { groupRoutes } from "./resources/groups.js";
 import { mappingRoutes } from "./resources/mappings.js";
 import { organizationRoutes } from "./resources/organizations.js";
@@ -18,6 +19,7 @@ import { sessionRoutes } from "./resources/session.js";
 import { setupLinkRoutes } from "./resources/setup-links.js";
 import { teamRoutes } from "./resources/teams.js";
 import { userRoutes } from "./resources/users.js";
+import { webhookRoutes } from "./resources/webhooks.js";
 import { AdminDeps, publicRoute, Route } from "./routing.js";
 
 /** Large enough for a SAML metadata document pasted as XML (1 MiB) inside its JSON body. */
@@ -59,7 +61,7 @@ function bodyForCaller() {
 export function adminRoutes(deps: AdminDeps): Route[] {
   const routes = [
     sessionRoutes, organizationRoutes, connectionRoutes, domainRoutes, scimTokenRoutes, teamRoutes, mappingRoutes, userRoutes, groupRoutes,
-    auditEventRoutes, setupLinkRoutes, apiTokenRoutes, appRoutes,
+    auditEventRoutes, eventRoutes, webhookRoutes, setupLinkRoutes, apiTokenRoutes, appRoutes,
   ].flatMap((resource) => resource(deps));
   routes.push(publicRoute({
     method: "get", path: "/openapi.json", tag: "Meta", summary: "This API's OpenAPI 3.0 document",

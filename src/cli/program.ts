@@ -9,6 +9,7 @@ import { organizationCommands } from "./organizations.js";
 import { scimTokenCommands } from "./scim-tokens.js";
 import { setupLinkCommands } from "./setup-links.js";
 import { teamCommands } from "./teams.js";
+import { webhookCommands } from "./webhooks.js";
 
 /**
  * `npm run cli -- <command>`: operator commands on the database named by DATABASE_URL. Every command calls the
@@ -25,7 +26,7 @@ export function cli(): Command {
     });
   for (const commands of [
     organizationCommands, scimTokenCommands, auditCommand, adminCommands, connectionCommands, domainCommands, teamCommands, setupLinkCommands,
-    appCommands,
+    appCommands, webhookCommands,
   ]) {
     commands(program);
   }

@@ -1,6 +1,6 @@
 import { EntityManager } from "typeorm";
 import { AuditEvent } from "../../entities/index.js";
-import { Actor } from "./records.js";
+import { Actor, UserRecord } from "./records.js";
 import { timestamp } from "./text.js";
 import { insertRows } from "../db/sql.js";
 import { publishAudited } from "./events/outbox.js";
@@ -11,9 +11,11 @@ export interface AuditEntry {
   actor: Actor;
   action: string;
   targetType: "user" | "group" | "scim_token" | "organization" | "connection" | "team" | "session" | "admin_account"
-    | "api_token" | "setup_link" | "domain" | "op_client" | "signing_key";
+    | "api_token" | "setup_link" | "domain" | "op_client" | "signing_key" | "webhook_endpoint";
   targetId: string | null;
   summary: Record<string, unknown>;
+  /** The user as the change left it, when the writer has read it anyway: its event is built from it, not read again. */
+  targetUser?: UserRecord;
 }
 
 /**

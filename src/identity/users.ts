@@ -194,12 +194,12 @@ function updateUserOnce(
     const action = current.active && !active ? "user.deactivated" : !current.active && active ? "user.reactivated" : "user.updated";
     // A deactivated user loses its sessions in this transaction: its very next request is refused.
     const sessionsEnded = action === "user.deactivated" ? await endSessionsOfUser(em, organizationId, id, actor, "user_deactivated") : 0;
-    await recordAudit(em, {
-      organizationId, actor, action, targetType: "user", targetId: id,
-      summary: { userName: next.userName, changes: fields, ...(sessionsEnded ? { sessionsEnded } : {}), ...(unknownManager ? { unknownManager } : {}) },
-    });
     // Read under the lock: the answer (and its ETag) is the state this write made, not a later replica's.
     const [user] = await loadUsers(em, organizationId, [id]);
+    await recordAudit(em, {
+      organizationId, actor, action, targetType: "user", targetId: id, targetUser: user,
+      summary: { userName: next.userName, changes: fields, ...(sessionsEnded ? { sessionsEnded } : {}), ...(unknownManager ? { unknownManager } : {}) },
+    });
     return user;
   }));
 }

@@ -6,6 +6,7 @@ import { adminOf, organizationFor, resolveAdmin } from "../admin/auth.js";
 import { ApiProblem } from "../admin/problems.js";
 import { IdentityError } from "../identity/errors.js";
 import { auditRouter } from "./audit.js";
+import { webhooksRouter } from "./webhooks.js";
 import { connectionsRouter } from "./connections.js";
 import { domainsRouter } from "./domains.js";
 import { sameOriginPosts, Section, SETUP_LINK_SECTIONS, viewerOf, WebDeps, WebError } from "./context.js";
@@ -38,8 +39,9 @@ export function consoleRouter(deps: WebDeps): Router {
   const organization = Router({ mergeParams: true });
   organization.use(inScope(deps));
   const areas: [Section, Router][] = [
-    ["connections", connectionsRouter(deps)], ["domains", domainsRouter(deps)], ["teams", teamsRouter(deps)], ["users", usersRouter(deps)], ["groups", groupsRouter(deps)],
-    ["tokens", tokensRouter(deps)], ["audit", auditRouter(deps)], ["setup-links", setupLinksRouter(deps)],
+    ["connections", connectionsRouter(deps)], ["domains", domainsRouter(deps)], ["teams", teamsRouter(deps)], ["users", usersRouter(deps)],
+    ["groups", groupsRouter(deps)], ["tokens", tokensRouter(deps)], ["audit", auditRouter(deps)], ["webhooks", webhooksRouter(deps)],
+    ["setup-links", setupLinksRouter(deps)],
   ];
   for (const [section, area] of areas) organization.use(`/${section}`, allow(section), area);
   organization.use("/", allow("overview"), overviewRouter(deps));

@@ -27,7 +27,7 @@ export interface WebDeps {
 export type Viewer = AdminContext;
 
 /** The console's page areas, one module each. */
-export type Section = "overview" | "connections" | "domains" | "teams" | "users" | "groups" | "tokens" | "audit" | "setup-links";
+export type Section = "overview" | "connections" | "domains" | "teams" | "users" | "groups" | "tokens" | "audit" | "webhooks" | "setup-links";
 
 /** The only areas a setup-link session may open. */
 export const SETUP_LINK_SECTIONS: readonly Section[] = ["connections", "domains", "tokens"];

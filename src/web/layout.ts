@@ -6,7 +6,7 @@ import { orgPath, Section, SETUP_LINK_SECTIONS, Viewer } from "./context.js";
 
 const SECTIONS: [Section, string][] = [
   ["overview", "Overview"], ["connections", "SSO connections"], ["domains", "Domains"], ["teams", "Teams"], ["users", "Users"], ["groups", "Groups"],
-  ["tokens", "SCIM tokens"], ["audit", "Audit log"], ["setup-links", "Setup links"],
+  ["tokens", "SCIM tokens"], ["audit", "Audit log"], ["webhooks", "Webhooks"], ["setup-links", "Setup links"],
 ];
 
 /** Fixed notices a redirect may name (`?notice=`), so a URL can never put arbitrary text on a console page. */
@@ -31,6 +31,8 @@ const NOTICES: Record<string, string> = {
   "membership-saved": "Team membership saved.",
   "token-revoked": "Token revoked: the IdP using it is refused from its next request.",
   "link-revoked": "Setup link revoked.",
+  "delivery-resent": "Delivery queued again: the worker sends it within a few seconds.",
+  "webhook-enabled": "Endpoint enabled: its pending deliveries go out again.",
 };
 
 export const allowedSections = (viewer: Viewer): Section[] =>

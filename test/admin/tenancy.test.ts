@@ -7,6 +7,7 @@ import { createScimToken } from "../../src/identity/scim-tokens.js";
 import { createSetupLink } from "../../src/identity/setup-links.js";
 import { createTeam, setTeamMappingMode } from "../../src/identity/teams.js";
 import { createUser } from "../../src/identity/users.js";
+import { createWebhookEndpoint } from "../../src/identity/webhooks.js";
 import { AdminHarness, adminSnapshot, api, Client, startAdminHarness, system } from "../support/admin.js";
 import { databaseTargets } from "../support/databases.js";
 
@@ -32,6 +33,7 @@ for (const target of await databaseTargets()) {
       b.scimToken = (await createScimToken(h.db, h.orgB, { name: "b" }, system)).info.id;
       b.setupLink = (await createSetupLink(h.db, h.orgB, { name: "b" }, system)).info.id;
       b.domain = (await claimDomain(h.db, h.orgB, "b.example", system)).id;
+      b.webhook = (await createWebhookEndpoint(h.db, h.secretKey, h.orgB, { url: "http://127.0.0.1:9/b" }, system, { allowPrivateUrls: true })).endpoint.id;
     });
     after(() => h.close());
 
@@ -53,6 +55,9 @@ for (const target of await databaseTargets()) {
       ["get", "/domains"], ["post", "/domains", { name: "intruder.example" }], ["get", `/domains/${b.domain}`],
       ["post", `/domains/${b.domain}/verify`], ["post", `/domains/${b.domain}/mark-verified`],
       ["put", `/domains/${b.domain}/connection`, { connectionId: null }], ["delete", `/domains/${b.domain}`],
+      ["get", "/events"], ["get", "/webhooks"], ["post", "/webhooks", { url: "https://hooks.example/x" }], ["get", `/webhooks/${b.webhook}`],
+      ["patch", `/webhooks/${b.webhook}`, { enabled: false }], ["delete", `/webhooks/${b.webhook}`], ["get", `/webhooks/${b.webhook}/deliveries`],
+      ["post", `/webhooks/${b.webhook}/deliveries/1/resend`],
     ];
 
     const call = (client: Client, method: string, path: string, body?: unknown) =>

@@ -21,6 +21,21 @@ describe("rollcall CLI", () => {
   };
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  it("manages webhook endpoints and lists lifecycle events", async () => {
+    await cli("org", "create", "hooked", "--name", "Hooked");
+    const hookEnv = { ...env, ROLLCALL_ALLOW_INSECURE_IDP: "1" };
+    const run = (...args: string[]) => exec(process.execPath, ["--import", "tsx", "src/cli/index.ts", ...args], { env: hookEnv });
+    const created = (await run("webhook", "create", "http://127.0.0.1:9/hooks", "--org", "hooked", "--types", "user.created,scim_token.created")).stdout;
+    assert.match(created, /signing secret \(shown once\): whsec_/);
+    const id = /endpoint id: (\S+)/.exec(created)![1];
+    assert.match((await run("webhook", "list", "--org", "hooked")).stdout, new RegExp(`${id}[\\s\\S]*user.created,scim_token.created`));
+    await assert.rejects(run("webhook", "create", "http://127.0.0.1:9/hooks", "--org", "hooked", "--types", "user.exploded"), /unknown event type/);
+    await cli("token", "create", "--org", "hooked");
+    assert.match((await cli("events", "--org", "hooked", "--types", "scim_token.created")).stdout, /scim_token\.created/);
+    await run("webhook", "delete", id, "--org", "hooked");
+    assert.match((await run("webhook", "list", "--org", "hooked")).stdout, /\(none\)/);
+  });
+
   it("creates an organization and a token that authenticates; revokes it; shows the audit trail", async () => {
     assert.match((await cli("org", "create", "acme", "--name", "Acme")).stdout, /created organization acme/);
     const created = (await cli("token", "create", "--org", "acme", "--name", "okta")).stdout;

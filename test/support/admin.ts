@@ -130,7 +130,7 @@ export async function startAdminHarness(target: DatabaseTarget, options: { allow
 /** Every row of the tables an admin request can write, for "the failed request changed nothing" checks. */
 export async function adminSnapshot(db: Database): Promise<string> {
   const tables = ["organizations", "admin_accounts", "api_tokens", "setup_links", "scim_tokens", "connections", "teams",
-    "team_mappings", "team_memberships", "users", "groups", "audit_events", "domains"];
+    "team_mappings", "team_memberships", "users", "groups", "audit_events", "domains", "events", "webhook_endpoints", "webhook_deliveries"];
   const parts = [];
   for (const table of tables) parts.push(await db.dataSource.query(`SELECT * FROM ${table} ORDER BY 1`));
   return JSON.stringify(parts);

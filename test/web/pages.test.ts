@@ -6,6 +6,8 @@ import { createGroup } from "../../src/identity/groups.js";
 import { listScimTokens } from "../../src/identity/scim-tokens.js";
 import { listTeams, teamsOfUser } from "../../src/identity/teams.js";
 import { createUser } from "../../src/identity/users.js";
+import { consumeEvents } from "../../src/identity/events/outbox.js";
+import { createWebhookEndpoint, queueDeliveries, updateWebhookEndpoint } from "../../src/identity/webhooks.js";
 import { databaseTargets } from "../support/databases.js";
 import { startDnsServer, TestDns } from "../support/dns-server.js";
 import { TestIdp } from "../support/saml-idp.js";
@@ -318,6 +320,26 @@ for (const target of await databaseTargets()) {
       assert.match(table((await admin.get(page("/audit?from=2000-01-01T00:00&to=2000-01-02T00:00"))).text), /No event matches/);
       const thisMinute = new Date().toISOString().slice(0, 16);
       assert.match(table((await admin.get(page(`/audit?to=${thisMinute}&action=team.created`))).text), /team\.created/, "the end minute is included");
+    });
+
+    it("webhooks: each endpoint with its latest deliveries; resend, and enable a disabled one", async () => {
+      const fanOut = () => consumeEvents(app.db, "webhooks", {}, (em, events) => queueDeliveries(em, events, new Date()));
+      await fanOut();
+      const options = { allowPrivateUrls: true };
+      const { endpoint } = await createWebhookEndpoint(app.db, app.secretKey, app.orgA, { url: "http://127.0.0.1:9/hook", eventTypes: ["user.created"] }, scim, options);
+      await createUser(app.db, app.orgA, { userName: "hooked@acme.example" }, scim);
+      // On PostgreSQL an event is read once every older transaction on the server has ended (outbox.ts): not always at once.
+      while (await fanOut() === 0) await new Promise((r) => setTimeout(r, 50));
+      const shown = text((await admin.get(page("/webhooks"))).text);
+      assert.match(shown, /http:\/\/127\.0\.0\.1:9\/hook enabled user\.created .* user\.created .* pending 0/);
+      const resend = /action="([^"]+\/resend)"/.exec((await admin.get(page("/webhooks"))).text)![1];
+      const resent = await admin.post(resend);
+      assert.equal(resent.headers.location, page("/webhooks?notice=delivery-resent"));
+      assert.equal((text((await admin.get(page("/webhooks"))).text).match(/pending/g) ?? []).length, 2);
+      await updateWebhookEndpoint(app.db, app.orgA, endpoint.id, { enabled: false }, scim, options);
+      assert.match(text((await admin.get(page("/webhooks"))).text), /hook disabled user\.created disabled by an admin Enable/);
+      assert.equal((await admin.post(page(`/webhooks/${endpoint.id}/enable`))).status, 303);
+      assert.match(text((await admin.get(page("/webhooks"))).text), /hook enabled/);
     });
 
     it("setup links: created and shown once, then revoked", async () => {

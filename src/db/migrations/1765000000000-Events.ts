@@ -1,9 +1,10 @@
 import { MigrationInterface, QueryRunner, Table } from "typeorm";
-import { at, cascade, text } from "./columns.js";
+import { at, cascade, id, ref, serial, text } from "./columns.js";
 
 /**
  * The lifecycle-event outbox (src/identity/events/): `events`, written in the transaction of each change, and
- * `event_consumers`, the cursor of each reader that works through them in order (webhook fan-out, back-channel logout).
+ * `event_consumers`, the cursor of each reader that works through them in order (webhook fan-out, back-channel logout);
+ * webhook endpoints and their deliveries (src/webhooks/).
  */
 export class Events1765000000000 implements MigrationInterface {
   name = "Events1765000000000";
@@ -31,9 +32,30 @@ export class Events1765000000000 implements MigrationInterface {
       name: "event_consumers",
       columns: [{ ...text("name", 64, false), isPrimary: true }, { name: "tx_id", type: "bigint" }, { name: "seq", type: "integer" }, at("updated_at")],
     }));
+    await q.createTable(new Table({
+      name: "webhook_endpoints",
+      columns: [id(), { ...ref("organization_id"), isNullable: true }, text("url", 2048, false), text("description", 200),
+        { name: "event_types", type: "text" }, { name: "secret", type: "text" }, { name: "enabled", type: "boolean" },
+        text("disabled_reason", 500), at("created_at"), at("updated_at")],
+      foreignKeys: [cascade("organization_id", "organizations")],
+      indices: [{ name: "idx_webhook_endpoints_org", columnNames: ["organization_id"] }],
+    }));
+    await q.createTable(new Table({
+      name: "webhook_deliveries",
+      columns: [serial(), ref("endpoint_id"), text("event_id", 36, false), { ...ref("organization_id"), isNullable: true }, text("subject_id", 36),
+        text("status", 16, false), { name: "attempts", type: "integer" }, at("next_attempt_at"), at("leased_until", true),
+        at("last_attempt_at", true), { name: "response_status", type: "integer", isNullable: true }, text("last_error", 500), at("created_at")],
+      foreignKeys: [cascade("endpoint_id", "webhook_endpoints")],
+      indices: [
+        { name: "idx_webhook_deliveries_due", columnNames: ["status", "next_attempt_at"] },
+        { name: "idx_webhook_deliveries_subject", columnNames: ["endpoint_id", "subject_id", "id"] },
+        { name: "idx_webhook_deliveries_endpoint", columnNames: ["endpoint_id", "id"] },
+        { name: "idx_webhook_deliveries_created", columnNames: ["created_at"] },
+      ],
+    }));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ["event_consumers", "events"]) await q.dropTable(table);
+    for (const table of ["webhook_deliveries", "webhook_endpoints", "event_consumers", "events"]) await q.dropTable(table);
   }
 }

@@ -8,7 +8,7 @@ import { invalid } from "../errors.js";
 import { Actor } from "../records.js";
 import { timestamp } from "../text.js";
 import { EventType, publicationOf } from "./catalog.js";
-import { loadResources } from "./resources.js";
+import { loadResources, userResources } from "./resources.js";
 
 /**
  * The lifecycle-event outbox. Every change of the identity core writes its events into `events` in its own
@@ -46,7 +46,7 @@ export interface EventDraft {
 /** An event as readers see it (events API items, webhook bodies). */
 export interface LifecycleEvent {
   id: string;
-  type: string;
+  type: EventType;
   /** When the change was made (ISO 8601). */
   timestamp: string;
   organizationId: string | null;
@@ -100,9 +100,10 @@ export async function publishAudited(em: EntityManager, entries: AuditEntry[]): 
     if (!publication.resource || !entry.targetId || !entry.organizationId) continue;
     const key = `${entry.targetType} ${entry.organizationId}`;
     if (!resources.has(key)) {
-      const ids = [...new Set(publishing.filter((p) => `${p.entry.targetType} ${p.entry.organizationId}` === key && p.entry.targetId)
-        .map((p) => p.entry.targetId!))];
-      resources.set(key, await loadResources(em, entry.targetType, entry.organizationId, ids));
+      const targets = publishing.filter((p) => `${p.entry.targetType} ${p.entry.organizationId}` === key && p.entry.targetId).map((p) => p.entry);
+      const loaded = await userResources(em, entry.organizationId, targets.flatMap((t) => (t.targetUser ? [t.targetUser] : [])));
+      const ids = [...new Set(targets.filter((t) => !t.targetUser).map((t) => t.targetId!))];
+      resources.set(key, new Map([...loaded, ...await loadResources(em, entry.targetType, entry.organizationId, ids)]));
     }
   }
   await publishEvents(em, publishing.map(({ entry, publication }) => {
@@ -124,7 +125,7 @@ function parseCursor(cursor: string): { txId: string; seq: number } {
 
 function eventOf(row: EventRow): LifecycleEvent {
   return {
-    id: row.id, type: row.type, timestamp: row.at, organizationId: row.organization_id,
+    id: row.id, type: row.type as EventType, timestamp: row.at, organizationId: row.organization_id,
     actor: { type: row.actor_type, id: row.actor_id }, requestId: row.request_id, data: JSON.parse(row.data) as Record<string, unknown>,
     cursor: cursorOf(row), subjectId: row.subject_id,
   };

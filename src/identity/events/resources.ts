@@ -4,6 +4,7 @@ import { loadGroups } from "../groups.js";
 import { groupBy } from "../text.js";
 import { primaryEmail } from "../user-rows.js";
 import { loadUsers } from "../users.js";
+import { UserRecord } from "../records.js";
 
 /**
  * Resources as the admin API shows them, read in the transaction of the change an event records, so that the event
@@ -15,8 +16,12 @@ type Loader = (em: EntityManager, organizationId: string, ids: string[]) => Prom
 
 const byId = <T extends { id: string }>(rows: T[]) => new Map<string, Record<string, unknown>>(rows.map((r) => [r.id, { ...r }]));
 
-async function users(em: EntityManager, organizationId: string, ids: string[]) {
-  const records = await loadUsers(em, organizationId, ids);
+const users = async (em: EntityManager, organizationId: string, ids: string[]) => userResources(em, organizationId, await loadUsers(em, organizationId, ids));
+
+/** Users already read in the change's transaction, as events show them (their teams read here). */
+export async function userResources(em: EntityManager, organizationId: string, records: UserRecord[]) {
+  if (records.length === 0) return new Map<string, Record<string, unknown>>();
+  const ids = records.map((u) => u.id);
   const teams = groupBy(await sql<{ user_id: string; id: string; name: string; roles: string; source: string }>(em,
     `SELECT m.user_id, t.id, t.name, t.roles, m.source FROM team_memberships m JOIN teams t ON t.id = m.team_id
      WHERE m.organization_id = :organizationId AND m.user_id IN (:...ids) ORDER BY t.name_norm, m.source`, { organizationId, ids }), (r) => r.user_id);
