@@ -12,7 +12,9 @@ import { groupsRouter } from "./groups.js";
 import { html } from "./html.js";
 import { sendPage } from "./layout.js";
 import { loginRouter } from "./login.js";
-import { organizationListHandler, overviewRouter } from "./overview.js";
+import { COPY_SCRIPT } from "./html.js";
+import { createOrganizationHandler, organizationListHandler } from "./organizations.js";
+import { overviewRouter } from "./overview.js";
 import { setupLinksRouter } from "./setup-links.js";
 import { teamsRouter } from "./teams.js";
 import { tokensRouter } from "./tokens.js";
@@ -29,10 +31,12 @@ export function consoleRouter(deps: WebDeps): Router {
   const router = Router();
   // Form bodies (IdP metadata XML is the largest), and the cross-site check on every POST of these pages.
   router.use(["/login", "/console", "/setup"], formBody(), sameOriginPosts(deps.baseUrl));
+  router.get("/console/copy.js", (_req, res) => void res.type("js").set("Cache-Control", "public, max-age=3600").send(COPY_SCRIPT));
   router.use(loginRouter(deps));
 
   const signedIn = requireViewer(deps);
   router.get("/console", signedIn, organizationListHandler(deps));
+  router.post("/console/orgs", signedIn, createOrganizationHandler(deps));
 
   const organization = Router({ mergeParams: true });
   organization.use(inScope(deps));

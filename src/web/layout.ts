@@ -27,6 +27,9 @@ const NOTICES: Record<string, string> = {
   "membership-saved": "Team membership saved.",
   "token-revoked": "Token revoked: the IdP using it is refused from its next request.",
   "link-revoked": "Setup link revoked.",
+  "organization-created": "Organization created. Next: an SSO connection, or a setup link for the customer's IT admin.",
+  "organization-renamed": "Organization renamed.",
+  "organization-deleted": "Organization deleted, with everything in it.",
 };
 
 export const allowedSections = (viewer: Viewer): Section[] =>

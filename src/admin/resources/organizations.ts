@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Organization } from "../../../entities/index.js";
-import { createOrganization, listOrganizations } from "../../identity/organizations.js";
+import { createOrganization, listOrganizations, SLUG_PATTERN, SLUG_RULE } from "../../identity/organizations.js";
 import { setGroupSource, setTeamMappingMode, TeamMappingMode } from "../../identity/teams.js";
 import { at, label, listOf } from "../schemas.js";
 import { AdminDeps, orgRoute, Route, route } from "../routing.js";
@@ -30,7 +30,7 @@ export function organizationRoutes(deps: AdminDeps): Route[] {
     route("operator", {
       method: "post", path: "/organizations", tag: TAG, summary: "Create an organization (tenant)", status: 201,
       body: z.strictObject({
-        slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "must be 1 to 100 lower-case letters, digits or dashes, starting with a letter or digit"),
+        slug: z.string().regex(SLUG_PATTERN, SLUG_RULE),
         name: label,
       }),
       response: organizationSchema,
