@@ -5,6 +5,8 @@ import express, { NextFunction, Request, Response, Router } from "express";
 import { adminOf, organizationFor, resolveAdmin } from "../admin/auth.js";
 import { ApiProblem } from "../admin/problems.js";
 import { IdentityError } from "../identity/errors.js";
+import { ACCOUNT_PATH, accountRouter, requirePasswordChanged } from "./account.js";
+import { ADMINS_PATH, adminsRouter } from "./admins.js";
 import { auditRouter } from "./audit.js";
 import { connectionsRouter } from "./connections.js";
 import { sameOriginPosts, Section, SETUP_LINK_SECTIONS, viewerOf, WebDeps, WebError } from "./context.js";
@@ -34,7 +36,9 @@ export function consoleRouter(deps: WebDeps): Router {
   router.get("/console/copy.js", (_req, res) => void res.type("js").set("Cache-Control", "public, max-age=3600").send(COPY_SCRIPT));
   router.use(loginRouter(deps));
 
-  const signedIn = requireViewer(deps);
+  const signedIn = [...requireViewer(deps), requirePasswordChanged(deps)];
+  router.use(ACCOUNT_PATH, signedIn, accountRouter(deps));
+  router.use(ADMINS_PATH, signedIn, adminsRouter(deps));
   router.get("/console", signedIn, organizationListHandler(deps));
   router.post("/console/orgs", signedIn, createOrganizationHandler(deps));
 

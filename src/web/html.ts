@@ -84,10 +84,13 @@ export function select(label: string, name: string, options: [string, string][],
     html`<option value="${v}"${new Html(v === selected ? " selected" : "")}>${l}</option>`)}</select>`;
 }
 
-/** A one-button form posting to `action` (a path on this server), with optional hidden fields. */
-export function postButton(action: string, label: string, options: { hidden?: Record<string, string>; className?: string } = {}): Html {
+/**
+ * A one-button form posting to `action` (a path on this server), with optional hidden fields; `label` names the
+ * button for a screen reader where its text alone is ambiguous (a "Disable" on every row of a table).
+ */
+export function postButton(action: string, text: string, options: { hidden?: Record<string, string>; className?: string; label?: string } = {}): Html {
   return html`<form class="inline" method="post" action="${action}">${Object.entries(options.hidden ?? {}).map(([k, v]) =>
-    html`<input type="hidden" name="${k}" value="${v}">`)}<button type="submit"${new Html(options.className ? ` class="${escapeHtml(options.className)}"` : "")}>${label}</button></form>`;
+    html`<input type="hidden" name="${k}" value="${v}">`)}<button type="submit"${new Html(options.className ? ` class="${escapeHtml(options.className)}"` : "")}${new Html(options.label ? ` aria-label="${escapeHtml(options.label)}"` : "")}>${text}</button></form>`;
 }
 
 /** A value to paste elsewhere, in full (wrapped, never cut off) with a copy button; `id` names it on its page. */

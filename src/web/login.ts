@@ -1,5 +1,6 @@
 import { Request, Response, Router } from "express";
-import { openSetupSession, passwordLogIn } from "../admin/auth.js";
+import { openSetupSession, passwordLogIn, secondFactorLogIn } from "../admin/auth.js";
+import { getAdminAccount } from "../identity/admins.js";
 import { findConnection } from "../identity/connections.js";
 import { safeReturnTo } from "../sso/return-to.js";
 import { one, orgPath, WebDeps } from "./context.js";
@@ -22,8 +23,17 @@ export function loginPathOf(input: string): string | null {
   return /^[A-Za-z0-9]{1,64}$/.test(candidate) ? candidate : null;
 }
 
+/** How long, and how many tries, the second step of a sign-in has after a right password. */
+const SECOND_FACTOR_MINUTES = 5;
+const SECOND_FACTOR_ATTEMPTS = 5;
+
 export function loginRouter(deps: WebDeps): Router {
   const router = Router();
+  /** After an admin sign-in: where the login page was asked to return, on this server; the console by default. */
+  const consoleReturnTo = (value: unknown) => {
+    const returnTo = safeReturnTo(value, deps.baseUrl);
+    return returnTo === "/" ? "/console" : returnTo;
+  };
 
   function ssoForm(req: Request, res: Response, entered = "", error?: string) {
     // This form's answer redirects on to the organization's IdP, and browsers hold a form's redirects to the page's
@@ -70,10 +80,43 @@ ${field("Password", "password", "", { type: "password", attrs: 'required autocom
 
   router.post("/console/login", async (req, res) => {
     const email = one(req.body.email);
-    const account = email ? await passwordLogIn(req, deps.db, email, one(req.body.password)) : null;
-    if (!account) return adminForm(req, res, email, "That email and password do not match an active administrator account.");
-    const returnTo = safeReturnTo(req.body.return_to, deps.baseUrl);
-    res.redirect(303, returnTo === "/" ? "/console" : returnTo);
+    const outcome = email ? await passwordLogIn(req, deps.db, deps.secretKey, email, one(req.body.password)) : null;
+    if (!outcome) return adminForm(req, res, email, "That email and password do not match an active administrator account.");
+    const returnTo = consoleReturnTo(req.body.return_to);
+    if ("signedIn" in outcome) return res.redirect(303, returnTo);
+    req.session.secondFactor = { adminId: outcome.secondFactorDue.id, expiresAt: Date.now() + SECOND_FACTOR_MINUTES * 60_000, attempts: 0, returnTo };
+    res.redirect(303, "/console/login/code");
+  });
+
+  /** The second step, for an account with two-factor sign-in: a few minutes and a few tries, then back to the password. */
+  function codeForm(req: Request, res: Response, error?: string) {
+    sendPage(req, res, {
+      title: "Two-factor sign-in", status: error ? 401 : 200,
+      body: html`<h1>Two-factor sign-in</h1>${errorBox(error)}
+<form method="post" action="/console/login/code">${field("Code from your authenticator app", "code", "", { attrs: 'required autocomplete="one-time-code" inputmode="numeric" autofocus' , hint: "The 6-digit code the app shows now, or one of your recovery codes." })}
+<p><button type="submit">Verify</button></p></form>
+<p class="muted"><a href="/console/login">Start again</a></p>`,
+    });
+  }
+
+  const pendingSecondFactor = (req: Request) => {
+    const pending = req.session?.secondFactor;
+    return pending && pending.expiresAt > Date.now() && pending.attempts < SECOND_FACTOR_ATTEMPTS ? pending : null;
+  };
+
+  router.get("/console/login/code", (req, res) => (pendingSecondFactor(req) ? codeForm(req, res) : res.redirect(303, "/console/login")));
+
+  router.post("/console/login/code", async (req, res) => {
+    const pending = pendingSecondFactor(req);
+    if (!pending) {
+      delete req.session.secondFactor;
+      return adminForm(req, res, "", "The sign-in took too long or had too many wrong codes. Sign in again.");
+    }
+    pending.attempts += 1;
+    const account = await getAdminAccount(deps.db, pending.adminId);
+    const signedIn = account && !account.disabledAt ? await secondFactorLogIn(req, deps.db, deps.secretKey, account, one(req.body.code)) : null;
+    if (!signedIn) return codeForm(req, res, "That code is not right, or was used already. Type the code the app shows now.");
+    res.redirect(303, pending.returnTo);
   });
 
   router.get("/setup/:secret", async (req, res) => {
