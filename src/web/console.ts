@@ -11,6 +11,7 @@ import { auditRouter } from "./audit.js";
 import { connectionsRouter } from "./connections.js";
 import { sameOriginPosts, Section, SETUP_LINK_SECTIONS, viewerOf, WebDeps, WebError } from "./context.js";
 import { groupsRouter } from "./groups.js";
+import { homeHandler } from "./home.js";
 import { html } from "./html.js";
 import { sendPage } from "./layout.js";
 import { loginRouter } from "./login.js";
@@ -54,6 +55,7 @@ export function consoleRouter(deps: WebDeps): Router {
   router.use("/console", signedIn, (_req: Request, _res: Response, next: NextFunction) => next(new WebError(404, "There is no such page.")));
 
   router.use(["/login", "/console", "/setup"], errorPage);
+  router.get("/", homeHandler(deps), errorPage);
   return router;
 }
 

@@ -42,11 +42,20 @@ fieldset{border:1px solid #e3e6ea;border-radius:6px;margin:1rem 0;padding:.5rem 
 a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible,summary:focus-visible{outline:3px solid #2e5aac;outline-offset:2px}`;
 
 /**
- * The console's only script: the copy buttons (html.ts `copyable`). Served from this origin (`/console/copy.js`), so
- * the CSP's `script-src 'self'` admits it without an inline script; without JavaScript the values are still there,
- * in full, to select by hand.
+ * The console's only script: the copy buttons (html.ts `copyable`), and a table too wide for the window (it scrolls
+ * in its box) made reachable by keyboard to scroll it. Served from this origin (`/console/copy.js`), so the CSP's
+ * `script-src 'self'` admits it without an inline script; without JavaScript the values are still there, in full, to
+ * select by hand.
  */
-export const COPY_SCRIPT = `document.addEventListener("click", async (event) => {
+export const COPY_SCRIPT = `function markScrollingTables() {
+  for (const table of document.querySelectorAll("main table")) {
+    if (table.scrollWidth > table.clientWidth) table.setAttribute("tabindex", "0");
+    else table.removeAttribute("tabindex");
+  }
+}
+markScrollingTables();
+addEventListener("resize", markScrollingTables);
+document.addEventListener("click", async (event) => {
   const button = event.target instanceof Element ? event.target.closest("button[data-copy]") : null;
   const source = button && document.getElementById(button.dataset.copy);
   if (!source) return;

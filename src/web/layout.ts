@@ -35,6 +35,9 @@ const NOTICES: Record<string, string> = {
   "totp-disabled": "Two-factor sign-in turned off.",
   "admin-disabled": "Account disabled: its sessions ended and its API tokens stop working.",
   "admin-enabled": "Account enabled.",
+  "user-deactivated": "User deactivated: its sessions ended, and it cannot sign in until it is reactivated.",
+  "user-reactivated": "User reactivated.",
+  "sessions-ended": "The user's sessions ended.",
 };
 
 export const allowedSections = (viewer: Viewer): Section[] =>

@@ -36,6 +36,8 @@ export function loginRouter(deps: WebDeps): Router {
   };
 
   function ssoForm(req: Request, res: Response, entered = "", error?: string) {
+    // Where the login was asked to return (an app's page that sent the person here) is carried through this step.
+    const returnTo = safeReturnTo(req.body?.return_to ?? req.query.return_to, deps.baseUrl);
     // This form's answer redirects on to the organization's IdP, and browsers hold a form's redirects to the page's
     // CSP form-action (helmet's is 'self'): let it reach an IdP, which is https (or http while insecure IdPs are allowed).
     const csp = res.get("Content-Security-Policy");
@@ -43,7 +45,7 @@ export function loginRouter(deps: WebDeps): Router {
     sendPage(req, res, {
       title: "Sign in", status: error ? 404 : 200,
       body: html`<h1>Sign in</h1>${errorBox(error)}
-<form method="post" action="/login">${field("Work email or organization login path", "identifier", entered, { attrs: 'required autocomplete="username" autofocus' })}
+<form method="post" action="/login">${returnTo === "/" ? "" : html`<input type="hidden" name="return_to" value="${returnTo}">`}${field("Work email or organization login path", "identifier", entered, { attrs: 'required autocomplete="username" autofocus' })}
 <p class="muted">With an email, you are sent to the single sign-on whose login path is the first part of its domain
 (<code>alice@acme.example</code> → <code>acme</code>). Your administrator can also give you the direct link, <code>${deps.baseUrl}/login/&lt;login path&gt;</code>.</p>
 <p><button type="submit">Continue</button></p></form>
@@ -60,7 +62,8 @@ export function loginRouter(deps: WebDeps): Router {
     if (!connection?.enabled) {
       return ssoForm(req, res, entered, `No single sign-on is set up for "${path ?? entered}". Check the spelling, or ask your administrator for your login link.`);
     }
-    res.redirect(303, `/login/${encodeURIComponent(connection.loginPath)}`);
+    const returnTo = safeReturnTo(req.body.return_to, deps.baseUrl);
+    res.redirect(303, `/login/${encodeURIComponent(connection.loginPath)}${returnTo === "/" ? "" : `?return_to=${encodeURIComponent(returnTo)}`}`);
   });
 
   function adminForm(req: Request, res: Response, email = "", error?: string) {
