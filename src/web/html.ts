@@ -22,7 +22,7 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
 h1{font-size:1.5rem;overflow-wrap:anywhere}h2{font-size:1.2rem;margin-top:2rem}code,pre{background:#f2f4f7;padding:.1rem .3rem;border-radius:4px;overflow-wrap:anywhere}pre{padding:.75rem;overflow:auto}
 table{display:block;overflow-x:auto;border-collapse:collapse;max-width:100%}table>tbody{display:table;width:100%;border-collapse:collapse}
-td,th{border-bottom:1px solid #e3e6ea;padding:.35rem .5rem;text-align:left;vertical-align:top}
+td,th{border-bottom:1px solid #e3e6ea;padding:.35rem .5rem;text-align:left;vertical-align:top}th+td{overflow-wrap:anywhere}
 .copy-row{display:flex;gap:.5rem;align-items:flex-start}.copy-row code{flex:1 1 auto;min-width:0}button.copy{font-size:.8rem;padding:.1rem .5rem;flex:0 0 auto}
 .muted{color:#667085;font-size:.9rem;overflow-wrap:anywhere}.error{border-left:4px solid #d92d20;padding-left:1rem}.ok{border-left:4px solid #12b76a;padding-left:1rem}.warning{border-left:4px solid #f79009;padding-left:1rem}
 nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;border-bottom:1px solid #e3e6ea;padding-bottom:.75rem;margin-bottom:1rem}

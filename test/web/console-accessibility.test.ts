@@ -9,7 +9,7 @@ import { createUser } from "../../src/identity/users.js";
 import { browserSkip, launchBrowser } from "../support/browser.js";
 import { databaseTargets } from "../support/databases.js";
 import { TestIdp } from "../support/saml-idp.js";
-import { ConsoleApp, startConsoleApp } from "./console-app.js";
+import { ConsoleApp, signInInBrowser, startConsoleApp } from "./console-app.js";
 
 /**
  * Every console page in headless Chromium: axe-core finds no serious or critical violation, ids are unique, and at
@@ -46,11 +46,7 @@ describe("console accessibility, phone width and keyboard, in Chromium", { skip:
     admin = await browser.newContext({ viewport: DESKTOP });
     await admin.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.url });
     page = await admin.newPage();
-    await page.goto(`${app.url}/console/login`);
-    await page.fill("#f-email", app.adminA.email);
-    await page.fill("#f-password", app.adminA.password);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${app.url}/console/orgs/${app.orgA}`);
+    await signInInBrowser(page, app, app.adminA, `/console/orgs/${app.orgA}`);
   });
 
   after(async () => {
@@ -133,11 +129,7 @@ describe("console accessibility, phone width and keyboard, in Chromium", { skip:
     ];
     const operator = await browser.newContext({ viewport: DESKTOP });
     const operatorPage = await operator.newPage();
-    await operatorPage.goto(`${app.url}/console/login`);
-    await operatorPage.fill("#f-email", app.operator.email);
-    await operatorPage.fill("#f-password", app.operator.password);
-    await operatorPage.click("button[type=submit]");
-    await operatorPage.waitForURL(`${app.url}/console`);
+    await signInInBrowser(operatorPage, app, app.operator, "/console");
     const anonymous = await (await browser.newContext({ viewport: DESKTOP })).newPage();
 
     const visits: [string, Page, string][] = [

@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Organization } from "../../entities/index.js";
 import { sql } from "../../src/db/sql.js";
+import supertest from "supertest";
+import { findAdminAccount } from "../../src/identity/admins.js";
+import { createApiToken } from "../../src/identity/api-tokens.js";
+import { createOrganization } from "../../src/identity/organizations.js";
 import { createUser } from "../../src/identity/users.js";
 import { databaseTargets } from "../support/databases.js";
 import { Agent, ConsoleApp, startConsoleApp } from "./console-app.js";
@@ -91,6 +95,26 @@ for (const target of await databaseTargets()) {
       const [event] = await audit("organization.deleted");
       assert.equal(event.organization_id, null, "recorded at instance level, as the organization's own log is gone");
       assert.deepEqual(event.summary, { slug: "globex", name: "Globex Corporation", users: 1, connections: 0 });
+    });
+
+    it("the admin API does the same: an operator renames and deletes (slug in `confirm`), an organization admin may not", async () => {
+      const tokenOf = async (email: string) => (await createApiToken(app.db, (await findAdminAccount(app.db, email))!.id, { name: "test" }, system)).token;
+      const as = (token: string) => ({
+        patch: (path: string, body: object) => supertest(app.server).patch(`/api/v1${path}`).set("Authorization", `Bearer ${token}`).send(body),
+        delete: (path: string) => supertest(app.server).delete(`/api/v1${path}`).set("Authorization", `Bearer ${token}`),
+      });
+      const [asOperator, asAdmin] = [as(await tokenOf(app.operator.email)), as(await tokenOf(app.adminA.email))];
+      const umbrella = await createOrganization(app.db, { slug: "umbrella", name: "Umbrella" }, system);
+      assert.equal((await asAdmin.patch(`/organizations/${app.orgA}`, { name: "Mine now" })).status, 403);
+      assert.equal((await asAdmin.delete(`/organizations/${app.orgA}?confirm=acme`)).status, 403);
+      const renamed = await asOperator.patch(`/organizations/${umbrella.id}`, { name: "Umbrella Corp" });
+      assert.equal(renamed.status, 200);
+      assert.equal(renamed.body.name, "Umbrella Corp");
+      const unconfirmed = await asOperator.delete(`/organizations/${umbrella.id}?confirm=acme`);
+      assert.equal(unconfirmed.status, 400);
+      assert.match(unconfirmed.body.detail, /type the organization's slug, "umbrella"/);
+      assert.equal((await asOperator.delete(`/organizations/${umbrella.id}?confirm=umbrella`)).status, 204);
+      assert.equal(await app.db.dataSource.getRepository(Organization).findOneBy({ id: umbrella.id }), null);
     });
   });
 }

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { sql } from "../../src/db/sql.js";
 import { openSession } from "../../src/identity/sessions.js";
+import supertest from "supertest";
+import { findAdminAccount } from "../../src/identity/admins.js";
+import { createApiToken } from "../../src/identity/api-tokens.js";
 import { createUser, getUser } from "../../src/identity/users.js";
 import { databaseTargets } from "../support/databases.js";
 import { Agent, ConsoleApp, startConsoleApp } from "./console-app.js";
@@ -72,6 +75,20 @@ for (const target of await databaseTargets()) {
       await other.logIn(app.adminB);
       assert.equal((await other.post(`/console/orgs/${app.orgB}/users/${manual}/deactivate`)).status, 404);
       assert.equal((await getUser(app.db, app.orgA, manual))?.active, true);
+    });
+
+    it("the admin API mirrors it: PATCH a user's `active` (409 for a SCIM user), DELETE its sessions", async () => {
+      const { token } = await createApiToken(app.db, (await findAdminAccount(app.db, app.adminA.email))!.id, { name: "test" }, { type: "system", id: null });
+      const api = (method: "patch" | "delete", path: string) =>
+        supertest(app.server)[method](`/api/v1/organizations/${app.orgA}${path}`).set("Authorization", `Bearer ${token}`);
+      const off = await api("patch", `/users/${manual}`).send({ active: false });
+      assert.equal(off.status, 200);
+      assert.equal(off.body.active, false);
+      assert.equal((await api("patch", `/users/${scim}`).send({ active: false })).status, 409);
+      await api("patch", `/users/${manual}`).send({ active: true }).expect(200);
+      await signIn(scim, "sid-scim-3");
+      const ended = await api("delete", `/users/${scim}/sessions`);
+      assert.deepEqual(ended.body, { sessionsEnded: 1 });
     });
   });
 }
