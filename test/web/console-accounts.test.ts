@@ -156,6 +156,7 @@ for (const target of await databaseTargets()) {
       const late = await browser.post("/console/login/code", { code: await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }) });
       assert.match(text(late.text), /too many wrong codes. Sign in again/);
       assert.equal((await browser.get("/console")).status, 303, "still not signed in");
+      assert.equal((await browser.get("/console/login/code")).headers.location, "/console/login", "the code step is gone");
     });
 
     it("admins are listed to whoever administers them, and disabled or enabled there (not oneself)", async () => {
