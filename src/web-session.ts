@@ -2,7 +2,8 @@ import { createHmac } from "node:crypto";
 import { NextFunction, Request, RequestHandler, Response } from "express";
 import session, { SessionData, Store } from "express-session";
 import { Database } from "./db/database.js";
-import { destroySession, openSession, readSession, saveSession, SessionPrincipal, touchSession } from "./identity/sessions.js";
+import { DATABASE_RETRY_AFTER_SECONDS } from "./db/unavailable.js";
+import { destroySession, openSession, readSession, saveSession, SessionOrigin, SessionPrincipal, touchSession } from "./identity/sessions.js";
 
 declare module "express-session" {
   interface SessionData {
@@ -86,14 +87,14 @@ export function webSession(db: Database, secretKey: Buffer, limits: SessionLimit
  * Turns the current (anonymous) session into a logged-in one. The session id is regenerated (no fixation) and the
  * row is created here, at login; the store only ever updates logged-in rows afterwards (see saveSession).
  */
-export async function logIn(req: Request, db: Database, principal: SessionPrincipal): Promise<void> {
+export async function logIn(req: Request, db: Database, principal: SessionPrincipal, origin: SessionOrigin | null = null): Promise<void> {
   await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
   const store = req.sessionStore;
   // The login is timed by the clock the limits are measured by: the store's.
   if (!(store instanceof DatabaseStore)) throw new Error("logIn() runs behind webSession()");
   req.session.principal = principal;
   req.session.openedAt = store.now();
-  await openSession(db, req.sessionID, JSON.stringify(req.session), store.expiry(), principal);
+  await openSession(db, req.sessionID, JSON.stringify(req.session), store.expiry(), principal, origin);
 }
 
 /**
@@ -102,4 +103,25 @@ export async function logIn(req: Request, db: Database, principal: SessionPrinci
  */
 export function logOut(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * Holds this response back until its session is in the store. express-session sends the headers (the cookie, a
+ * redirect's Location) before its store has answered, so a client that follows at once (an IdP that answers without
+ * showing a page, a script) could come back before the login it started is stored and be told it never started
+ * one. The protocols call it once a login they start is in the session. If the store fails, the login could not
+ * finish: the answer becomes a 503 to try again rather than a redirect to an IdP.
+ */
+export function respondOnceSessionStored(req: Request, res: Response): void {
+  const end = res.end as (...args: unknown[]) => Response;
+  res.end = function endOnceStored(this: Response, ...args: unknown[]) {
+    req.session.save((err) => {
+      if (!err || res.headersSent) return end.apply(this, args);
+      req.log.error({ err }, "the session of a starting login could not be stored");
+      res.status(503).removeHeader("Location");
+      res.setHeader("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS)).type("text/plain").removeHeader("Content-Length");
+      end.call(this, "The sign-in could not be started. Try again in a moment.");
+    });
+    return this;
+  } as Response["end"];
 }

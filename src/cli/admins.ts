@@ -4,7 +4,7 @@ import { AdminAccountInfo, createAdminAccount, findAdminAccount, listAdminAccoun
 import { createApiToken } from "../identity/api-tokens.js";
 import { Database } from "../db/database.js";
 import { IdentityError } from "../identity/errors.js";
-import { actor, organizationId, print, secretArgument, withDatabase } from "./context.js";
+import { actor, organizationId, print, say, secretArgument, withDatabase } from "./context.js";
 
 async function account(db: Database, email: string): Promise<AdminAccountInfo> {
   const found = await findAdminAccount(db, email);
@@ -25,8 +25,8 @@ export function adminCommands(program: Command) {
         email: opts.email, name: opts.name ?? opts.email, password, organizationId: opts.org ? await organizationId(db, opts.org) : null,
         oneTimePassword: !opts.password,
       }, actor);
-      console.log(`created ${created.role} ${created.email} (${created.id})`);
-      if (!opts.password) console.log(`password (shown once): ${password}\nit is a one-time password: the console asks for a new one at the first sign-in`);
+      say(`created ${created.role} ${created.email} (${created.id})`);
+      if (!opts.password) say(`password (shown once): ${password}\nit is a one-time password: the console asks for a new one at the first sign-in`);
     }));
   admin.command("list").option("--org <slug>", "only this organization's admins").description("list admin accounts")
     .action((opts: { org?: string }) => withDatabase(async (db) => {
@@ -37,7 +37,7 @@ export function adminCommands(program: Command) {
     admin.command(`${verb} <email>`).description(disabled ? "disable an account: its sessions end and its API tokens stop working" : "enable a disabled account")
       .action((email: string) => withDatabase(async (db) => {
         await setAdminAccountDisabled(db, (await account(db, email)).id, disabled, actor);
-        console.log(`${verb}d ${email}`);
+        say(`${verb}d ${email}`);
       }));
   }
 
@@ -46,6 +46,6 @@ export function adminCommands(program: Command) {
     .description("create a personal API token; it is printed once and stored only as a hash")
     .action((opts: { email: string; name: string }) => withDatabase(async (db, config) => {
       const { token, info } = await createApiToken(db, (await account(db, opts.email)).id, { name: opts.name }, actor);
-      console.log(`API token (shown once): ${token}\ntoken id: ${info.id}\nuse: curl -H "Authorization: Bearer <token>" ${config.baseUrl}/api/v1/auth/me`);
+      say(`API token (shown once): ${token}\ntoken id: ${info.id}\nuse: curl -H "Authorization: Bearer <token>" ${config.baseUrl}/api/v1/auth/me`);
     }));
 }

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { listAuditEvents } from "../identity/audit.js";
-import { organizationId, withDatabase } from "./context.js";
+import { organizationId, say, withDatabase } from "./context.js";
 
 export function auditCommand(program: Command) {
   program.command("audit").requiredOption("--org <slug>", "organization").option("--target <id>", "only events about this id")
@@ -8,6 +8,6 @@ export function auditCommand(program: Command) {
     .action((opts: { org: string; target?: string; action?: string; limit: string }) => withDatabase(async (db) => {
       const events = await listAuditEvents(db.dataSource.manager, await organizationId(db, opts.org),
         { targetId: opts.target, action: opts.action, limit: Number(opts.limit) });
-      for (const e of events) console.log(JSON.stringify(e));
+      for (const e of events) say(JSON.stringify(e));
     }));
 }

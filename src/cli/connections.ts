@@ -7,7 +7,7 @@ import {
   connectionChangeFrom, connectionChangeSchema, connectionFormSchema, connectionInputFrom, publicConnection, type PublicConnection,
 } from "../sso/connection-setup.js";
 import { presetNames } from "../sso/presets.js";
-import { actor, list, organizationId, print, secretArgument, withDatabase } from "./context.js";
+import { actor, list, organizationId, print, say, secretArgument, withDatabase } from "./context.js";
 
 /**
  * SSO connections. Options become the same form the admin API takes (connectionFormSchema), so presets, metadata and
@@ -24,7 +24,7 @@ function created(connection: ReturnType<typeof publicConnection>) {
   const lines = [`created ${connection.type} connection ${connection.name} (${connection.id}), disabled until enabled`,
     `  login URL: ${connection.loginUrl}`, `  ${connection.type === "oidc" ? "redirect URI" : "ACS URL"}: ${connection.callbackUrl}`];
   if (connection.spEntityId) lines.push(`  SP entity ID: ${connection.spEntityId}`, `  SP metadata: ${connection.spMetadataUrl}`);
-  console.log(lines.join("\n"));
+  say(lines.join("\n"));
 }
 
 /** Validates the form, applies the preset, and creates the connection. */
@@ -76,7 +76,7 @@ export function connectionCommands(program: Command) {
       .description(enabled ? "enable a connection (one per organization at a time)" : "disable a connection")
       .action((id: string, opts: { org: string }) => withDatabase(async (db, config) => {
         await setConnectionEnabled(db, config.secretKey, await organizationId(db, opts.org), id, enabled, actor);
-        console.log(`${verb}d ${id}`);
+        say(`${verb}d ${id}`);
       }));
   }
   connection.command("sign-requests <connectionId> <on|off>").requiredOption("--org <slug>", "organization")
@@ -88,7 +88,7 @@ export function connectionCommands(program: Command) {
       if (!current) throw notFound("Connection", id);
       const change = await connectionChangeFrom(connectionChangeSchema.parse({ saml: { signAuthnRequests: value === "on" } }), current, config);
       const shown = publicConnection(await updateConnection(db, config.secretKey, org, id, change, actor), config.baseUrl);
-      console.log(`AuthnRequests of ${id} are ${shown.saml!.authnRequestsSigned ? "signed" : "not signed"}` +
+      say(`AuthnRequests of ${id} are ${shown.saml!.authnRequestsSigned ? "signed" : "not signed"}` +
         (value === "off" && shown.saml!.authnRequestsSigned ? " (the IdP's metadata asks for it)" : ""));
     }));
   const spKey = connection.command("sp-key").description("a SAML connection's SP keys: rotation without downtime");
@@ -111,11 +111,11 @@ export function connectionCommands(program: Command) {
   connection.command("delete <connectionId>").requiredOption("--org <slug>", "organization").description("delete a connection")
     .action((id: string, opts: { org: string }) => withDatabase(async (db) => {
       await deleteConnection(db, await organizationId(db, opts.org), id, actor);
-      console.log(`deleted ${id}`);
+      say(`deleted ${id}`);
     }));
 }
 
 function printSpCertificates(connection: PublicConnection) {
   print((connection.saml?.spCertificates ?? []).map(({ state, notAfter, daysToExpiry, fingerprintSha256 }) => ({ state, notAfter, daysToExpiry, fingerprintSha256 })));
-  console.log(`SP metadata (give it to the IdP after each change): ${connection.spMetadataUrl}`);
+  say(`SP metadata (give it to the IdP after each change): ${connection.spMetadataUrl}`);
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { z } from "zod";
 import { Config, loadConfig } from "../config.js";
 import { Database, openDatabase } from "../db/database.js";
@@ -9,8 +10,26 @@ import { Actor } from "../identity/records.js";
 
 export const actor: Actor = { type: "admin", id: "cli" };
 
+/** Where a command reads its configuration and secrets and writes its output. */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  stdin: AsyncIterable<Buffer | string>;
+  console: Console;
+}
+
+export const processIo: CliIo = { env: process.env, stdin: process.stdin, console };
+
+/**
+ * The I/O of the command being run: the process's own, or the one `runCli` was given. Commands reach it through
+ * `say`, `print`, `secretArgument` and `withDatabase`, so one command can run in a test's process beside others.
+ */
+export const cliIo = new AsyncLocalStorage<CliIo>();
+export const currentIo = () => cliIo.getStore() ?? processIo;
+
+export const say = (text: string) => currentIo().console.log(text);
+
 export async function withDatabase<T>(fn: (db: Database, config: Config) => Promise<T>): Promise<T> {
-  const { config } = loadConfig();
+  const { config } = loadConfig(currentIo().env);
   const db = await openDatabase({ url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs });
   try {
     return await fn(db, config);
@@ -25,7 +44,7 @@ export async function organizationId(db: Database, slug: string): Promise<string
   return org.id;
 }
 
-export const print = (rows: object[]) => (rows.length ? console.table(rows) : console.log("(none)"));
+export const print = (rows: object[]) => (rows.length ? currentIo().console.table(rows) : say("(none)"));
 
 /** A comma-separated option as a list (`--roles deploy,read`). */
 export const list = (value: string) => value.split(",").map((s) => s.trim()).filter(Boolean);
@@ -34,7 +53,7 @@ export const list = (value: string) => value.split(",").map((s) => s.trim()).fil
 export async function secretArgument(value: string): Promise<string> {
   if (value !== "-") return value;
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of currentIo().stdin) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks).toString("utf8").trim();
 }
 

@@ -1,14 +1,14 @@
 import { Command } from "commander";
 import { createOrganization, listOrganizations } from "../identity/organizations.js";
 import { setTeamMappingMode, TeamMappingMode } from "../identity/teams.js";
-import { actor, organizationId, print, withDatabase } from "./context.js";
+import { actor, organizationId, print, say, withDatabase } from "./context.js";
 
 export function organizationCommands(program: Command) {
   const org = program.command("org").description("organizations (tenants)");
   org.command("create <slug>").option("--name <name>", "display name").description("create an organization")
     .action((slug: string, opts: { name?: string }) => withDatabase(async (db) => {
       const created = await createOrganization(db, { slug, name: opts.name ?? slug }, actor);
-      console.log(`created organization ${created.slug} (${created.id})`);
+      say(`created organization ${created.slug} (${created.id})`);
     }));
   org.command("list").description("list organizations")
     .action(() => withDatabase(async (db) => print((await listOrganizations(db)).map(({ id, slug, name, teamMappingMode, createdAt }) =>
@@ -17,6 +17,6 @@ export function organizationCommands(program: Command) {
     .description("idp: the IdP's groups decide teams (through mappings); manual: admins assign teams")
     .action((mode: TeamMappingMode, opts: { org: string }) => withDatabase(async (db) => {
       await setTeamMappingMode(db, await organizationId(db, opts.org), mode, actor);
-      console.log(`${opts.org}: team mapping mode ${mode}`);
+      say(`${opts.org}: team mapping mode ${mode}`);
     }));
 }

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { createSetupLink, DEFAULT_SETUP_LINK_HOURS, setupLinkUrl } from "../identity/setup-links.js";
-import { actor, organizationId, withDatabase } from "./context.js";
+import { actor, organizationId, say, withDatabase } from "./context.js";
 
 export function setupLinkCommands(program: Command) {
   program.command("setup-link").description("self-serve setup links for a customer's IT admin")
@@ -9,6 +9,6 @@ export function setupLinkCommands(program: Command) {
     .description("create a link that lets its holder configure the organization's SSO connection and SCIM tokens; printed once")
     .action((opts: { org: string; name: string; hours: string }) => withDatabase(async (db, config) => {
       const { token, info } = await createSetupLink(db, await organizationId(db, opts.org), { name: opts.name, validHours: Number(opts.hours) }, actor);
-      console.log(`setup link (shown once): ${setupLinkUrl(config.baseUrl, token)}\nexpires: ${info.expiresAt}\nlink id: ${info.id}`);
+      say(`setup link (shown once): ${setupLinkUrl(config.baseUrl, token)}\nexpires: ${info.expiresAt}\nlink id: ${info.id}`);
     }));
 }

@@ -3,7 +3,7 @@ import { Database } from "../db/database.js";
 import { IdentityError } from "../identity/errors.js";
 import { createTeam, deleteTeam, listTeams, replaceTeamMappings, TeamRecord } from "../identity/teams.js";
 import { foldCase } from "../identity/text.js";
-import { actor, list, organizationId, print, withDatabase } from "./context.js";
+import { actor, list, organizationId, print, say, withDatabase } from "./context.js";
 
 /** A team named by its id or its name (case-insensitively). */
 async function team(db: Database, organization: string, idOrName: string): Promise<TeamRecord> {
@@ -18,7 +18,7 @@ export function teamCommands(program: Command) {
     .description("create a team")
     .action((name: string, opts: { org: string; roles: string }) => withDatabase(async (db) => {
       const created = await createTeam(db, await organizationId(db, opts.org), { name, roles: list(opts.roles) }, actor);
-      console.log(`created team ${created.name} (${created.id})`);
+      say(`created team ${created.name} (${created.id})`);
     }));
   teams.command("list").requiredOption("--org <slug>", "organization").description("list teams with their roles and mapped groups")
     .action((opts: { org: string }) => withDatabase(async (db) => print((await listTeams(db, await organizationId(db, opts.org))).map((t) =>
@@ -28,7 +28,7 @@ export function teamCommands(program: Command) {
       const organization = await organizationId(db, opts.org);
       const found = await team(db, organization, name);
       await deleteTeam(db, organization, found.id, actor);
-      console.log(`deleted team ${found.name}`);
+      say(`deleted team ${found.name}`);
     }));
 
   program.command("mapping").description("IdP group → team mappings")
@@ -37,6 +37,6 @@ export function teamCommands(program: Command) {
     .action((name: string, groups: string[], opts: { org: string }) => withDatabase(async (db) => {
       const organization = await organizationId(db, opts.org);
       const updated = await replaceTeamMappings(db, organization, (await team(db, organization, name)).id, groups.map((idpGroup) => ({ idpGroup })), actor);
-      console.log(`${updated.name} ← ${updated.mappings.map((m) => m.idpGroup).join(", ") || "(no groups)"}`);
+      say(`${updated.name} ← ${updated.mappings.map((m) => m.idpGroup).join(", ") || "(no groups)"}`);
     }));
 }

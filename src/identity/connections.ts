@@ -92,9 +92,18 @@ export interface SamlSettings {
   signAuthnRequests?: boolean;
   /** The SP's own key pairs (saml-keys.ts): the current one, and a next one during a rotation. */
   spKeys?: SpKey[];
+  /** From the metadata: the IdP's SingleLogoutService; null or absent when it offers none (no Single Logout then). */
+  idpSlo?: IdpSingleLogout | null;
 }
 
 export type SamlBinding = "HTTP-Redirect" | "HTTP-POST";
+
+/** Where the IdP takes LogoutRequests (`url`) and LogoutResponses (`responseUrl`, its ResponseLocation if any). */
+export interface IdpSingleLogout {
+  url: string;
+  responseUrl: string;
+  binding: SamlBinding;
+}
 
 export interface ConnectionRecord {
   id: string;
@@ -247,7 +256,8 @@ export async function updateConnection(
   }));
 }
 
-function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+/** The fields of a change that are given: an undefined one keeps the stored value (null is a value: it clears). */
+export function definedOnly<T extends object>(value: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 

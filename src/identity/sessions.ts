@@ -1,7 +1,10 @@
+import { createHash } from "node:crypto";
 import { EntityManager } from "typeorm";
 import { Session } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { sql } from "../db/sql.js";
+import { recordAudit } from "./audit.js";
+import { Actor } from "./records.js";
 import { timestamp } from "./text.js";
 
 /**
@@ -47,12 +50,76 @@ export async function saveSession(db: Database, sid: string, data: string, expir
     ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`, params);
 }
 
+/**
+ * The subject of the SAML login that opened a session, as its assertion named it: a LogoutRequest of ours repeats
+ * it exactly (AD FS refuses one whose Format or SPNameQualifier differ), and one from the IdP names it.
+ */
+export interface SamlLogin {
+  nameId: string;
+  format: string | null;
+  nameQualifier: string | null;
+  spNameQualifier: string | null;
+  sessionIndex: string | null;
+}
+
+/** Which SSO login opened a session: the connection, and for SAML the subject. */
+export interface SessionOrigin {
+  connectionId: string;
+  saml: SamlLogin | null;
+}
+
+/** NameIDs have no length bound an index can take: sessions are found by this digest, then compared in full. */
+const nameIdDigest = (nameId: string) => createHash("sha256").update(nameId).digest("base64url");
+
 /** Creates the row of a session that has just logged in (its id was regenerated, so it is new). */
-export async function openSession(db: Database, sid: string, data: string, expiresAt: Date, principal: SessionPrincipal): Promise<void> {
+export async function openSession(
+  db: Database, sid: string, data: string, expiresAt: Date, principal: SessionPrincipal, origin: SessionOrigin | null = null,
+): Promise<void> {
   const userId = principal.type === "user" ? principal.userId : principal.type === "admin" ? principal.adminId : principal.linkId;
-  await sql(db.dataSource.manager, `INSERT INTO sessions (sid, organization_id, user_id, principal_type, expires_at, created_at, data)
-    VALUES (:sid, :organizationId, :userId, :type, :expiresAt, :now, :data)`,
-  { sid, organizationId: principal.organizationId, userId, type: principal.type, expiresAt: timestamp(expiresAt), now: timestamp(), data });
+  await sql(db.dataSource.manager, `INSERT INTO sessions (sid, organization_id, user_id, principal_type, expires_at, created_at, data,
+      connection_id, saml_name_id_digest, saml_login)
+    VALUES (:sid, :organizationId, :userId, :type, :expiresAt, :now, :data, :connectionId, :digest, :samlLogin)`, {
+    sid, organizationId: principal.organizationId, userId, type: principal.type, expiresAt: timestamp(expiresAt), now: timestamp(), data,
+    connectionId: origin?.connectionId ?? null, digest: origin?.saml ? nameIdDigest(origin.saml.nameId) : null,
+    samlLogin: origin?.saml ? JSON.stringify(origin.saml) : null,
+  });
+}
+
+/** The organization and SSO origin of a logged-in session (null for a built-in login or an unknown session). */
+export async function sessionOrigin(db: Database, sid: string): Promise<(SessionOrigin & { organizationId: string }) | null> {
+  const [row] = await sql<{ organization_id: string; connection_id: string | null; saml_login: string | null }>(db.dataSource.manager,
+    "SELECT organization_id, connection_id, saml_login FROM sessions WHERE sid = :sid", { sid });
+  if (!row?.connection_id) return null;
+  return { organizationId: row.organization_id, connectionId: row.connection_id, saml: row.saml_login ? JSON.parse(row.saml_login) as SamlLogin : null };
+}
+
+/**
+ * SAML Single Logout from the IdP: ends the sessions of one connection of one organization whose login named this
+ * NameID, and when the IdP names session indexes, only those logins. One audit event per user, in the same
+ * transaction. Returns how many sessions ended (none is a valid answer: the user may have signed out already).
+ */
+export async function endSamlSessions(
+  db: Database, organizationId: string, connectionId: string, subject: { nameId: string; sessionIndexes: string[] }, actor: Actor,
+): Promise<number> {
+  return db.transaction(async (em) => {
+    const rows = await sql<{ sid: string; user_id: string; saml_login: string }>(em, `SELECT sid, user_id, saml_login FROM sessions
+      WHERE organization_id = :organizationId AND connection_id = :connectionId AND saml_name_id_digest = :digest`,
+    { organizationId, connectionId, digest: nameIdDigest(subject.nameId) });
+    const ending = rows.filter((row) => {
+      const login = JSON.parse(row.saml_login) as SamlLogin;
+      return login.nameId === subject.nameId
+        && (subject.sessionIndexes.length === 0 || (login.sessionIndex !== null && subject.sessionIndexes.includes(login.sessionIndex)));
+    });
+    if (!ending.length) return 0;
+    await em.createQueryBuilder().delete().from(Session).where("sid IN (:...sids)", { sids: ending.map((r) => r.sid) }).execute();
+    for (const userId of new Set(ending.map((r) => r.user_id))) {
+      await recordAudit(em, {
+        organizationId, actor, action: "user.sessions_ended", targetType: "user", targetId: userId,
+        summary: { by: "saml_single_logout", connectionId, sessions: ending.filter((r) => r.user_id === userId).length, sessionIndexes: subject.sessionIndexes },
+      });
+    }
+    return ending.length;
+  });
 }
 
 export async function touchSession(db: Database, sid: string, expiresAt: Date): Promise<void> {

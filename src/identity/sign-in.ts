@@ -10,6 +10,7 @@ import { Actor } from "./records.js";
 import { derivedTeamIds, organizationPolicy, recomputeDerivedTeams, rolesOf, teamsOfUser, UserTeam } from "./teams.js";
 import { foldCase, timestamp } from "./text.js";
 import { deactivateInTransaction, insertUser } from "./users.js";
+import type { SamlLogin } from "./sessions.js";
 
 /** What a protocol module hands the identity core after it has verified an IdP's response. */
 export interface IdpProfile {
@@ -38,6 +39,8 @@ export interface IdpProfile {
   attributes?: ReceivedAttribute[];
   /** For the "test connection" page: what an admin should fix although the login works (a weak signature). */
   warnings?: string[];
+  /** SAML: the assertion's NameID and SessionIndex, which the session keeps for Single Logout. */
+  samlLogin?: SamlLogin;
 }
 
 export interface ReceivedAttribute {

@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { z } from "zod";
-import { requiredSignatures, type ConnectionChange, type ConnectionInput, type ConnectionRecord, type SamlSettings } from "../identity/connections.js";
+import { definedOnly, requiredSignatures, type ConnectionChange, type ConnectionInput, type ConnectionRecord, type SamlSettings } from "../identity/connections.js";
 import { oidcPreset, presetNames, samlPreset } from "./presets.js";
 import { ssoPaths } from "./protocol.js";
 import { certificateBody, currentFirst, type SpKey } from "../identity/saml-key-material.js";
@@ -142,7 +142,7 @@ export async function connectionChangeFrom(change: ConnectionChangeForm, current
       saml: {
         ...given,
         ...(idpMetadataUrl || idpMetadataXml ? await metadataSource({ idpMetadataUrl, idpMetadataXml }, options) : {}),
-        ...(attributes ? { attributes: { ...current.saml.attributes, ...attributes } } : {}),
+        ...(attributes ? { attributes: { ...current.saml.attributes, ...definedOnly(attributes) } } : {}),
       },
     };
   }
@@ -184,6 +184,9 @@ export const publicConnectionSchema = z.object({
     idpSsoBinding: z.enum(["HTTP-Redirect", "HTTP-POST"]).meta({ description: "From the IdP metadata: how AuthnRequests are sent" }),
     idpWantsSignedRequests: z.boolean().meta({ description: "From the IdP metadata (WantAuthnRequestsSigned)" }),
     signAuthnRequests: z.boolean(),
+    idpSlo: z.object({ url: z.string(), responseUrl: z.string(), binding: z.enum(["HTTP-Redirect", "HTTP-POST"]) }).nullable()
+      .meta({ description: "From the IdP metadata: its SingleLogoutService (null: the IdP offers no Single Logout)" }),
+    spSloUrl: z.string().meta({ description: "Generated: this SP's Single Logout endpoint (HTTP-Redirect and HTTP-POST), also in its metadata" }),
     authnRequestsSigned: z.boolean().meta({ description: "Generated: whether AuthnRequests are signed (the IdP or the admin asks)" }),
     spCertificates: z.array(spCertificateSchema).meta({ description: "Generated: this SP's certificates, also in its metadata; the current one first" }),
     attributes: z.object({
@@ -226,6 +229,7 @@ export function publicConnection(c: ConnectionRecord, baseUrl: string): PublicCo
       disableRequestedAuthnContext: c.saml.disableRequestedAuthnContext, attributes: c.saml.attributes,
       idpSsoBinding: c.saml.idpSsoBinding ?? "HTTP-Redirect", idpWantsSignedRequests: c.saml.idpWantsSignedRequests === true,
       signAuthnRequests: c.saml.signAuthnRequests === true, authnRequestsSigned: signsAuthnRequests(c.saml),
+      idpSlo: c.saml.idpSlo ?? null, spSloUrl: sp!.slo,
       spCertificates: currentFirst(c.saml.spKeys ?? []).map(spCertificateSummary),
     },
   };

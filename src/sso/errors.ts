@@ -18,3 +18,17 @@ export class SsoError extends Error {
 export const rejectedResponse = (reason: string, detail?: Record<string, unknown>) =>
   new SsoError(reason, "The identity provider's response could not be accepted. Try logging in again; if it keeps " +
     "failing, ask your administrator to check the SSO connection (the server log names the failed check).", 401, detail);
+
+/** A refused Single Logout message: its page says that signing out did not complete, the log says which check failed. */
+export class LogoutRefused extends SsoError {
+  constructor(reason: string, detail?: Record<string, unknown>) {
+    super(reason, "The identity provider's sign-out message could not be accepted, so nothing was signed out by it. Sign out " +
+      "of your applications directly; if this keeps happening, ask your administrator to check the SSO connection.", 400, detail);
+    this.name = "LogoutRefused";
+  }
+
+  /** A check shared with logins (algorithms, XML) refused the message: the same reason, told as a logout. */
+  static from(err: unknown): unknown {
+    return err instanceof SsoError && !(err instanceof LogoutRefused) ? new LogoutRefused(err.reason, err.detail) : err;
+  }
+}

@@ -2,6 +2,7 @@ import type { Request, Response, Router } from "express";
 import type { Logger } from "pino";
 import type { Database } from "../db/database.js";
 import type { ConnectionRecord } from "../identity/connections.js";
+import type { SessionOrigin } from "../identity/sessions.js";
 import type { IdpProfile } from "../identity/sign-in.js";
 
 /**
@@ -17,6 +18,11 @@ export interface SsoProtocol {
    * them runs, the SSO router has loaded that connection (see `connectionOf`); an unknown id never reaches them.
    */
   mount(router: Router, finishLogin: FinishLogin): void;
+  /**
+   * Single Logout, after the session that `origin` describes has ended here: tells the IdP, and resolves true once
+   * it has answered the browser (sent it to the IdP); false when the connection has no logout to send.
+   */
+  logout?(req: Request, res: Response, connection: ConnectionRecord, origin: SessionOrigin, returnTo: string): Promise<boolean>;
 }
 
 export interface LoginIntent {
@@ -38,6 +44,7 @@ export const ssoPaths = (connectionId: string) => ({
   oidcCallback: `/sso/${connectionId}/oidc/callback`,
   samlAcs: `/sso/${connectionId}/saml/acs`,
   samlMetadata: `/sso/${connectionId}/saml/metadata`,
+  samlSlo: `/sso/${connectionId}/saml/slo`,
 });
 
 export interface SsoDeps {

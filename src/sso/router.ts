@@ -6,8 +6,9 @@ import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unava
 import { bodyParserStatus } from "../json-body.js";
 import { recordLoginOutcome } from "../metrics.js";
 import { html, Html, page } from "../web/html.js";
+import { sessionOrigin } from "../identity/sessions.js";
 import { logIn, logOut } from "../web-session.js";
-import { SsoError } from "./errors.js";
+import { LogoutRefused, SsoError } from "./errors.js";
 import { FinishLogin, LoginIntent, SsoDeps, SsoProtocol } from "./protocol.js";
 import { safeReturnTo } from "./return-to.js";
 
@@ -51,9 +52,15 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
     router.use(`/sso/:connectionId/${type}`, protocolRoutes);
   }
 
+  // The session ends here first, whatever the IdP does next; a SAML login's IdP is then told (Single Logout).
   router.post("/logout", express.urlencoded({ extended: false, limit: "1kb" }), async (req, res) => {
+    const returnTo = safeReturnTo(req.body?.return_to, deps.baseUrl);
+    const origin = req.session?.principal?.type === "user" ? await sessionOrigin(deps.db, req.sessionID) : null;
     if (req.session) await logOut(req);
-    res.redirect(303, safeReturnTo(req.body?.return_to, deps.baseUrl));
+    const connection = origin && await findConnection(deps.db, deps.secretKey, { id: origin.connectionId });
+    if (connection && connection.organizationId === origin.organizationId
+      && await deps.protocols[connection.type].logout?.(req, res, connection, origin, returnTo)) return;
+    res.redirect(303, returnTo);
   });
 
   router.use(loginErrorPage(deps));
@@ -83,7 +90,8 @@ function finisher(deps: SsoRouterDeps): FinishLogin {
       return;
     }
     if (outcome.refused) throw outcome.refused;
-    await logIn(req, deps.db, { type: "user", userId: outcome.user!.id, organizationId: connection.organizationId });
+    await logIn(req, deps.db, { type: "user", userId: outcome.user!.id, organizationId: connection.organizationId },
+      { connectionId: connection.id, saml: profile.samlLogin ?? null });
     req.log.info({ connectionId: connection.id, userId: outcome.user!.id, created: outcome.created, linked: outcome.linked }, "sso login");
     recordLoginOutcome(connection.type, "success", "ok");
     res.redirect(303, intent.returnTo);
@@ -131,7 +139,7 @@ function loginErrorPage(deps: SsoRouterDeps) {
     if (err instanceof SsoError) {
       ({ status, reason, detail } = err);
       message = err.userMessage;
-      req.log.warn({ reason, ...err.detail }, "sso login refused");
+      req.log.warn({ reason, ...err.detail }, err instanceof LogoutRefused ? "saml logout refused" : "sso login refused");
     } else if (err instanceof SignInRefused) {
       status = 403;
       reason = err.reason;
@@ -152,11 +160,12 @@ function loginErrorPage(deps: SsoRouterDeps) {
     } else {
       req.log.error({ err }, "sso login failed");
     }
-    if (connection) recordLoginOutcome(connection.type, "failure", reason);
+    const heading = err instanceof LogoutRefused ? "Sign-out failed" : "Sign-in failed";
+    if (connection && !(err instanceof LogoutRefused)) recordLoginOutcome(connection.type, "failure", reason);
     if (res.headersSent) return;
     const forAdmins = detail && connection && await mayTest(req, res, deps, connection).catch(() => false)
       ? html`<h2>Details for administrators</h2><pre>${JSON.stringify(detail, null, 2)}</pre>` : "";
-    res.status(status).type("html").send(page("Sign-in failed", html`<h1>Sign-in failed</h1><div class="error"><p>${message}</p></div>
+    res.status(status).type("html").send(page(heading, html`<h1>${heading}</h1><div class="error"><p>${message}</p></div>
 <p class="muted">Reason: <code>${reason}</code> · reference: <code>${String(requestId ?? "")}</code></p>${forAdmins}`));
   };
 }

@@ -46,12 +46,15 @@ function claimMappingsOf(body: Record<string, unknown>) {
   return Object.values(mappings).some(Boolean) ? mappings : undefined;
 }
 
+/** An optional setting's field: emptied, it clears the setting (null); left out of the form, it keeps it. */
+const clearable = (value: unknown) => (value === undefined ? undefined : given(one(value)) ?? null);
+
 function samlAttributesOf(body: Record<string, unknown>) {
   const attributes = {
     email: given(one(body.attrEmail)), name: given(one(body.attrName)), firstName: given(one(body.attrFirstName)), lastName: given(one(body.attrLastName)),
-    groups: given(one(body.attrGroups)), roles: given(one(body.attrRoles)), userKey: given(one(body.attrUserKey)),
+    groups: given(one(body.attrGroups)), roles: clearable(body.attrRoles), userKey: clearable(body.attrUserKey),
   };
-  return Object.values(attributes).some(Boolean) ? attributes : undefined;
+  return Object.values(attributes).some((v) => v !== undefined) ? attributes : undefined;
 }
 
 export function connectionsRouter(deps: WebDeps): Router {
@@ -256,6 +259,7 @@ ${copyable("Login URL (initiate login URI, if asked)", shown.loginUrl, "login-ur
   }
   const s = guide.saml!;
   return html`<p class="muted">In <em>${s.app}</em>:</p><table>${copyable(s.acs, shown.callbackUrl, "acs-url")}${copyable(s.entityId, shown.spEntityId!, "sp-entity-id")}
+${copyable("Single Logout URL (SLO, if the IdP offers it)", shown.saml!.spSloUrl, "slo-url")}
 <tr><th>SP metadata</th><td><a href="${shown.spMetadataUrl!}" download>Download SP metadata</a> <span class="muted">(for IdPs that import it)</span></td></tr></table>
 <p class="muted">Groups: ${s.groups}.</p>`;
 }

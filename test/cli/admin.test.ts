@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { Database, openDatabase } from "../../src/db/database.js";
 import { findAdminAccount, verifyAdminPassword } from "../../src/identity/admins.js";
 import { authenticateApiToken } from "../../src/identity/api-tokens.js";
@@ -12,30 +10,24 @@ import { listAuditEvents } from "../../src/identity/audit.js";
 import { findOrganizationBySlug } from "../../src/identity/organizations.js";
 import { redeemSetupLink } from "../../src/identity/setup-links.js";
 import { listTeams } from "../../src/identity/teams.js";
+import { runCliInProcess } from "../support/cli.js";
 import { TestIdp } from "../support/saml-idp.js";
-
-const exec = promisify(execFile);
 
 describe("rollcall CLI: admin accounts, API tokens, connections, teams, mappings, setup links", () => {
   const dir = mkdtempSync(join(tmpdir(), "rollcall-cli-admin-"));
   const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, "db.sqlite")}`, BASE_URL: "https://id.example.test" };
-  const args = (rest: string[]) => ["--import", "tsx", "src/cli/index.ts", ...rest];
-  const cli = async (...rest: string[]) => (await exec(process.execPath, args(rest), { env })).stdout;
-  /** Runs a command with `input` on stdin (secrets given as `-`). */
-  const cliWithInput = (input: string, ...rest: string[]) => new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, args(rest), { env });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => (out += c));
-    child.stderr.on("data", (c: Buffer) => (err += c));
-    child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
-    child.stdin.end(input);
-  });
-  const fails = (pattern: RegExp, ...rest: string[]) => assert.rejects(cli(...rest), (err: { code: number; stderr: string }) => {
-    assert.equal(err.code, 1);
-    assert.match(err.stderr, pattern);
-    return true;
-  });
+  /** Runs a command with `input` on stdin (secrets given as `-`) and answers its output; it must succeed. */
+  const cliWithInput = async (input: string, ...argv: string[]) => {
+    const run = await runCliInProcess(argv, env, input);
+    assert.equal(run.code, 0, `rollcall ${argv.join(" ")} failed: ${run.stderr}`);
+    return run.stdout;
+  };
+  const cli = (...argv: string[]) => cliWithInput("", ...argv);
+  const fails = async (pattern: RegExp, ...argv: string[]) => {
+    const run = await runCliInProcess(argv, env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, pattern);
+  };
   let db: Database;
   let org: string;
   before(async () => {

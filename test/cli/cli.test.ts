@@ -7,13 +7,18 @@ import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { openDatabase } from "../../src/db/database.js";
 import { authenticateScimToken } from "../../src/identity/scim-tokens.js";
+import { runCliInProcess } from "../support/cli.js";
 
 const exec = promisify(execFile);
 
 describe("rollcall CLI", () => {
   const dir = mkdtempSync(join(tmpdir(), "rollcall-cli-"));
   const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, "db.sqlite")}`, BASE_URL: "https://id.example.test" };
-  const cli = (...args: string[]) => exec(process.execPath, ["--import", "tsx", "src/cli/index.ts", ...args], { env });
+  const cli = async (...argv: string[]) => {
+    const run = await runCliInProcess(argv, env);
+    assert.equal(run.code, 0, run.stderr);
+    return run;
+  };
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("creates an organization and a token that authenticates; revokes it; shows the audit trail", async () => {
@@ -38,8 +43,15 @@ describe("rollcall CLI", () => {
     assert.ok(audit.every((e) => e.actorType === "admin" && e.actorId === "cli"));
   });
 
-  it("says what to do when an organization does not exist, and exits non-zero", async () => {
-    await assert.rejects(cli("token", "create", "--org", "nope"), (err: { code: number; stderr: string }) =>
+  it("answers a usage error with exit code 1 and commander's message, leaving the process running", async () => {
+    const run = await runCliInProcess(["org", "frobnicate"], env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /unknown command 'frobnicate'/);
+    assert.match((await runCliInProcess(["--help"], env)).stdout, /Usage: rollcall/);
+  });
+
+  it("says what to do when an organization does not exist, and exits non-zero (the bin, in its own process)", async () => {
+    await assert.rejects(exec(process.execPath, ["--import", "tsx", "src/cli/index.ts", "token", "create", "--org", "nope"], { env }), (err: { code: number; stderr: string }) =>
       err.code === 1 && /no organization "nope"; list them with: npm run cli -- org list/.test(err.stderr));
   });
 });

@@ -46,6 +46,7 @@ describe("parseIdpMetadata", () => {
       wantsSignedRequests: false,
       certificates: [cert1, cert2],
       nameIdFormats: ["urn:oasis:names:tc:SAML:2.0:nameid-format:persistent", "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"],
+      slo: null,
     });
   });
 
@@ -62,6 +63,21 @@ describe("parseIdpMetadata", () => {
     assert.equal(metadata.ssoUrl, "https://login.microsoftonline.com/0d1f2e3c-0000-4000-8000-00000000e17a/saml2");
     assert.deepEqual(metadata.certificates, [cert1, cert2]);
     assert.deepEqual(metadata.nameIdFormats, []);
+    // Entra's SLO is Redirect only, at its SSO URL.
+    assert.deepEqual(metadata.slo, { url: metadata.ssoUrl, responseUrl: metadata.ssoUrl, binding: "HTTP-Redirect" });
+  });
+
+  it("reads the SingleLogoutService: Redirect preferred, else POST, with its ResponseLocation; none is no Single Logout", () => {
+    const sso = '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/>';
+    const slo = (binding: string, location: string, response = "") =>
+      `<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${binding}" Location="${location}"${response ? ` ResponseLocation="${response}"` : ""}/>`;
+    const withSlo = (services: string) => new TestIdp().metadata().replace(/<md:SingleSignOnService[^>]*\/>\s*/g, "").replace("</md:IDPSSODescriptor>", `${sso}${services}</md:IDPSSODescriptor>`);
+    assert.deepEqual(parseIdpMetadata(withSlo(slo("HTTP-POST", "https://idp.example.test/slo/post") + slo("HTTP-Redirect", "https://idp.example.test/slo", "https://idp.example.test/slo/done"))).slo,
+      { url: "https://idp.example.test/slo", responseUrl: "https://idp.example.test/slo/done", binding: "HTTP-Redirect" });
+    assert.deepEqual(parseIdpMetadata(withSlo(slo("HTTP-POST", "https://idp.example.test/slo/post") + slo("urn:oasis:names:tc:SAML:2.0:bindings:SOAP", "https://idp.example.test/soap"))).slo,
+      { url: "https://idp.example.test/slo/post", responseUrl: "https://idp.example.test/slo/post", binding: "HTTP-POST" });
+    assert.equal(parseIdpMetadata(withSlo(slo("SOAP", "https://idp.example.test/soap"))).slo, null);
+    assert.throws(() => parseIdpMetadata(withSlo(slo("HTTP-Redirect", "javascript:alert(1)"))), /SingleLogoutService Location "javascript:alert\(1\)" is not an http\(s\) URL/);
   });
 
   it("takes keys without `use`, and skips encryption keys", () => {
@@ -177,7 +193,7 @@ describe("fetchIdpMetadata", () => {
       for (const fetchedAt of [null, "2029-12-31T23:00:00.000Z"]) {
         assert.deepEqual(await refreshedMetadata(settings({ metadataFetchedAt: fetchedAt }), { ...insecure, now }), {
           idpEntityId: new TestIdp().entityId, idpSsoUrl: new TestIdp().ssoUrl, idpSsoBinding: "HTTP-Redirect", idpWantsSignedRequests: false,
-          idpCertificates: [cert1], metadataFetchedAt: now.toISOString(),
+          idpCertificates: [cert1], metadataFetchedAt: now.toISOString(), idpSlo: null,
         });
       }
     });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { Database, openDatabase } from "../../src/db/database.js";
-import { recordAssertion, requestIdCache, stashPostedResponse, takePostedResponse } from "../../src/sso/saml/transactions.js";
+import { recordOnce, requestIdCache, stashPostedResponse, takePostedResponse } from "../../src/sso/saml/transactions.js";
 import { databaseTargets } from "../support/databases.js";
 
 /** What the SAML door keeps in sso_transactions is single-use across replicas, scoped to a connection, and expires. */
@@ -57,10 +57,10 @@ for (const target of await databaseTargets()) {
 
     it("an assertion id is accepted once until it expires", async () => {
       const id = `_${randomUUID()}`;
-      assert.equal(await recordAssertion(db, connectionId, id, new Date(Date.now() - 1000)), true);
-      assert.equal(await recordAssertion(db, connectionId, id, new Date(Date.now() + 60_000)), true, "an expired record does not block");
-      assert.equal(await recordAssertion(db, connectionId, id, new Date(Date.now() + 60_000)), false);
-      assert.equal(await recordAssertion(db, randomUUID(), id, new Date(Date.now() + 60_000)), true, "records are per connection");
+      assert.equal(await recordOnce(db, connectionId, "assertion", id, new Date(Date.now() - 1000)), true);
+      assert.equal(await recordOnce(db, connectionId, "assertion", id, new Date(Date.now() + 60_000)), true, "an expired record does not block");
+      assert.equal(await recordOnce(db, connectionId, "assertion", id, new Date(Date.now() + 60_000)), false);
+      assert.equal(await recordOnce(db, randomUUID(), "assertion", id, new Date(Date.now() + 60_000)), true, "records are per connection");
     });
   });
 }

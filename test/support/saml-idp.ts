@@ -1,8 +1,10 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID, sign as rsaSign, verify as rsaVerify } from "node:crypto";
 import { once } from "node:events";
 import { AddressInfo } from "node:net";
 import { Server } from "node:http";
-import { inflateRawSync } from "node:zlib";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import assert from "node:assert/strict";
+import { DOMParser } from "@xmldom/xmldom";
 import express, { NextFunction, Request, Response } from "express";
 import session from "express-session";
 import forge from "node-forge";
@@ -140,7 +142,7 @@ export class TestIdp {
    * IdP metadata listing every key as a signing certificate, with both SSO bindings unless `bindings` says which
    * (JumpCloud's export lists HTTP-POST only).
    */
-  metadata(options: { bindings?: ("HTTP-POST" | "HTTP-Redirect")[]; wantsSignedRequests?: boolean } = {}): string {
+  metadata(options: { bindings?: ("HTTP-POST" | "HTTP-Redirect")[]; wantsSignedRequests?: boolean; slo?: { url: string; binding: "HTTP-POST" | "HTTP-Redirect" } } = {}): string {
     const keyDescriptors = this.keys.map((k) => `
     <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>
       ${k.certBody.match(/.{1,64}/g)!.join("\n      ")}
@@ -150,7 +152,8 @@ export class TestIdp {
   <md:IDPSSODescriptor WantAuthnRequestsSigned="${options.wantsSignedRequests ?? false}" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${keyDescriptors}
     <md:NameIDFormat>${NAMEID.persistent}</md:NameIDFormat>
     <md:NameIDFormat>${NAMEID.email}</md:NameIDFormat>${(options.bindings ?? ["HTTP-POST", "HTTP-Redirect"]).map((binding) => `
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${binding}" Location="${esc(this.ssoUrl)}"/>`).join("")}
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${binding}" Location="${esc(this.ssoUrl)}"/>`).join("")}${options.slo ? `
+    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${options.slo.binding}" Location="${esc(options.slo.url)}"/>` : ""}
   </md:IDPSSODescriptor>
 </md:EntityDescriptor>`;
   }
@@ -197,8 +200,82 @@ export class TestIdp {
   }
 }
 
+/** A Single Logout message from the IdP, with switches that break each property the SP must check. */
+export interface LogoutMessageOptions {
+  /** The SP's SLO endpoint: the Destination unless overridden (null: none). */
+  destination: string | null;
+  issuer?: string;
+  /** Seconds from now. */
+  issuedAt?: number;
+  id?: string;
+}
+
+export function logoutRequestXml(idp: TestIdp, o: LogoutMessageOptions & { nameId: string; nameIdFormat?: string; sessionIndex?: string }): string {
+  return `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${o.id ?? `_${randomUUID()}`}" Version="2.0" IssueInstant="${at(o.issuedAt ?? 0)}"${attr("Destination", o.destination)}>` +
+    `<saml:Issuer>${esc(o.issuer ?? idp.entityId)}</saml:Issuer><saml:NameID Format="${esc(o.nameIdFormat ?? NAMEID.persistent)}">${esc(o.nameId)}</saml:NameID>` +
+    (o.sessionIndex ? `<samlp:SessionIndex>${esc(o.sessionIndex)}</samlp:SessionIndex>` : "") + `</samlp:LogoutRequest>`;
+}
+
+export function logoutResponseXml(idp: TestIdp, o: LogoutMessageOptions & { inResponseTo: string; status?: string }): string {
+  return `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${o.id ?? `_${randomUUID()}`}" Version="2.0" IssueInstant="${at(o.issuedAt ?? 0)}"${attr("Destination", o.destination)} InResponseTo="${esc(o.inResponseTo)}">` +
+    `<saml:Issuer>${esc(o.issuer ?? idp.entityId)}</saml:Issuer><samlp:Status><samlp:StatusCode Value="${esc(o.status ?? "urn:oasis:names:tc:SAML:2.0:status:Success")}"/></samlp:Status></samlp:LogoutResponse>`;
+}
+
+type MessageKind = "SAMLRequest" | "SAMLResponse";
+/**
+ * `sign: false` sends the message unsigned; `key` signs with another key than the IdP's. `lowercaseEscapes`: the
+ * query's percent-escapes in lower case, as Entra writes (and signs) them (php-saml#433).
+ */
+export interface SigningChoice { sign?: boolean; key?: SigningKey; relayState?: string; lowercaseEscapes?: boolean }
+
+/** The HTTP-Redirect binding (bindings §3.4.4.1) as an IdP sends it: the SP's endpoint with a signed query. */
+export function redirectBinding(idp: TestIdp, endpoint: string, kind: MessageKind, xml: string, o: SigningChoice = {}): string {
+  const query = new URLSearchParams({ [kind]: deflateRawSync(Buffer.from(xml)).toString("base64") });
+  if (o.relayState) query.set("RelayState", o.relayState);
+  if (o.sign === false) return `${endpoint}?${query}`;
+  query.set("SigAlg", ALGORITHMS.sha256.signature);
+  const signed = o.lowercaseEscapes ? query.toString().replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()) : query.toString();
+  const signature = rsaSign("sha256", Buffer.from(signed), (o.key ?? idp.keys[0]).privateKey).toString("base64");
+  return `${endpoint}?${signed}&${new URLSearchParams({ Signature: signature })}`;
+}
+
+/** The HTTP-POST binding's form fields, the message signed (enveloped) unless `sign` is false. */
+export function postBinding(idp: TestIdp, kind: MessageKind, xml: string, o: SigningChoice = {}): Record<string, string> {
+  const root = kind === "SAMLRequest" ? "LogoutRequest" : "LogoutResponse";
+  const signed = o.sign === false ? xml : signXml(xml, root, o.key ?? idp.keys[0], "sha256", true);
+  return { [kind]: Buffer.from(signed).toString("base64"), ...(o.relayState ? { RelayState: o.relayState } : {}) };
+}
+
+/**
+ * What the SP sent to the IdP's SLO endpoint, by either binding: the message XML once its signature verified with
+ * `certificate` (the SP's), or an exception.
+ */
+export function readSpLogoutMessage(sent: { location: string } | { form: Record<string, string> }, certificate: string): { xml: string; id: string; relayState: string | null } {
+  let xml: string;
+  let relayState: string | null;
+  if ("location" in sent) {
+    const url = new URL(sent.location);
+    const raw = url.search.slice(1);
+    const signed = raw.slice(0, raw.indexOf("&Signature="));
+    assert(url.searchParams.get("SigAlg") === ALGORITHMS.sha256.signature, "signed with RSA-SHA256");
+    assert(rsaVerify("sha256", Buffer.from(signed), certificate, Buffer.from(url.searchParams.get("Signature") ?? "", "base64")), "the query signature verifies with the SP certificate");
+    const kind = url.searchParams.has("SAMLRequest") ? "SAMLRequest" : "SAMLResponse";
+    xml = inflateRawSync(Buffer.from(url.searchParams.get(kind)!, "base64")).toString("utf8");
+    relayState = url.searchParams.get("RelayState");
+  } else {
+    xml = Buffer.from(sent.form.SAMLRequest ?? sent.form.SAMLResponse, "base64").toString("utf8");
+    const verifier = new SignedXml({ publicCert: certificate });
+    verifier.loadSignature(new DOMParser().parseFromString(xml, "text/xml").getElementsByTagNameNS(XMLDSIG, "Signature")[0]);
+    assert(verifier.checkSignature(xml), "the enveloped signature verifies with the SP certificate");
+    relayState = sent.form.RelayState ?? null;
+  }
+  const id = /\bID="([^"]+)"/.exec(xml)?.[1];
+  if (!id) throw new Error(`no ID in ${xml}`);
+  return { xml, id, relayState };
+}
+
 /** Note §5.3: an enveloped exc-c14n signature placed after the element's Issuer, where the schema wants it. */
-function signXml(xml: string, target: "Assertion" | "Response", key: SigningKey, algorithm: keyof typeof ALGORITHMS, keyInfo: boolean): string {
+function signXml(xml: string, target: string, key: SigningKey, algorithm: keyof typeof ALGORITHMS, keyInfo: boolean): string {
   const select = `//*[local-name(.)='${target}']`;
   const signer = new SignedXml({
     privateKey: key.privateKey,
@@ -323,6 +400,11 @@ export class CookieJarClient {
 
   async crossSitePost(url: string, form: Record<string, string>): Promise<globalThis.Response> {
     return this.keep(await fetch(url, { method: "POST", redirect: "manual", body: new URLSearchParams(form) }));
+  }
+
+  /** A same-site form POST (the console's sign-out button), with the cookies. */
+  async postForm(url: string, form: Record<string, string>): Promise<globalThis.Response> {
+    return this.keep(await fetch(url, { method: "POST", redirect: "manual", body: new URLSearchParams(form), headers: { cookie: this.cookieHeader() } }));
   }
 
   /** A same-site JSON POST (the console's API calls), keeping the cookies it sets. */

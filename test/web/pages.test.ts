@@ -124,6 +124,7 @@ for (const target of await databaseTargets()) {
       const shown = text(wizard.text);
       assert.match(shown, new RegExp(`Reply URL \\(Assertion Consumer Service URL\\) ${app.url}/sso/${id}/saml/acs`));
       assert.match(shown, new RegExp(`Identifier \\(Entity ID\\) ${app.url}/sso/${id}/saml/metadata`));
+      assert.match(shown, new RegExp(`Single Logout URL \\(SLO, if the IdP offers it\\) ${app.url}/sso/${id}/saml/slo`));
       assert.match(shown, new RegExp(`Tenant URL ${app.url.replace(/[.]/g, "\\.")}/scim/v2\\?aadOptscim062020`), "Entra's SCIM URL carries the flag");
       assert.match(shown, /IdP entity ID https:\/\/sts.windows.example\/tenant\//);
       const metadataHref = /href="([^"]+\/saml\/metadata)" download/.exec(wizard.text)?.[1];
@@ -159,6 +160,17 @@ for (const target of await databaseTargets()) {
       assert.match(text((await admin.get(page(`/connections/${id}`))).text), /SHA-1 allowed: weak/, "the console flags a connection that accepts SHA-1");
       assert.equal((await admin.post(page(`/connections/${id}`), { name: "Entra", loginPath: "acmeentra", groupsDelimiter: "" })).status, 303);
       assert.equal((await getConnection(app.db, app.secretKey, app.orgA, id))!.saml!.groupsDelimiter, null);
+
+      // The optional roles and user-key attributes: set, kept by a form without them, cleared by an emptied field.
+      const attributesNow = async () => (await getConnection(app.db, app.secretKey, app.orgA, id))!.saml!.attributes;
+      const nameBefore = (await attributesNow()).name;
+      assert.equal((await admin.post(page(`/connections/${id}`), { name: "Entra", loginPath: "acmeentra", attrRoles: "roles", attrUserKey: "uid" })).status, 303);
+      assert.deepEqual([(await attributesNow()).roles, (await attributesNow()).userKey], ["roles", "uid"]);
+      assert.equal((await admin.post(page(`/connections/${id}`), { name: "Entra", loginPath: "acmeentra", attrEmail: "mail" })).status, 303);
+      const { email, name, roles, userKey } = await attributesNow();
+      assert.deepEqual({ email, name, roles, userKey }, { email: "mail", name: nameBefore, roles: "roles", userKey: "uid" }, "fields left out keep their values");
+      assert.equal((await admin.post(page(`/connections/${id}`), { name: "Entra", loginPath: "acmeentra", attrRoles: "", attrUserKey: " " })).status, 303);
+      assert.deepEqual([(await attributesNow()).roles, (await attributesNow()).userKey, (await attributesNow()).email], [null, null, "mail"]);
       const second = await admin.post(page(`/connections/${id}/enable`));
       assert.equal(second.status, 409, "one enabled connection at a time");
       assert.match(text(second.text), /disable it first/);

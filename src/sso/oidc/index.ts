@@ -1,6 +1,7 @@
 import type { Request, Response } from "express";
 import type { ConnectionRecord } from "../../identity/connections.js";
 import type { IdpProfile } from "../../identity/sign-in.js";
+import { respondOnceSessionStored } from "../../web-session.js";
 import type { LoginIntent, SsoDeps, SsoProtocol } from "../protocol.js";
 import { about, idpRefused, noTransaction, oidcError } from "./errors.js";
 import { verifyProfile } from "./profile.js";
@@ -46,6 +47,7 @@ export function oidcProtocol(deps: SsoDeps): SsoProtocol {
     async start(req, res, connection, intent) {
       const name = await strategyFor(connection);
       sessionOf(req).oidcIntents = { ...req.session.oidcIntents, [connection.id]: intent };
+      respondOnceSessionStored(req, res);
       await redirectToIdp(req, res, name, connection);
     },
 

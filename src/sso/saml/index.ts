@@ -6,16 +6,19 @@ import {
 } from "@node-saml/passport-saml";
 import type { ConnectionRecord, SamlSettings } from "../../identity/connections.js";
 import type { SpKey } from "../../identity/saml-key-material.js";
-import { rejectedResponse, SsoError } from "../errors.js";
+import { respondOnceSessionStored } from "../../web-session.js";
+import { LogoutRefused, rejectedResponse, SsoError } from "../errors.js";
 import { ssoPaths, type FinishLogin, type LoginIntent, type SsoDeps, type SsoProtocol } from "../protocol.js";
+import { receivePost, receiveRedirect, type ReceivedMessage } from "./bindings.js";
 import { installDecryptor } from "./decryption.js";
+import { answerLogoutMessage, startSingleLogout, type LogoutDeps } from "./logout.js";
 import { rememberLogin, takeLogin, type PendingLogin } from "./pending.js";
 import { sendAutoPostForm } from "./post-binding.js";
 import { idpProfileOf } from "./profile.js";
 import { checkAssertion, inspectResponse, samlRefusal, type Expected } from "./response.js";
 import { spMetadataXml } from "./sp-metadata.js";
 import { wantedSignatures, type SignatureFacts } from "./signatures.js";
-import { recordAssertion, REQUEST_TTL_MS, requestIdCache, stashPostedResponse, takePostedResponse, type PostedResponse } from "./transactions.js";
+import { recordOnce, REQUEST_TTL_MS, requestIdCache, stashPostedResponse, takePostedResponse, type PostedResponse } from "./transactions.js";
 
 /**
  * SAML 2.0 through @node-saml/passport-saml, with what node-saml leaves to its caller (note §2, §7):
@@ -28,6 +31,8 @@ import { recordAssertion, REQUEST_TTL_MS, requestIdCache, stashPostedResponse, t
  *   against the login this browser started (RelayState nonce, InResponseTo), and passed to `finishLogin`.
  * - `/metadata` serves the SP metadata an admin gives the IdP, with the SP certificates (sp-metadata.ts).
  * - An EncryptedAssertion is decrypted with the SP key that opens it (decryption.ts), current or next.
+ * - `/slo` takes Single Logout messages from the IdP by HTTP-Redirect or HTTP-POST, and `logout` sends ours
+ *   (logout.ts, bindings.ts).
  *
  * The SSO router mounts `mount`'s routes under `/sso/:connectionId/saml` and puts the connection of
  * `:connectionId` in `res.locals.connection` before they run. The app must run express-session with
@@ -51,6 +56,7 @@ export function spUrls(baseUrl: string, connectionId: string) {
     entityId: baseUrl + paths.samlMetadata,
     acs: baseUrl + paths.samlAcs,
     complete: `${baseUrl}/sso/${connectionId}/saml/complete`,
+    slo: baseUrl + paths.samlSlo,
   };
 }
 
@@ -157,6 +163,15 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
       })(view, res, reject);
     });
 
+  const logoutDeps: LogoutDeps = { ...deps, clockSkewMs, urlsOf: (id) => spUrls(deps.baseUrl, id) };
+  /** A Single Logout message from the IdP, however it came: every refusal is told as a logout's. */
+  const sloRoute = (receive: (req: Request, saml: SamlSettings) => ReceivedMessage) => {
+    const handler = route((req, res, connection) => answerLogoutMessage(logoutDeps, req, res, connection, receive(req, connection.saml)));
+    return (req: Request, res: Response) => handler(req, res).catch((err: unknown) => {
+      throw LogoutRefused.from(err);
+    });
+  };
+
   const expectedOf = (connection: SamlConnection): Expected => ({
     idpEntityId: connection.saml.idpEntityId,
     acsUrl: spUrls(deps.baseUrl, connection.id).acs,
@@ -171,6 +186,7 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
       const requestId = `_${randomBytes(20).toString("hex")}`;
       const relayNonce = randomBytes(24).toString("base64url");
       rememberLogin(req, relayNonce, { connectionId: connection.id, requestId, returnTo: intent.returnTo, dryRun: intent.dryRun });
+      respondOnceSessionStored(req, res);
       // node-saml itself: passport-saml would answer the POST binding with its own page, which our CSP blocks.
       const saml = new SAML(samlConfig({ connection, requestId, validateInResponseTo: ValidateInResponseTo.always }));
       if (connection.saml.idpSsoBinding === "HTTP-POST") {
@@ -178,6 +194,10 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
       } else {
         res.redirect(302, await saml.getAuthorizeUrlAsync(relayNonce, undefined, {}));
       }
+    },
+
+    logout(_req, res, record, origin, returnTo) {
+      return startSingleLogout(logoutDeps, res, samlConnection(record), origin.saml, returnTo);
     },
 
     mount(router: Router, finishLogin: FinishLogin) {
@@ -213,7 +233,7 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
         const assertion = checkAssertion(profile.getAssertionXml(), {
           ...expectedOf(connection), inResponseTo: login?.requestId ?? null, clockSkewMs,
         });
-        if (!(await recordAssertion(deps.db, connection.id, assertion.id, assertion.replayableUntil))) {
+        if (!(await recordOnce(deps.db, connection.id, "assertion", assertion.id, assertion.replayableUntil))) {
           throw rejectedResponse("saml_replay", { assertionId: assertion.id });
         }
         // An IdP-initiated login lands on the home page: its RelayState is the IdP's to choose, not a checked path.
@@ -221,11 +241,21 @@ export function samlProtocol(deps: SsoDeps, options: SamlProtocolOptions = {}): 
         await finishLogin(req, res, connection, intent, idpProfileOf(profile, connection.saml, signatures));
       }));
 
+      router.get("/slo", sloRoute((req, saml) => receiveRedirect(req.originalUrl.split("?")[1] ?? "", saml.idpCertificates, saml.allowSha1)));
+      router.post("/slo", express.urlencoded({ extended: false, limit: MAX_ACS_BODY }), sloRoute((req, saml) => {
+        const { SAMLRequest, SAMLResponse, RelayState } = (req.body ?? {}) as Record<string, unknown>;
+        const [kind, value] = typeof SAMLRequest === "string" ? ["SAMLRequest", SAMLRequest] as const : ["SAMLResponse", SAMLResponse] as const;
+        if (typeof value !== "string" || (typeof SAMLRequest === "string" && SAMLResponse !== undefined)) {
+          throw new LogoutRefused("saml_logout_malformed", { check: "one SAMLRequest or SAMLResponse form field" });
+        }
+        return receivePost(kind, value, typeof RelayState === "string" ? RelayState : null, saml.idpCertificates, saml.allowSha1);
+      }));
+
       router.get("/metadata", (_req, res) => {
         const { id, saml } = samlConnection(res.locals.connection);
         const urls = spUrls(deps.baseUrl, id);
         res.type("application/xml").send(spMetadataXml({
-          entityId: urls.entityId, acsUrl: urls.acs, nameIdFormat: saml.nameIdFormat, authnRequestsSigned: signsAuthnRequests(saml),
+          entityId: urls.entityId, acsUrl: urls.acs, sloUrl: urls.slo, nameIdFormat: saml.nameIdFormat, authnRequestsSigned: signsAuthnRequests(saml),
           // Only what the connection requires: it accepts a signed Response as well otherwise.
           wantAssertionsSigned: wantedSignatures({ response: false, assertion: false }, saml.requiredSignature).wantAssertionsSigned,
           keys: saml.spKeys ?? [],

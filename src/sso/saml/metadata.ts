@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import type { SamlBinding, SamlSettings } from "../../identity/connections.js";
+import type { IdpSingleLogout, SamlBinding, SamlSettings } from "../../identity/connections.js";
 import { assertPublicUrl } from "../outbound.js";
 import { attributeOf, childElement, childElements, NS, parseXml, textOf, XmlDtdError } from "./xml.js";
 
@@ -18,6 +18,8 @@ export interface IdpMetadata {
   /** Base64 DER bodies (no PEM armour, no whitespace) of every signing certificate: several during a rollover. */
   certificates: string[];
   nameIdFormats: string[];
+  /** The SingleLogoutService (HTTP-Redirect preferred, else HTTP-POST), or null when the IdP offers none (Google). */
+  slo: IdpSingleLogout | null;
 }
 
 /** Something wrong with IdP metadata; the message says what, in words an admin can act on. */
@@ -51,6 +53,7 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
     wantsSignedRequests: attributeOf(idp, "WantAuthnRequestsSigned") === "true",
     certificates: signingCertificates(idp),
     nameIdFormats: childElements(idp, NS.metadata, "NameIDFormat").map(textOf).filter((f): f is string => f !== null),
+    slo: singleLogoutService(idp),
   };
 }
 
@@ -73,22 +76,43 @@ function entityDescriptor(xml: string): Element {
   throw new SamlMetadataError(`The root element is <${root.nodeName}>, not a SAML metadata EntityDescriptor (namespace ${NS.metadata}).`);
 }
 
-function singleSignOnService(idp: Element): { ssoUrl: string; ssoBinding: SamlBinding } {
-  const services = childElements(idp, NS.metadata, "SingleSignOnService");
-  // Redirect first: a plain 302, where POST needs a page of ours that the browser submits.
-  const bindings: SamlBinding[] = ["HTTP-Redirect", "HTTP-POST"];
-  const ssoBinding = bindings.find((binding) => services.some((s) => attributeOf(s, "Binding") === BINDING + binding));
-  if (!ssoBinding) {
-    const found = services.map((s) => attributeOf(s, "Binding") ?? "(no Binding)");
-    throw new SamlMetadataError(`The IDPSSODescriptor has no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding` +
-      (found.length ? ` (found: ${found.join(", ")}).` : "."));
+/** Redirect first: a plain 302, where POST needs a page of ours that the browser submits. */
+const BINDINGS: SamlBinding[] = ["HTTP-Redirect", "HTTP-POST"];
+
+/** The first service of this kind with a binding we speak, in the order of BINDINGS, or null. */
+function serviceOf(idp: Element, kind: "SingleSignOnService" | "SingleLogoutService"): { service: Element; binding: SamlBinding } | null {
+  const services = childElements(idp, NS.metadata, kind);
+  for (const binding of BINDINGS) {
+    const service = services.find((s) => attributeOf(s, "Binding") === BINDING + binding);
+    if (service) return { service, binding };
   }
-  const service = services.find((s) => attributeOf(s, "Binding") === BINDING + ssoBinding)!;
-  const location = attributeOf(service, "Location")?.trim() ?? "";
+  return null;
+}
+
+function httpUrl(service: Element, attribute: "Location" | "ResponseLocation"): string {
+  const location = attributeOf(service, attribute)?.trim() ?? "";
   if (!/^https?:\/\//i.test(location) || !URL.canParse(location)) {
-    throw new SamlMetadataError(`The SingleSignOnService Location "${location}" is not an http(s) URL.`);
+    throw new SamlMetadataError(`The ${service.localName} ${attribute} "${location}" is not an http(s) URL.`);
   }
-  return { ssoUrl: location, ssoBinding };
+  return location;
+}
+
+function singleSignOnService(idp: Element): { ssoUrl: string; ssoBinding: SamlBinding } {
+  const found = serviceOf(idp, "SingleSignOnService");
+  if (!found) {
+    const bindings = childElements(idp, NS.metadata, "SingleSignOnService").map((s) => attributeOf(s, "Binding") ?? "(no Binding)");
+    throw new SamlMetadataError(`The IDPSSODescriptor has no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding` +
+      (bindings.length ? ` (found: ${bindings.join(", ")}).` : "."));
+  }
+  return { ssoUrl: httpUrl(found.service, "Location"), ssoBinding: found.binding };
+}
+
+function singleLogoutService(idp: Element): IdpSingleLogout | null {
+  const found = serviceOf(idp, "SingleLogoutService");
+  if (!found) return null;
+  const url = httpUrl(found.service, "Location");
+  const responseUrl = attributeOf(found.service, "ResponseLocation") ? httpUrl(found.service, "ResponseLocation") : url;
+  return { url, responseUrl, binding: found.binding };
 }
 
 function signingCertificates(idp: Element): string[] {
@@ -113,12 +137,13 @@ function signingCertificates(idp: Element): string[] {
 
 /** The SamlSettings fields that come from metadata. */
 export type MetadataSettings = Pick<SamlSettings,
-  "idpEntityId" | "idpSsoUrl" | "idpSsoBinding" | "idpWantsSignedRequests" | "idpCertificates" | "metadataFetchedAt">;
+  "idpEntityId" | "idpSsoUrl" | "idpSsoBinding" | "idpWantsSignedRequests" | "idpCertificates" | "metadataFetchedAt" | "idpSlo">;
 
 export function metadataSettings(metadata: IdpMetadata, fetchedAt: string | null): MetadataSettings {
   return {
     idpEntityId: metadata.entityId, idpSsoUrl: metadata.ssoUrl, idpSsoBinding: metadata.ssoBinding,
     idpWantsSignedRequests: metadata.wantsSignedRequests, idpCertificates: metadata.certificates, metadataFetchedAt: fetchedAt,
+    idpSlo: metadata.slo,
   };
 }
 

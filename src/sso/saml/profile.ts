@@ -53,6 +53,13 @@ export function idpProfileOf(profile: Profile, saml: SamlSettings, signatures: S
     warnings: signatures.sha1
       ? ["Signed with SHA-1, which is weak (collisions are practical): switch the IdP to RSA-SHA256, then turn off \"Allow SHA-1\" on this connection."]
       : [],
+    // What Single Logout names this login by; a login keyed by an attribute may come without a NameID.
+    ...(profile.nameID?.trim() ? {
+      samlLogin: {
+        nameId: profile.nameID.trim(), format: nameIdFormat, nameQualifier: profile.nameQualifier ?? null,
+        spNameQualifier: profile.spNameQualifier ?? null, sessionIndex: profile.sessionIndex ?? null,
+      },
+    } : {}),
     raw: {
       issuer: profile.issuer, nameID: profile.nameID, nameIDFormat: nameIdFormat, sessionIndex: profile.sessionIndex ?? null,
       emailFrom: emailAttribute ? names.email : nameIdEmail ? "NameID" : null,

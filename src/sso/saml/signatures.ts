@@ -45,19 +45,30 @@ export function inspectSignatures(response: Element, assertion: Element, require
       : (required === "assertion" || required === "both") && !facts.assertion ? "a signed Assertion (the connection requires one)" : null;
   if (missing) throw rejectedResponse("saml_unsigned", { check: missing, ...facts });
 
+  return { ...facts, sha1: checkAlgorithms(signatures, allowSha1) };
+}
+
+/**
+ * Refuses a signature algorithm or digest outside the allowlist (SHA-1 only when the connection allows it); true when
+ * one of them is SHA-1. Inside signatures only: an EncryptedKey's RSA-OAEP DigestMethod is another matter.
+ */
+export function checkAlgorithms(signatures: Element[], allowSha1: boolean): boolean {
   let sha1 = false;
   for (const [element, kind] of [["SignatureMethod", "signatures"], ["DigestMethod", "digests"]] as const) {
-    // Inside signatures only: an EncryptedKey's RSA-OAEP DigestMethod is another matter.
     for (const method of signatures.flatMap((signature) => descendants(signature, NS.dsig, element))) {
-      const algorithm = attributeOf(method, "Algorithm") ?? "";
-      const weak = SHA1[kind].includes(algorithm);
-      if (!SHA256[kind].includes(algorithm) && !(weak && allowSha1)) {
-        throw rejectedResponse("saml_weak_algorithm", { element, algorithm, ...(weak ? { fix: "switch the IdP to RSA-SHA256, or allow SHA-1 on the connection" } : {}) });
-      }
-      sha1 ||= weak;
+      sha1 ||= checkAlgorithm(kind, attributeOf(method, "Algorithm") ?? "", allowSha1);
     }
   }
-  return { ...facts, sha1 };
+  return sha1;
+}
+
+/** One algorithm URI against the allowlist (a Redirect-binding SigAlg too); true when it is an allowed SHA-1. */
+export function checkAlgorithm(kind: "signatures" | "digests", algorithm: string, allowSha1: boolean): boolean {
+  const weak = SHA1[kind].includes(algorithm);
+  if (!SHA256[kind].includes(algorithm) && !(weak && allowSha1)) {
+    throw rejectedResponse("saml_weak_algorithm", { kind, algorithm, ...(weak ? { fix: "switch the IdP to RSA-SHA256, or allow SHA-1 on the connection" } : {}) });
+  }
+  return weak;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { certificateBody, currentFirst, type SpKey } from "../../identity/saml-key-material.js";
 import { CONTENT_ALGORITHMS, KEY_TRANSPORT_ALGORITHMS } from "./decryption.js";
+import { escapeXml as esc } from "./xml.js";
 
 /**
  * This SP's metadata for one connection, which IdPs import (or an admin reads the ACS URL and certificates from).
@@ -11,6 +12,8 @@ import { CONTENT_ALGORITHMS, KEY_TRANSPORT_ALGORITHMS } from "./decryption.js";
 export interface SpMetadataInput {
   entityId: string;
   acsUrl: string;
+  /** Where the IdP sends LogoutRequests and LogoutResponses, by either binding. */
+  sloUrl: string;
   nameIdFormat: string;
   /** Whether our AuthnRequests are signed (AuthnRequestsSigned). */
   authnRequestsSigned: boolean;
@@ -19,7 +22,6 @@ export interface SpMetadataInput {
   keys: SpKey[];
 }
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 const keyDescriptor = (use: "signing" | "encryption", key: SpKey) => `
     <KeyDescriptor use="${use}">
@@ -33,6 +35,8 @@ export function spMetadataXml(sp: SpMetadataInput): string {
 <EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${esc(sp.entityId)}">
   <SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" AuthnRequestsSigned="${sp.authnRequestsSigned}" WantAssertionsSigned="${sp.wantAssertionsSigned}">${
   keys.map((k) => keyDescriptor("signing", k)).join("")}${keys.map((k) => keyDescriptor("encryption", k)).join("")}
+    <SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${esc(sp.sloUrl)}"/>
+    <SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${esc(sp.sloUrl)}"/>
     <NameIDFormat>${esc(sp.nameIdFormat)}</NameIDFormat>
     <AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${esc(sp.acsUrl)}" index="1" isDefault="true"/>
   </SPSSODescriptor>

@@ -105,10 +105,27 @@ export async function takePostedResponse(db: Database, connectionId: string, han
 }
 
 /**
- * Records an accepted assertion until it expires; false when it was accepted before (a replay). The id is hashed:
- * IdPs choose its length, the key column does not.
+ * Records an accepted assertion or IdP LogoutRequest until it expires; false when it was accepted before (a replay).
+ * The id is hashed: IdPs choose its length, the key column does not.
  */
-export function recordAssertion(db: Database, connectionId: string, assertionId: string, expiresAt: Date): Promise<boolean> {
-  const digest = createHash("sha256").update(assertionId).digest("base64url");
-  return putOnce(db, `saml:assertion:${connectionId}:${digest}`, connectionId, "", expiresAt);
+export function recordOnce(db: Database, connectionId: string, kind: "assertion" | "logout-request", id: string, expiresAt: Date): Promise<boolean> {
+  const digest = createHash("sha256").update(id).digest("base64url");
+  return putOnce(db, `saml:${kind}:${connectionId}:${digest}`, connectionId, "", expiresAt);
+}
+
+/** A LogoutRequest we sent, until its LogoutResponse comes back (from any replica, by a cross-site POST too). */
+export interface PendingLogout {
+  /** Where the person goes after the signed-out page. */
+  returnTo: string;
+}
+
+export async function rememberLogout(db: Database, connectionId: string, requestId: string, pending: PendingLogout): Promise<void> {
+  await putOnce(db, `saml:logout:${connectionId}:${requestId}`, connectionId, JSON.stringify(pending), new Date(Date.now() + REQUEST_TTL_MS));
+}
+
+/** The pending LogoutRequest a LogoutResponse answers, taken so that it is answered once; null when there is none. */
+export async function takeLogout(db: Database, connectionId: string, requestId: string): Promise<PendingLogout | null> {
+  if (requestId.length > 100) return null;
+  const entry = await take(db, `saml:logout:${connectionId}:${requestId}`);
+  return entry && entry.connectionId === connectionId ? JSON.parse(entry.data) as PendingLogout : null;
 }

@@ -31,6 +31,9 @@ export class XmlDtdError extends Error {
   }
 }
 
+/** Text or an attribute value written into XML we build (metadata, logout messages). */
+export const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
 /** Element children of `parent` with the given namespace and local name, in document order. */
 export function childElements(parent: Element | Document, ns: string, localName: string): Element[] {
   const out: Element[] = [];
