@@ -39,8 +39,8 @@ for (const target of await databaseTargets()) {
 
     /** Each organization route, with the B resource ids to put into it. */
     const routes = (): [string, string, unknown?][] => [
-      ["get", ""], ["patch", "", { teamMappingMode: "idp" }],
-      ["get", "/users"], ["get", `/users/${b.user}`], ["put", `/users/${b.user}/teams/${b.team}`], ["delete", `/users/${b.user}/teams/${b.team}`],
+      ["get", ""], ["patch", "", { teamMappingMode: "idp" }], ["delete", "?confirm=b"],
+      ["get", "/users"], ["get", `/users/${b.user}`], ["patch", `/users/${b.user}`, { active: false }], ["delete", `/users/${b.user}/sessions`], ["put", `/users/${b.user}/teams/${b.team}`], ["delete", `/users/${b.user}/teams/${b.team}`],
       ["get", "/groups"], ["get", `/groups/${b.group}`],
       ["get", "/teams"], ["post", "/teams", { name: "Intruders" }], ["get", `/teams/${b.team}`], ["patch", `/teams/${b.team}`, { name: "Taken" }],
       ["delete", `/teams/${b.team}`], ["put", `/teams/${b.team}/mappings`, [{ idpGroup: "x" }]], ["get", "/mappings"],
