@@ -100,10 +100,11 @@ export interface paths {
         get: operations["getOrganizationsByOrgId"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete an organization and everything in it (operators only); `confirm` must be its slug */
+        delete: operations["deleteOrganizationsByOrgId"];
         options?: never;
         head?: never;
-        /** Set how teams are decided (teamMappingMode) and where groups come from (groupSource) */
+        /** Set how teams are decided (teamMappingMode) and where groups come from (groupSource); an operator may also rename it (name) */
         patch: operations["patchOrganizationsByOrgId"];
         trace?: never;
     };
@@ -452,6 +453,24 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        /** Deactivate or reactivate a user the IdP does not manage (jit, manual); refused (409) for a SCIM user */
+        patch: operations["patchOrganizationsByOrgIdUsersByUserId"];
+        trace?: never;
+    };
+    "/organizations/{orgId}/users/{userId}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Sign a user out of every browser now (the user is not changed) */
+        delete: operations["deleteOrganizationsByOrgIdUsersByUserIdSessions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -913,6 +932,10 @@ export interface components {
                 email: string;
                 name: string;
                 lastLoginAt: string | null;
+                /** @description The password was a one-time password: change it (POST /auth/password) */
+                mustChangePassword: boolean;
+                /** @description When two-factor sign-in (TOTP) was turned on; null when it is off */
+                totpEnabledAt: string | null;
             } | null;
         };
         Organization: {
@@ -1359,6 +1382,8 @@ export interface operations {
                 "application/json": {
                     email: string;
                     password: string;
+                    /** @description A TOTP code (or a recovery code), for an account with two-factor sign-in */
+                    code?: string;
                 };
             };
         };
@@ -1571,6 +1596,37 @@ export interface operations {
             };
         };
     };
+    deleteOrganizationsByOrgId: {
+        parameters: {
+            query: {
+                confirm: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done, nothing to return */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     patchOrganizationsByOrgId: {
         parameters: {
             query?: never;
@@ -1587,6 +1643,7 @@ export interface operations {
                     teamMappingMode?: "idp" | "manual";
                     /** @enum {string} */
                     groupSource?: "claims" | "scim";
+                    name?: string;
                 };
             };
         };
@@ -2783,6 +2840,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserDetail"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchOrganizationsByOrgIdUsersByUserId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    active: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSummary"];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteOrganizationsByOrgIdUsersByUserIdSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sessionsEnded: number;
+                    };
                 };
             };
             /** @description A problem (RFC 9457) */

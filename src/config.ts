@@ -80,10 +80,10 @@ export interface Config {
   /** SSO connections may use http:// and private-network IdP URLs (tests, local development only). */
   allowInsecureIdp: boolean;
   sessionLimits: SessionLimits;
-  /** How long lifecycle events are kept, and how long a webhook receiver may take to answer. */
-  events: { retentionDays: number; webhookTimeoutMs: number };
   /** Where domain verification looks up TXT records (the system's resolvers when no server is set). */
   dns: DnsOptions;
+  /** How long lifecycle events are kept, and how long a webhook receiver may take to answer. */
+  events: { retentionDays: number; webhookTimeoutMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -137,8 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
       trustProxy: e.TRUST_PROXY,
       allowInsecureIdp: e.ROLLCALL_ALLOW_INSECURE_IDP === "1",
       sessionLimits: { idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS },
-      events: { retentionDays: e.EVENT_RETENTION_DAYS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000 },
       dns: { servers: e.DNS_SERVERS, timeoutMs: e.DNS_TIMEOUT_MS },
+      events: { retentionDays: e.EVENT_RETENTION_DAYS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000 },
     },
     notes,
   };

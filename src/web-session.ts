@@ -11,6 +11,8 @@ declare module "express-session" {
     principal: SessionPrincipal;
     /** When the login happened (ms): sessions end 12 h after it however active they are. */
     openedAt: number;
+    /** An admin login whose password was right, waiting for its second factor (src/web/login.ts). */
+    secondFactor: { adminId: string; expiresAt: number; attempts: number; returnTo: string };
   }
 }
 

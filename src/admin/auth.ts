@@ -2,7 +2,8 @@ import { NextFunction, Request, Response } from "express";
 import { Organization } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { accessOf } from "../identity/access.js";
-import { AdminAccountInfo, getAdminAccount, verifyAdminPassword } from "../identity/admins.js";
+import { verifySecondFactor } from "../identity/admin-second-factor.js";
+import { AdminAccountInfo, getAdminAccount, recordAdminSignIn, verifyAdminPassword } from "../identity/admins.js";
 import { authenticateApiToken } from "../identity/api-tokens.js";
 import { Actor } from "../identity/records.js";
 import { activeSetupLink, redeemSetupLink, SetupLinkInfo } from "../identity/setup-links.js";
@@ -148,16 +149,44 @@ export async function organizationFor(db: Database, caller: AdminContext, organi
   return organization;
 }
 
+/** Where a password login stands: signed in; the password was right but the account's second factor is still due; refused. */
+export type PasswordLogIn = { signedIn: AdminAccountInfo } | { secondFactorDue: AdminAccountInfo } | null;
+
 /**
  * The built-in admin login, for the admin API and the console alike: checks the password (the same work whether or
- * not the email exists), opens the session, and counts the outcome. Null for a wrong email or password, or a disabled
- * account, without saying which.
+ * not the email exists), then the second factor if the account has one (`code`: a TOTP or recovery code; left out,
+ * the answer says it is due), opens the session, and counts the outcome. Null for a wrong email, password or code, or
+ * a disabled account, without saying which.
  */
-export async function passwordLogIn(req: Request, db: Database, email: string, password: string): Promise<AdminAccountInfo | null> {
+export async function passwordLogIn(
+  req: Request, db: Database, secretKey: Buffer, email: string, password: string, code?: string,
+): Promise<PasswordLogIn> {
   const account = await verifyAdminPassword(db, email, password);
-  recordLoginOutcome("password", account ? "success" : "failure", account ? "ok" : "bad_credentials");
-  if (account) await logIn(req, db, { type: "admin", adminId: account.id, organizationId: account.organizationId });
-  return account;
+  if (!account) {
+    recordLoginOutcome("password", "failure", "bad_credentials");
+    return null;
+  }
+  if (!account.totpEnabledAt) return { signedIn: await openAdminSession(req, db, account, "password") };
+  if (code === undefined) return { secondFactorDue: account };
+  const signedIn = await secondFactorLogIn(req, db, secretKey, account, code);
+  return signedIn ? { signedIn } : null;
+}
+
+/** The second step of a login whose password was right: opens the session when the code is. */
+export async function secondFactorLogIn(req: Request, db: Database, secretKey: Buffer, account: AdminAccountInfo, code: string): Promise<AdminAccountInfo | null> {
+  const factor = await verifySecondFactor(db, secretKey, account.id, code);
+  if (!factor) {
+    recordLoginOutcome("password", "failure", "bad_second_factor");
+    return null;
+  }
+  return openAdminSession(req, db, account, factor);
+}
+
+async function openAdminSession(req: Request, db: Database, account: AdminAccountInfo, factor: "password" | "totp" | "recovery_code") {
+  const signedIn = await recordAdminSignIn(db, account, factor);
+  recordLoginOutcome("password", "success", "ok");
+  await logIn(req, db, { type: "admin", adminId: account.id, organizationId: account.organizationId });
+  return signedIn;
 }
 
 /**

@@ -23,9 +23,10 @@ export function adminCommands(program: Command) {
       const password = opts.password ? await secretArgument(opts.password) : randomBytes(18).toString("base64url");
       const created = await createAdminAccount(db, {
         email: opts.email, name: opts.name ?? opts.email, password, organizationId: opts.org ? await organizationId(db, opts.org) : null,
+        oneTimePassword: !opts.password,
       }, actor);
       say(`created ${created.role} ${created.email} (${created.id})`);
-      if (!opts.password) say(`password (shown once): ${password}`);
+      if (!opts.password) say(`password (shown once): ${password}\nit is a one-time password: the console asks for a new one at the first sign-in`);
     }));
   admin.command("list").option("--org <slug>", "only this organization's admins").description("list admin accounts")
     .action((opts: { org?: string }) => withDatabase(async (db) => {

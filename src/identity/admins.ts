@@ -26,6 +26,10 @@ export interface AdminAccountInfo {
   createdAt: string;
   lastLoginAt: string | null;
   disabledAt: string | null;
+  /** The password was given out once: every console page asks for a new one until it is changed. */
+  mustChangePassword: boolean;
+  /** When a TOTP second factor was confirmed; null without one (admin-second-factor.ts). */
+  totpEnabledAt: string | null;
 }
 
 export interface AdminAccountInput {
@@ -34,6 +38,8 @@ export interface AdminAccountInput {
   password: string;
   /** Null creates an operator; an organization's id, an admin of that organization. */
   organizationId: string | null;
+  /** The password is given to the owner once (printed, or shown on a page): they must change it at first sign-in. */
+  oneTimePassword?: boolean;
 }
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -41,7 +47,8 @@ export const MAX_PASSWORD_LENGTH = 1024;
 /** The operator created on the first start of an empty database. */
 export const BOOTSTRAP_OPERATOR_EMAIL = "admin@localhost";
 
-const info = ({ passwordHash: _hash, emailNorm: _norm, ...rest }: AdminAccount): AdminAccountInfo => ({ ...rest, role: rest.role as AdminRole });
+const info = ({ passwordHash: _hash, emailNorm: _norm, totpSecret: _secret, totpLastStep: _step, recoveryCodes: _codes, ...rest }: AdminAccount): AdminAccountInfo =>
+  ({ ...rest, role: rest.role as AdminRole, mustChangePassword: Boolean(rest.mustChangePassword) });
 
 /** The same rule for every door; the API checks the shape first, this guards the CLI and any other caller. */
 function passwordProblem(password: unknown): string | null {
@@ -71,7 +78,8 @@ export async function createAdminAccount(db: Database, input: AdminAccountInput,
     const row: AdminAccount = {
       id: randomUUID(), organizationId: input.organizationId, email, emailNorm: foldCase(email), name: input.name.trim(),
       passwordHash, role: input.organizationId === null ? "operator" : "admin", createdAt: timestamp(), lastLoginAt: null,
-      disabledAt: null,
+      disabledAt: null, mustChangePassword: input.oneTimePassword ?? false, totpSecret: null, totpEnabledAt: null, totpLastStep: null,
+      recoveryCodes: null,
     };
     await em.insert(AdminAccount, row);
     await recordAudit(em, {
@@ -111,33 +119,43 @@ const DECOY_DIGEST = "scrypt$32768$8$1$Df2Bdh0HIJ5qvdUugWj7AQ$mCLjVxBbFzf8ygX9Wn
 /**
  * The account these credentials open, or null. The same scrypt verification runs whether or not the email has an
  * account (and whether or not it is disabled), so neither the answer nor its timing tells which emails exist.
- * A successful check records the login (last_login_at and an audit event).
+ * Nothing is recorded: the sign-in is complete only after the second factor, if the account has one
+ * (recordAdminSignIn).
  */
 export async function verifyAdminPassword(db: Database, email: string, password: string): Promise<AdminAccountInfo | null> {
   const row = await rowByEmail(db, email);
   const matches = await verifyPassword(password, row?.passwordHash ?? DECOY_DIGEST);
   if (!row || !row.passwordHash || !matches || row.disabledAt) return null;
-  const now = timestamp();
-  await db.transaction(async (em) => {
-    await em.update(AdminAccount, { id: row.id }, { lastLoginAt: now });
-    await recordAudit(em, {
-      organizationId: row.organizationId, actor: { type: "admin", id: row.id }, action: "admin_account.signed_in",
-      targetType: "admin_account", targetId: row.id, summary: { email: row.email },
-    });
-  });
-  return info({ ...row, lastLoginAt: now });
+  return info(row);
 }
 
-/** Changes an account's own password, given the current one (a stolen session alone cannot lock the owner out). */
+/** A completed sign-in: last_login_at and an audit event (`factor`: how it ended, password alone or a second factor). */
+export async function recordAdminSignIn(db: Database, account: AdminAccountInfo, factor: "password" | "totp" | "recovery_code"): Promise<AdminAccountInfo> {
+  const now = timestamp();
+  await db.transaction(async (em) => {
+    await em.update(AdminAccount, { id: account.id }, { lastLoginAt: now });
+    await recordAudit(em, {
+      organizationId: account.organizationId, actor: { type: "admin", id: account.id }, action: "admin_account.signed_in",
+      targetType: "admin_account", targetId: account.id, summary: { email: account.email, factor },
+    });
+  });
+  return { ...account, lastLoginAt: now };
+}
+
+/**
+ * Changes an account's own password, given the current one (a stolen session alone cannot lock the owner out). A
+ * one-time password cannot be chosen again as the new one.
+ */
 export async function changeAdminPassword(db: Database, id: string, current: string, next: string, actor: Actor): Promise<void> {
   const problem = passwordProblem(next);
   if (problem) throw invalid(problem);
   const row = await db.dataSource.getRepository(AdminAccount).findOneBy({ id });
   if (!row) throw notFound("Admin account", id);
   if (!row.passwordHash || !(await verifyPassword(current, row.passwordHash))) throw invalid("the current password is not right");
+  if (row.mustChangePassword && next === current) throw invalid("choose a new password: the one-time password cannot be kept");
   const passwordHash = await hashPassword(next);
   await db.transaction(async (em) => {
-    await em.update(AdminAccount, { id }, { passwordHash });
+    await em.update(AdminAccount, { id }, { passwordHash, mustChangePassword: false });
     await recordAudit(em, {
       organizationId: row.organizationId, actor, action: "admin_account.password_changed", targetType: "admin_account",
       targetId: id, summary: { email: row.email },
@@ -180,7 +198,7 @@ export async function bootstrapOperator(db: Database): Promise<{ account: AdminA
   const password = randomBytes(18).toString("base64url");
   try {
     const account = await createAdminAccount(db,
-      { email: BOOTSTRAP_OPERATOR_EMAIL, name: "Operator", password, organizationId: null }, { type: "system", id: null });
+      { email: BOOTSTRAP_OPERATOR_EMAIL, name: "Operator", password, organizationId: null, oneTimePassword: true }, { type: "system", id: null });
     return { account, password };
   } catch (err) {
     if (err instanceof IdentityError && err.reason === "conflict") return null;

@@ -2,14 +2,26 @@ import { randomUUID } from "node:crypto";
 import { Organization } from "../../entities/index.js";
 import { Database } from "../db/database.js";
 import { recordAudit } from "./audit.js";
-import { conflict, isUniqueViolation } from "./errors.js";
+import { conflict, invalid, isUniqueViolation, notFound } from "./errors.js";
 import { Actor } from "./records.js";
 import { createScimToken } from "./scim-tokens.js";
+import { sql } from "../db/sql.js";
 import { timestamp } from "./text.js";
 
 export const DEFAULT_ORGANIZATION_SLUG = "default";
+/** Slugs are URL- and CLI-friendly: they name an organization in `org … --org <slug>` and in the console. */
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,99}$/;
+export const SLUG_RULE = "must be 1 to 100 lower-case letters, digits or dashes, starting with a letter or digit";
 
-export async function createOrganization(db: Database, input: { slug: string; name: string }, actor: Actor): Promise<Organization> {
+function checkName(name: string): string {
+  const trimmed = typeof name === "string" ? name.trim() : "";
+  if (!trimmed || trimmed.length > 200) throw invalid("name must be 1 to 200 characters");
+  return trimmed;
+}
+
+export async function createOrganization(db: Database, given: { slug: string; name: string }, actor: Actor): Promise<Organization> {
+  if (typeof given.slug !== "string" || !SLUG_PATTERN.test(given.slug)) throw invalid(`slug ${SLUG_RULE}`);
+  const input = { slug: given.slug, name: checkName(given.name) };
   try {
     return await db.transaction(async (em) => {
       const organization = em.create(Organization, { id: randomUUID(), ...input, createdAt: timestamp() });
@@ -55,4 +67,42 @@ export async function bootstrapDefaultOrganization(
 
 export function listOrganizations(db: Database): Promise<Organization[]> {
   return db.dataSource.getRepository(Organization).find({ order: { createdAt: "ASC" } });
+}
+
+export async function renameOrganization(db: Database, id: string, name: string, actor: Actor): Promise<Organization> {
+  const newName = checkName(name);
+  return db.transaction(async (em) => {
+    const organization = await em.findOneBy(Organization, { id });
+    if (!organization) throw notFound("Organization", id);
+    if (organization.name === newName) return organization;
+    await em.update(Organization, { id }, { name: newName });
+    await recordAudit(em, {
+      organizationId: id, actor, action: "organization.renamed", targetType: "organization", targetId: id,
+      summary: { slug: organization.slug, from: organization.name, to: newName },
+    });
+    return { ...organization, name: newName };
+  });
+}
+
+/**
+ * Deletes an organization and everything in it (users, groups, teams, connections, tokens, setup links, its admin
+ * accounts and its audit log go with it through the foreign keys; its sessions end here). The caller must name the
+ * slug (`confirmSlug`): a typed confirmation, checked where the deletion happens so that no door can skip it. The
+ * event is recorded at instance level (no organization), as the organization's own log goes with it.
+ */
+export async function deleteOrganization(db: Database, id: string, confirmSlug: string, actor: Actor): Promise<void> {
+  await db.transaction(async (em) => {
+    const organization = await em.findOneBy(Organization, { id });
+    if (!organization) throw notFound("Organization", id);
+    if (confirmSlug.trim() !== organization.slug) throw invalid(`type the organization's slug, "${organization.slug}", to confirm`);
+    const counts = await sql<{ users: number | string; connections: number | string }>(em, `SELECT
+      (SELECT COUNT(*) FROM users WHERE organization_id = :id) AS users,
+      (SELECT COUNT(*) FROM connections WHERE organization_id = :id) AS connections`, { id });
+    await sql(em, "DELETE FROM sessions WHERE organization_id = :id", { id });
+    await em.delete(Organization, { id });
+    await recordAudit(em, {
+      organizationId: null, actor, action: "organization.deleted", targetType: "organization", targetId: id,
+      summary: { slug: organization.slug, name: organization.name, users: Number(counts[0].users), connections: Number(counts[0].connections) },
+    });
+  });
 }

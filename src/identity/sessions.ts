@@ -115,10 +115,13 @@ export async function endSamlSessions(
     if (!ending.length) return 0;
     await em.createQueryBuilder().delete().from(Session).where("sid IN (:...sids)", { sids: ending.map((r) => r.sid) }).execute();
     for (const userId of new Set(ending.map((r) => r.user_id))) {
+      const sessionsEnded = ending.filter((r) => r.user_id === userId).length;
       await recordAudit(em, {
         organizationId, actor, action: "user.sessions_ended", targetType: "user", targetId: userId,
-        summary: { by: "saml_single_logout", connectionId, sessions: ending.filter((r) => r.user_id === userId).length, sessionIndexes: subject.sessionIndexes },
+        summary: { by: "saml_single_logout", connectionId, sessions: sessionsEnded, sessionIndexes: subject.sessionIndexes },
       });
+      // The IdP signed the person out: apps that keep sessions of their own hear of it too (back-channel logout).
+      await publishSessionEnded(em, organizationId, userId, actor, sessionsEnded, "saml_single_logout");
     }
     return ending.length;
   });
@@ -140,10 +143,13 @@ export async function destroySession(db: Database, sid: string): Promise<void> {
 export async function endSessionsOfUser(em: EntityManager, organizationId: string, userId: string, actor: Actor, reason: string): Promise<number> {
   const atApps = await endOpRecordsOfUser(em, userId);
   const ended = (await em.delete(Session, { organizationId, userId, principalType: "user" })).affected ?? 0;
-  if (ended > 0 || atApps > 0) {
-    await publishEvents(em, [{ organizationId, type: "session.ended", actor, subjectId: userId, data: { user: { id: userId }, sessionsEnded: ended, reason } }]);
-  }
+  if (ended > 0 || atApps > 0) await publishSessionEnded(em, organizationId, userId, actor, ended, reason);
   return ended;
+}
+
+/** `session.ended`: ended sessions are no audited change of their own, so the event is published beside the audit. */
+function publishSessionEnded(em: EntityManager, organizationId: string, userId: string, actor: Actor, sessionsEnded: number, reason: string) {
+  return publishEvents(em, [{ organizationId, type: "session.ended", actor, subjectId: userId, data: { user: { id: userId }, sessionsEnded, reason } }]);
 }
 
 export async function purgeExpiredSessions(db: Database): Promise<number> {

@@ -5,7 +5,7 @@ import { Database } from "../db/database.js";
 import { insertRow, selectColumns, sql } from "../db/sql.js";
 import { userColumns } from "./attribute-columns.js";
 import { recordAudit } from "./audit.js";
-import { conflict, invalid, uniquely } from "./errors.js";
+import { conflict, invalid, notFound, uniquely } from "./errors.js";
 import { inOrder, ListQuery, pageOfIds } from "./listing.js";
 import { lockForWrite, WriteOptions } from "./locking.js";
 import { hashPassword } from "./passwords.js";
@@ -212,6 +212,37 @@ export const deactivateUser = (db: Database, organizationId: string, id: string,
   setUserActive(db, organizationId, id, false, actor, options);
 export const reactivateUser = (db: Database, organizationId: string, id: string, actor: Actor, options?: WriteOptions) =>
   setUserActive(db, organizationId, id, true, actor, options);
+
+/** Why an admin may not change a user by hand, or null when they may: a SCIM user's state belongs to its IdP. */
+export const managedElsewhere = (user: Pick<UserRecord, "source">): string | null => (user.source === "scim"
+  ? "this user is managed by SCIM: deactivate or reactivate it at your identity provider, whose next push would undo a change made here"
+  : null);
+
+/**
+ * An admin deactivates or reactivates a user by hand (the console): only a user the IdP does not manage (JIT or
+ * manual), checked under the row lock. Deactivation ends the user's sessions in the same transaction (updateUser).
+ */
+export function setUserActiveByAdmin(db: Database, organizationId: string, id: string, active: boolean, actor: Actor) {
+  return updateUser(db, organizationId, id, (current) => {
+    const reason = managedElsewhere(current);
+    if (reason) throw conflict(reason);
+    return { ...current, active };
+  }, actor);
+}
+
+/**
+ * Signs a user out everywhere now (a lost laptop, a shared browser), without changing the user: its browser sessions
+ * end; it can sign in again through SSO. Returns how many sessions ended.
+ */
+export async function endUserSessions(db: Database, organizationId: string, id: string, actor: Actor): Promise<number> {
+  return db.transaction(async (em) => {
+    const [user] = await sql<{ user_name: string }>(em, "SELECT user_name FROM users WHERE id = :id AND organization_id = :organizationId", { id, organizationId });
+    if (!user) throw notFound("User", id);
+    const sessionsEnded = await endSessionsOfUser(em, organizationId, id, actor, "ended_by_admin");
+    await recordAudit(em, { organizationId, actor, action: "user.sessions_ended", targetType: "user", targetId: id, summary: { userName: user.user_name, sessionsEnded } });
+    return sessionsEnded;
+  });
+}
 
 /** Deletes a user and its memberships; the groups it leaves get a new version, as their member list changed. */
 export async function deleteUser(db: Database, organizationId: string, id: string, actor: Actor, options: WriteOptions = {}): Promise<void> {

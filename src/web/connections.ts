@@ -160,7 +160,7 @@ ${type === "oidc" ? oidcFields(guide, typed) : samlFields(guide, typed)}
       section: "connections", title: connection.name, status: options.error?.status,
       body: html`<p><a href="${base(res)}">← SSO connection</a></p>
 <h1>${connection.name} ${connection.enabled ? badge("enabled", "on") : badge("disabled", "off")}${connection.saml?.allowSha1 ? html` ${badge("SHA-1 allowed: weak", "off")}` : ""}</h1>
-<p>${guide.label} · ${connection.type.toUpperCase()} · people sign in at <code>${shown.loginUrl}</code></p>${errorBox(options.error?.message)}
+<p>${guide.label} · ${connection.type.toUpperCase()} · people sign in at <code>${shown.loginUrl}</code> (step 1 has it to copy)</p>${errorBox(options.error?.message)}
 <h2>1. Paste these into ${guide.label}</h2>${generatedValues(guide, shown)}
 <h2>2. Provisioning (SCIM)</h2>${scimStep(guide, connection, deps.baseUrl, here, options.scimToken)}
 <h2>3. Test, then enable</h2>
@@ -260,7 +260,7 @@ function generatedValues(guide: IdpGuide, shown: PublicConnection): Html {
   if (shown.type === "oidc") {
     const o = guide.oidc!;
     return html`<p class="muted">In <em>${o.app}</em>:</p><table>${copyable(o.redirectUri, shown.callbackUrl, "redirect-uri")}
-${copyable("Login URL (initiate login URI, if asked)", shown.loginUrl)}</table><p class="muted">Groups: ${o.groups}.</p>`;
+${copyable("Login URL (initiate login URI, if asked)", shown.loginUrl, "login-url")}</table><p class="muted">Groups: ${o.groups}.</p>`;
   }
   const s = guide.saml!;
   return html`<p class="muted">In <em>${s.app}</em>:</p><table>${copyable(s.acs, shown.callbackUrl, "acs-url")}${copyable(s.entityId, shown.spEntityId!, "sp-entity-id")}
@@ -271,7 +271,8 @@ ${copyable("Single Logout URL (SLO, if the IdP offers it)", shown.saml!.spSloUrl
 
 function scimStep(guide: IdpGuide, connection: ConnectionRecord, baseUrl: string, here: string, token: string | undefined): Html {
   const tokens = html`<a href="${orgPath(connection.organizationId, "tokens")}">SCIM tokens</a>`;
-  if (!guide.scim) return html`<p>${guide.scimNote ?? ""}</p><p class="muted">Another provisioning client can use the SCIM base URL <code>${scimBaseUrl(baseUrl)}</code> with a token from ${tokens}.</p>`;
+  if (!guide.scim) return html`<p>${guide.scimNote ?? ""}</p><p class="muted">Another provisioning client can use the SCIM base URL with a token from ${tokens}.</p>
+<table>${copyable("SCIM base URL", scimBaseUrl(baseUrl), "scim-base-url")}</table>`;
   const urlRow = copyable(guide.scim.baseUrl, scimBaseUrl(baseUrl, connection.preset), "scim-base-url");
   return html`<p class="muted">In <em>${guide.scim.app}</em>:</p>
 ${token ? newTokenBox(token, urlRow, guide.scim.token)

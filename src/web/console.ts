@@ -5,16 +5,21 @@ import express, { NextFunction, Request, Response, Router } from "express";
 import { adminOf, organizationFor, resolveAdmin } from "../admin/auth.js";
 import { ApiProblem } from "../admin/problems.js";
 import { IdentityError } from "../identity/errors.js";
+import { ACCOUNT_PATH, accountRouter, requirePasswordChanged } from "./account.js";
+import { ADMINS_PATH, adminsRouter } from "./admins.js";
 import { auditRouter } from "./audit.js";
 import { webhooksRouter } from "./webhooks.js";
 import { connectionsRouter } from "./connections.js";
 import { domainsRouter } from "./domains.js";
 import { sameOriginPosts, Section, SETUP_LINK_SECTIONS, viewerOf, WebDeps, WebError } from "./context.js";
 import { groupsRouter } from "./groups.js";
+import { homeHandler } from "./home.js";
 import { html } from "./html.js";
 import { sendPage } from "./layout.js";
 import { loginRouter } from "./login.js";
-import { organizationListHandler, overviewRouter } from "./overview.js";
+import { COPY_SCRIPT } from "./html.js";
+import { createOrganizationHandler, organizationListHandler } from "./organizations.js";
+import { overviewRouter } from "./overview.js";
 import { setupLinksRouter } from "./setup-links.js";
 import { teamsRouter } from "./teams.js";
 import { tokensRouter } from "./tokens.js";
@@ -31,16 +36,21 @@ export function consoleRouter(deps: WebDeps): Router {
   const router = Router();
   // Form bodies (IdP metadata XML is the largest), and the cross-site check on every POST of these pages.
   router.use(["/login", "/console", "/setup"], formBody(), sameOriginPosts(deps.baseUrl));
+  router.get("/console/copy.js", (_req, res) => void res.type("js").set("Cache-Control", "public, max-age=3600").send(COPY_SCRIPT));
   router.use(loginRouter(deps));
 
-  const signedIn = requireViewer(deps);
+  const signedIn = [...requireViewer(deps), requirePasswordChanged(deps)];
+  router.use(ACCOUNT_PATH, signedIn, accountRouter(deps));
+  router.use(ADMINS_PATH, signedIn, adminsRouter(deps));
   router.get("/console", signedIn, organizationListHandler(deps));
+  router.post("/console/orgs", signedIn, createOrganizationHandler(deps));
 
   const organization = Router({ mergeParams: true });
   organization.use(inScope(deps));
   const areas: [Section, Router][] = [
-    ["connections", connectionsRouter(deps)], ["domains", domainsRouter(deps)], ["teams", teamsRouter(deps)], ["users", usersRouter(deps)], ["groups", groupsRouter(deps)],
-    ["tokens", tokensRouter(deps)], ["audit", auditRouter(deps)], ["webhooks", webhooksRouter(deps)], ["setup-links", setupLinksRouter(deps)],
+    ["connections", connectionsRouter(deps)], ["domains", domainsRouter(deps)], ["teams", teamsRouter(deps)], ["users", usersRouter(deps)],
+    ["groups", groupsRouter(deps)], ["tokens", tokensRouter(deps)], ["audit", auditRouter(deps)], ["webhooks", webhooksRouter(deps)],
+    ["setup-links", setupLinksRouter(deps)],
   ];
   for (const [section, area] of areas) organization.use(`/${section}`, allow(section), area);
   organization.use("/", allow("overview"), overviewRouter(deps));
@@ -48,6 +58,7 @@ export function consoleRouter(deps: WebDeps): Router {
   router.use("/console", signedIn, (_req: Request, _res: Response, next: NextFunction) => next(new WebError(404, "There is no such page.")));
 
   router.use(["/login", "/console", "/setup"], errorPage);
+  router.get("/", homeHandler(deps), errorPage);
   return router;
 }
 

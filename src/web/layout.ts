@@ -33,6 +33,17 @@ const NOTICES: Record<string, string> = {
   "link-revoked": "Setup link revoked.",
   "delivery-resent": "Delivery queued again: the worker sends it within a few seconds.",
   "webhook-enabled": "Endpoint enabled: its pending deliveries go out again.",
+  "organization-created": "Organization created. Next: an SSO connection, or a setup link for the customer's IT admin.",
+  "organization-renamed": "Organization renamed.",
+  "organization-deleted": "Organization deleted, with everything in it.",
+  "change-password": "Your password was a one-time password: choose your own before going on.",
+  "password-changed": "Password changed.",
+  "totp-disabled": "Two-factor sign-in turned off.",
+  "admin-disabled": "Account disabled: its sessions ended and its API tokens stop working.",
+  "admin-enabled": "Account enabled.",
+  "user-deactivated": "User deactivated: its sessions ended, and it cannot sign in until it is reactivated.",
+  "user-reactivated": "User reactivated.",
+  "sessions-ended": "The user's sessions ended.",
 };
 
 export const allowedSections = (viewer: Viewer): Section[] =>
@@ -45,8 +56,9 @@ function nav(viewer: Viewer | undefined, organization: { id: string; name: strin
       html`<a href="${orgPath(organization.id, ...(s === "overview" ? [] : [s]))}"${new Html(s === current ? ' aria-current="page"' : "")}>${label}</a>`)
     : [];
   const who = viewer.kind === "operator" ? "Operator" : viewer.kind === "setup_link" ? "Setup link" : "Organization admin";
-  return html`<nav><strong><a href="/console">Rollcall</a></strong>${viewer.kind === "operator" ? html`<a href="/console">All organizations</a>` : ""}
-${organization ? html`<span class="badge">${organization.name}</span>` : ""}${links}
+  const accountLinks = viewer.kind === "setup_link" ? "" : html`<a href="/console/admins">Admins</a>${viewer.adminId ? html`<a href="/console/account">Your account</a>` : ""}`;
+  return html`<nav aria-label="Console"><strong><a href="/console">Rollcall</a></strong>${viewer.kind === "operator" ? html`<a href="/console">All organizations</a>` : ""}
+${organization ? html`<span class="badge">${organization.name}</span>` : ""}${links}${accountLinks}
 <form method="post" action="/logout"><input type="hidden" name="return_to" value="/console/login"><span class="muted">${who}</span> <button class="secondary" type="submit">${viewer.kind === "setup_link" ? "End setup" : "Sign out"}</button></form></nav>`;
 }
 

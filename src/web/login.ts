@@ -1,5 +1,6 @@
 import { Request, Response, Router } from "express";
-import { openSetupSession, passwordLogIn } from "../admin/auth.js";
+import { openSetupSession, passwordLogIn, secondFactorLogIn } from "../admin/auth.js";
+import { getAdminAccount } from "../identity/admins.js";
 import { findConnection } from "../identity/connections.js";
 import { routeByEmail } from "../identity/login-routing.js";
 import { safeReturnTo } from "../sso/return-to.js";
@@ -16,10 +17,21 @@ import { errorBox, sendPage } from "./layout.js";
 /** A login path as typed: letters and digits only, so anything else names no connection. */
 export const LOGIN_PATH = /^[A-Za-z0-9]{1,64}$/;
 
+/** How long, and how many tries, the second step of a sign-in has after a right password. */
+const SECOND_FACTOR_MINUTES = 5;
+const SECOND_FACTOR_ATTEMPTS = 5;
+
 export function loginRouter(deps: WebDeps): Router {
   const router = Router();
+  /** After an admin sign-in: where the login page was asked to return, on this server; the console by default. */
+  const consoleReturnTo = (value: unknown) => {
+    const returnTo = safeReturnTo(value, deps.baseUrl);
+    return returnTo === "/" ? "/console" : returnTo;
+  };
 
   function ssoForm(req: Request, res: Response, entered = "", error?: string) {
+    // Where the login was asked to return (an app's page that sent the person here) is carried through this step.
+    const returnTo = safeReturnTo(req.body?.return_to ?? req.query.return_to, deps.baseUrl);
     // This form's answer redirects on to the organization's IdP, and browsers hold a form's redirects to the page's
     // CSP form-action (helmet's is 'self'): let it reach an IdP, which is https (or http while insecure IdPs are allowed).
     const csp = res.get("Content-Security-Policy");
@@ -27,7 +39,7 @@ export function loginRouter(deps: WebDeps): Router {
     sendPage(req, res, {
       title: "Sign in", status: error ? 404 : 200,
       body: html`<h1>Sign in</h1>${errorBox(error)}
-<form method="post" action="/login">${field("Work email or organization login path", "identifier", entered, { attrs: 'required autocomplete="username" autofocus' })}
+<form method="post" action="/login">${returnTo === "/" ? "" : html`<input type="hidden" name="return_to" value="${returnTo}">`}${field("Work email or organization login path", "identifier", entered, { attrs: 'required autocomplete="username" autofocus' })}
 <p class="muted">With an email, you are sent to the single sign-on of the organization that verified its domain. Your
 administrator can also give you the direct link, <code>${deps.baseUrl}/login/&lt;login path&gt;</code>.</p>
 <p><button type="submit">Continue</button></p></form>
@@ -44,8 +56,14 @@ administrator can also give you the direct link, <code>${deps.baseUrl}/login/&lt
     if (!connection?.enabled) {
       return ssoForm(req, res, entered, `No single sign-on is set up for "${entered}". Check the spelling, or ask your administrator for your login link.`);
     }
-    res.redirect(303, `/login/${encodeURIComponent(connection.loginPath)}`);
+    res.redirect(303, ssoStart(req, connection.loginPath));
   });
+
+  /** A connection's login URL, carrying on where the login page was asked to return. */
+  function ssoStart(req: Request, loginPath: string): string {
+    const returnTo = safeReturnTo(req.body?.return_to, deps.baseUrl);
+    return `/login/${encodeURIComponent(loginPath)}${returnTo === "/" ? "" : `?return_to=${encodeURIComponent(returnTo)}`}`;
+  }
 
   /** An email goes where its verified domain says: one connection at once, several to choose from, none explained. */
   async function routeEmail(req: Request, res: Response, email: string) {
@@ -58,11 +76,11 @@ administrator can also give you the direct link, <code>${deps.baseUrl}/login/&lt
     if (route.connections.length === 0) {
       return ssoForm(req, res, email, `Single sign-on for ${route.domain} is switched off. Ask your administrator.`);
     }
-    if (route.connections.length === 1) return res.redirect(303, `/login/${encodeURIComponent(route.connections[0].loginPath)}`);
+    if (route.connections.length === 1) return res.redirect(303, ssoStart(req, route.connections[0].loginPath));
     sendPage(req, res, {
       title: "Choose how to sign in",
       body: html`<h1>Choose how to sign in</h1><p>${route.domain} signs in with more than one identity provider:</p>
-<ul class="choices">${route.connections.map((c) => html`<li><a class="button" href="/login/${c.loginPath}">${c.name}</a></li>`)}</ul>`,
+<ul class="choices">${route.connections.map((c) => html`<li><a class="button" href="${ssoStart(req, c.loginPath)}">${c.name}</a></li>`)}</ul>`,
     });
   }
 
@@ -83,10 +101,43 @@ ${field("Password", "password", "", { type: "password", attrs: 'required autocom
 
   router.post("/console/login", async (req, res) => {
     const email = one(req.body.email);
-    const account = email ? await passwordLogIn(req, deps.db, email, one(req.body.password)) : null;
-    if (!account) return adminForm(req, res, email, "That email and password do not match an active administrator account.");
-    const returnTo = safeReturnTo(req.body.return_to, deps.baseUrl);
-    res.redirect(303, returnTo === "/" ? "/console" : returnTo);
+    const outcome = email ? await passwordLogIn(req, deps.db, deps.secretKey, email, one(req.body.password)) : null;
+    if (!outcome) return adminForm(req, res, email, "That email and password do not match an active administrator account.");
+    const returnTo = consoleReturnTo(req.body.return_to);
+    if ("signedIn" in outcome) return res.redirect(303, returnTo);
+    req.session.secondFactor = { adminId: outcome.secondFactorDue.id, expiresAt: Date.now() + SECOND_FACTOR_MINUTES * 60_000, attempts: 0, returnTo };
+    res.redirect(303, "/console/login/code");
+  });
+
+  /** The second step, for an account with two-factor sign-in: a few minutes and a few tries, then back to the password. */
+  function codeForm(req: Request, res: Response, error?: string) {
+    sendPage(req, res, {
+      title: "Two-factor sign-in", status: error ? 401 : 200,
+      body: html`<h1>Two-factor sign-in</h1>${errorBox(error)}
+<form method="post" action="/console/login/code">${field("Code from your authenticator app", "code", "", { attrs: 'required autocomplete="one-time-code" inputmode="numeric" autofocus' , hint: "The 6-digit code the app shows now, or one of your recovery codes." })}
+<p><button type="submit">Verify</button></p></form>
+<p class="muted"><a href="/console/login">Start again</a></p>`,
+    });
+  }
+
+  const pendingSecondFactor = (req: Request) => {
+    const pending = req.session?.secondFactor;
+    return pending && pending.expiresAt > Date.now() && pending.attempts < SECOND_FACTOR_ATTEMPTS ? pending : null;
+  };
+
+  router.get("/console/login/code", (req, res) => (pendingSecondFactor(req) ? codeForm(req, res) : res.redirect(303, "/console/login")));
+
+  router.post("/console/login/code", async (req, res) => {
+    const pending = pendingSecondFactor(req);
+    if (!pending) {
+      delete req.session.secondFactor;
+      return adminForm(req, res, "", "The sign-in took too long or had too many wrong codes. Sign in again.");
+    }
+    pending.attempts += 1;
+    const account = await getAdminAccount(deps.db, pending.adminId);
+    const signedIn = account && !account.disabledAt ? await secondFactorLogIn(req, deps.db, deps.secretKey, account, one(req.body.code)) : null;
+    if (!signedIn) return codeForm(req, res, "That code is not right, or was used already. Type the code the app shows now.");
+    res.redirect(303, pending.returnTo);
   });
 
   router.get("/setup/:secret", async (req, res) => {

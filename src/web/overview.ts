@@ -1,35 +1,18 @@
 import { Request, Response, Router } from "express";
 import { sql } from "../db/sql.js";
 import { listConnections } from "../identity/connections.js";
-import { listOrganizations } from "../identity/organizations.js";
 import { listScimTokens } from "../identity/scim-tokens.js";
 import { listTeams, organizationPolicy } from "../identity/teams.js";
 import { orgOf, orgPath, viewerOf, WebDeps } from "./context.js";
 import { badge, html } from "./html.js";
-import { sendPage } from "./layout.js";
+import { errorBox, sendPage } from "./layout.js";
+import { organizationSettings, organizationSettingsRouter } from "./organizations.js";
 
-/** `/console`: an operator picks an organization; `/console/orgs/<id>`: one organization at a glance. */
-
-export function organizationListHandler(deps: WebDeps) {
-  return async (req: Request, res: Response) => {
-    const viewer = viewerOf(res);
-    if (viewer.kind !== "operator") {
-      const home = viewer.kind === "setup_link" ? orgPath(viewer.organizationId!, "connections") : orgPath(viewer.organizationId!);
-      return res.redirect(303, home);
-    }
-    const organizations = await listOrganizations(deps.db);
-    sendPage(req, res, {
-      title: "Organizations",
-      body: html`<h1>Organizations</h1><table><tr><th>Name</th><th>Slug</th><th>Created</th></tr>
-${organizations.map((o) => html`<tr><td><a href="${orgPath(o.id)}">${o.name}</a></td><td><code>${o.slug}</code></td><td>${o.createdAt.slice(0, 10)}</td></tr>`)}</table>
-<p class="muted">Create organizations with <code>npm run cli -- org create &lt;slug&gt; --name "…"</code>.</p>`,
-    });
-  };
-}
+/** `/console/orgs/<id>`: one organization at a glance; an operator also gets its rename and delete forms. */
 
 export function overviewRouter(deps: WebDeps): Router {
   const router = Router({ mergeParams: true });
-  router.get("/", async (req, res) => {
+  const show = async (req: Request, res: Response, error?: { message: string; status: number }) => {
     const organization = orgOf(res);
     const em = deps.db.dataSource.manager;
     const scope = { organizationId: organization.id };
@@ -48,7 +31,7 @@ export function overviewRouter(deps: WebDeps): Router {
     const lastPush = liveTokens.map((t) => t.lastUsedAt).filter(Boolean).sort().at(-1);
     const link = (section: string, text: string) => html`<a href="${orgPath(organization.id, section)}">${text}</a>`;
     sendPage(req, res, {
-      section: "overview", title: organization.name,
+      section: "overview", title: organization.name, status: error?.status,
       body: html`<h1>${organization.name} <span class="muted">(${organization.slug})</span></h1>
 <table>
 <tr><th>Single sign-on</th><td>${enabled.length
@@ -58,8 +41,11 @@ export function overviewRouter(deps: WebDeps): Router {
 <tr><th>Users</th><td>${activeUsers} active of ${users} · ${link("users", "browse")}</td></tr>
 <tr><th>Groups</th><td>${groups} (from ${policy.groupSource === "scim" ? "SCIM" : "sign-in claims"}) · ${link("groups", "browse")}</td></tr>
 <tr><th>Teams</th><td>${teams.length} · mapping mode <code>${policy.mode}</code> · ${link("teams", "edit mapping")}</td></tr>
-</table>`,
+</table>${errorBox(error?.message)}
+${viewerOf(res).kind === "operator" ? organizationSettings(organization) : ""}`,
     });
-  });
+  };
+  router.get("/", (req, res) => show(req, res));
+  router.use(organizationSettingsRouter(deps, show));
   return router;
 }

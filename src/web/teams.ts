@@ -95,8 +95,8 @@ function teamForms(base: string, team: TeamRecord, error: string | undefined): H
   const action = `${base}/${encodeURIComponent(team.id)}`;
   const rows = [...team.mappings, ...Array.from({ length: BLANK_ROWS }, () => ({ idpGroup: "", alias: null }))];
   return html`<fieldset id="team-${team.id}"><legend>${team.name}</legend>${errorBox(error)}
-<form method="post" action="${action}"><div class="row"><div>${field("Name", "name", team.name, { attrs: "required" })}</div>
-<div>${field("Roles", "roles", rolesText(team.roles))}</div><button type="submit" class="secondary">Save team</button></div></form>
+<form method="post" action="${action}"><div class="row"><div>${field("Name", "name", team.name, { attrs: "required", id: `team-${team.id}-name` })}</div>
+<div>${field("Roles", "roles", rolesText(team.roles), { id: `team-${team.id}-roles` })}</div><button type="submit" class="secondary">Save team</button></div></form>
 <form method="post" action="${action}/mappings"><table><tr><th>IdP group (name or id)</th><th>Alias (for an opaque id)</th></tr>
 ${rows.map((m) => html`<tr><td><input type="text" name="idpGroup" value="${m.idpGroup}" list="idp-groups" aria-label="IdP group"></td>
 <td><input type="text" name="alias" value="${m.alias ?? ""}" aria-label="Alias"></td></tr>`)}</table>

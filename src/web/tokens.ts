@@ -12,6 +12,9 @@ export function scimBaseUrl(baseUrl: string, preset?: string): string {
   return `${baseUrl}${SCIM_PREFIX}${preset === "entra" ? "?aadOptscim062020" : ""}`;
 }
 
+const scimUrlRows = (baseUrl: string) =>
+  html`${copyable("SCIM base URL", scimBaseUrl(baseUrl), "scim-base-url")}${copyable("Entra ID tenant URL", scimBaseUrl(baseUrl, "entra"), "entra-tenant-url")}`;
+
 /** A just-created token, the one time its value exists outside the IdP. */
 export function newTokenBox(token: string, scimUrlRows: Html, label = "Bearer token"): Html {
   return html`<div class="secret" role="status"><p><strong>Copy this SCIM token now.</strong> It is stored only as a hash and cannot be shown again.</p>
@@ -28,9 +31,10 @@ export function tokensRouter(deps: WebDeps): Router {
     sendPage(req, res, {
       section: "tokens", title: "SCIM tokens", status: extra.status,
       body: html`<h1>SCIM tokens</h1>
-<p>An identity provider pushes users and groups to <code>${scimBaseUrl(deps.baseUrl)}</code> (Entra ID: <code>${scimBaseUrl(deps.baseUrl, "entra")}</code>)
-with one of these tokens as its bearer token. A token reads and changes only this organization.</p>
-${extra.created ? newTokenBox(extra.created, html`${copyable("SCIM base URL", scimBaseUrl(deps.baseUrl))}${copyable("Entra ID tenant URL", scimBaseUrl(deps.baseUrl, "entra"))}`) : ""}
+<p>An identity provider pushes users and groups to the SCIM base URL (Entra ID: its tenant URL) with one of these
+tokens as its bearer token. A token reads and changes only this organization.</p>
+<table>${scimUrlRows(deps.baseUrl)}</table>
+${extra.created ? newTokenBox(extra.created, html``) : ""}
 ${errorBox(extra.error)}
 ${tokens.length ? html`<table><tr><th>Name</th><th>Prefix</th><th>Created</th><th>Last used</th><th>State</th><th></th></tr>
 ${tokens.map((t) => html`<tr><td>${t.name}</td><td><code>${t.prefix}…</code></td><td>${when(t.createdAt)}</td><td>${t.lastUsedAt ? when(t.lastUsedAt) : "never"}</td>

@@ -2,6 +2,7 @@ import { Request, Response, Router } from "express";
 import { searchUsers, UserFilter, userDetail } from "../identity/directory.js";
 import { UserRecord } from "../identity/records.js";
 import { listTeams, matchingMappings, organizationPolicy, setManualTeamMembership } from "../identity/teams.js";
+import { endUserSessions, managedElsewhere, setUserActiveByAdmin } from "../identity/users.js";
 import { one, orgOf, orgPath, submit, viewerOf, WebDeps, WebError } from "./context.js";
 import { badge, html, Html, postButton, select } from "./html.js";
 import { errorBox, pageNumberOf, pager, sendPage, when } from "./layout.js";
@@ -76,6 +77,7 @@ ${pager(base, filters, pageNumber, total, PER_PAGE)}`,
       body: html`<p><a href="${orgPath(organization.id, "users")}">← Users</a></p>
 <h1>${user.userName} ${sourceBadge(user.source)} ${activeBadge(user.active)}</h1>${errorBox(error?.message)}
 <table>${rows.map(([k, v]) => html`<tr><th>${k}</th><td>${v ?? ""}</td></tr>`)}</table>
+<h2>Account</h2>${accountActions(base, user)}
 <h2>Teams</h2>
 ${teams.length ? html`<table><tr><th>Team</th><th>Roles</th><th>Source</th><th></th></tr>${teams.map((t) => html`<tr><td>${t.name}</td><td>${t.roles.join(", ")}</td>
 <td>${t.source === "idp" ? html`${badge("IdP-managed", "idp")} <span class="muted">via ${via(t.id).join(", ") || "an IdP group"}</span>` : badge("manual", "manual")}</td>
@@ -92,12 +94,32 @@ ${policy.mode === "manual" ? assignForm(base, assignable.map((t) => [t.id, t.nam
 
   router.get("/:userId", (req, res) => showUser(req, res));
 
+  const change = (verb: string, work: (req: Request, res: Response) => Promise<unknown>, notice: string) =>
+    router.post(`/:userId/${verb}`, (req, res) => submit(res, () => work(req, res),
+      `${orgPath(orgOf(res).id, "users", req.params.userId as string)}?notice=${notice}`, (message, status) => showUser(req, res, { message, status })));
+  change("deactivate", (req, res) => setUserActiveByAdmin(deps.db, orgOf(res).id, req.params.userId as string, false, viewerOf(res).actor), "user-deactivated");
+  change("reactivate", (req, res) => setUserActiveByAdmin(deps.db, orgOf(res).id, req.params.userId as string, true, viewerOf(res).actor), "user-reactivated");
+  change("end-sessions", (req, res) => endUserSessions(deps.db, orgOf(res).id, req.params.userId as string, viewerOf(res).actor), "sessions-ended");
+
   router.post("/:userId/teams", (req, res) => submit(res,
     () => setManualTeamMembership(deps.db, orgOf(res).id, one(req.body.teamId), req.params.userId, one(req.body.member) !== "false", viewerOf(res).actor),
     `${orgPath(orgOf(res).id, "users", req.params.userId)}?notice=membership-saved`,
     (message, status) => showUser(req, res, { message, status })));
 
   return router;
+}
+
+/**
+ * Deactivate or reactivate, for a user the IdP does not manage; a SCIM user's state is read-only here, with why.
+ * Ending sessions changes nothing the IdP owns, so it is there for every user.
+ */
+function accountActions(base: string, user: UserRecord): Html {
+  const readOnly = managedElsewhere(user);
+  return html`<p>${readOnly ? html`<span class="muted">Read-only: ${readOnly}.</span>`
+    : user.active ? postButton(`${base}/deactivate`, "Deactivate", { className: "danger" })
+      : postButton(`${base}/reactivate`, "Reactivate")}
+${postButton(`${base}/end-sessions`, "End sessions", { className: "secondary" })}</p>
+<p class="muted">${readOnly ? "" : "Deactivating ends the user's sessions and refuses its sign-ins until it is reactivated. "}Ending sessions signs the user out of every browser now; it can sign in again.</p>`;
 }
 
 function assignForm(base: string, teams: [string, string][]): Html {

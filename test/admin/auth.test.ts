@@ -44,7 +44,7 @@ for (const target of await databaseTargets()) {
         assert.deepEqual(res.body, refusals[0].body, "no difference tells which emails have accounts");
         assert.equal(res.headers["set-cookie"], undefined);
       }
-      assert.equal(refusals[0].body.detail, "The email or password is not right.");
+      assert.equal(refusals[0].body.detail, "The email, password or code is not right.");
       assert.equal(await passwordLogins("success"), counted.success + 1, "counted in /metrics");
       assert.equal(await passwordLogins("failure"), counted.failure + 3);
     });

@@ -19,6 +19,7 @@ for (const target of await databaseTargets()) {
         assert.equal(created.length, 1);
         const [{ account, password }] = created;
         assert.deepEqual([account.email, account.role, account.organizationId], [BOOTSTRAP_OPERATOR_EMAIL, "operator", null]);
+        assert.equal(account.mustChangePassword, true, "a one-time password: the console asks for a new one");
         assert.ok(password.length >= 24);
         assert.equal((await verifyAdminPassword(db, BOOTSTRAP_OPERATOR_EMAIL, password))?.id, account.id);
         assert.equal(await bootstrapOperator(db), null, "never again once an admin account exists");

@@ -32,15 +32,15 @@ for (const target of await databaseTargets()) {
       }, system)).id;
       b.scimToken = (await createScimToken(h.db, h.orgB, { name: "b" }, system)).info.id;
       b.setupLink = (await createSetupLink(h.db, h.orgB, { name: "b" }, system)).info.id;
-      b.webhook = (await createWebhookEndpoint(h.db, h.secretKey, h.orgB, { url: "http://127.0.0.1:9/b" }, system, { allowPrivateUrls: true })).endpoint.id;
       b.domain = (await claimDomain(h.db, h.orgB, "b.example", system)).id;
+      b.webhook = (await createWebhookEndpoint(h.db, h.secretKey, h.orgB, { url: "http://127.0.0.1:9/b" }, system, { allowPrivateUrls: true })).endpoint.id;
     });
     after(() => h.close());
 
     /** Each organization route, with the B resource ids to put into it. */
     const routes = (): [string, string, unknown?][] => [
-      ["get", ""], ["patch", "", { teamMappingMode: "idp" }],
-      ["get", "/users"], ["get", `/users/${b.user}`], ["put", `/users/${b.user}/teams/${b.team}`], ["delete", `/users/${b.user}/teams/${b.team}`],
+      ["get", ""], ["patch", "", { teamMappingMode: "idp" }], ["delete", "?confirm=b"],
+      ["get", "/users"], ["get", `/users/${b.user}`], ["patch", `/users/${b.user}`, { active: false }], ["delete", `/users/${b.user}/sessions`], ["put", `/users/${b.user}/teams/${b.team}`], ["delete", `/users/${b.user}/teams/${b.team}`],
       ["get", "/groups"], ["get", `/groups/${b.group}`],
       ["get", "/teams"], ["post", "/teams", { name: "Intruders" }], ["get", `/teams/${b.team}`], ["patch", `/teams/${b.team}`, { name: "Taken" }],
       ["delete", `/teams/${b.team}`], ["put", `/teams/${b.team}/mappings`, [{ idpGroup: "x" }]], ["get", "/mappings"],
@@ -52,12 +52,12 @@ for (const target of await databaseTargets()) {
       ["get", "/scim-tokens"], ["post", "/scim-tokens", { name: "x" }], ["delete", `/scim-tokens/${b.scimToken}`],
       ["get", "/audit-events"], ["get", `/audit-events?userId=${b.user}`],
       ["get", "/setup-links"], ["post", "/setup-links", { name: "x" }], ["delete", `/setup-links/${b.setupLink}`],
-      ["get", "/events"], ["get", "/webhooks"], ["post", "/webhooks", { url: "https://hooks.example/x" }], ["get", `/webhooks/${b.webhook}`],
-      ["patch", `/webhooks/${b.webhook}`, { enabled: false }], ["delete", `/webhooks/${b.webhook}`], ["get", `/webhooks/${b.webhook}/deliveries`],
-      ["post", `/webhooks/${b.webhook}/deliveries/1/resend`],
       ["get", "/domains"], ["post", "/domains", { name: "intruder.example" }], ["get", `/domains/${b.domain}`],
       ["post", `/domains/${b.domain}/verify`], ["post", `/domains/${b.domain}/mark-verified`],
       ["put", `/domains/${b.domain}/connection`, { connectionId: null }], ["delete", `/domains/${b.domain}`],
+      ["get", "/events"], ["get", "/webhooks"], ["post", "/webhooks", { url: "https://hooks.example/x" }], ["get", `/webhooks/${b.webhook}`],
+      ["patch", `/webhooks/${b.webhook}`, { enabled: false }], ["delete", `/webhooks/${b.webhook}`], ["get", `/webhooks/${b.webhook}/deliveries`],
+      ["post", `/webhooks/${b.webhook}/deliveries/1/resend`],
     ];
 
     const call = (client: Client, method: string, path: string, body?: unknown) =>

@@ -46,9 +46,11 @@ describe("rollcall CLI: admin accounts, API tokens, connections, teams, mappings
     assert.match(out, /created admin ops@acme\.test/);
     const password = /password \(shown once\): (\S+)/.exec(out)![1];
     assert.equal((await verifyAdminPassword(db, "ops@acme.test", password))?.organizationId, org);
+    assert.equal((await findAdminAccount(db, "ops@acme.test"))?.mustChangePassword, true, "a generated password is a one-time password");
 
     assert.match(await cliWithInput("a chosen passphrase\n", "admin", "create", "--email", "root@id.test", "--operator", "--password", "-"), /created operator/);
     assert.equal((await verifyAdminPassword(db, "root@id.test", "a chosen passphrase"))?.role, "operator");
+    assert.equal((await findAdminAccount(db, "root@id.test"))?.mustChangePassword, false, "a chosen one is not");
     await fails(/either --org <slug>.*or --operator/, "admin", "create", "--email", "x@acme.test");
     await fails(/already exists/, "admin", "create", "--email", "OPS@acme.test", "--org", "acme");
 

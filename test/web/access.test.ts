@@ -9,7 +9,8 @@ import { ConsoleApp, startConsoleApp } from "./console-app.js";
 
 /** Who may open which console page: sessions, organization scope, setup links and the cross-site check. */
 
-const SECTIONS = ["", "/connections", "/connections/new?idp=okta", "/domains", "/teams", "/users", "/groups", "/tokens", "/audit", "/webhooks", "/setup-links"];
+const SECTIONS = ["", "/connections", "/connections/new?idp=okta", "/domains", "/teams", "/users", "/groups", "/tokens", "/audit", "/webhooks",
+  "/setup-links"];
 
 for (const target of await databaseTargets()) {
   describe(`console access control (${target.name})`, { skip: target.skip }, () => {

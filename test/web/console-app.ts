@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { Logger, pino } from "pino";
+import type { Page } from "playwright-core";
 import supertest from "supertest";
 import { createApp } from "../../src/app.js";
 import { Database, openDatabase } from "../../src/db/database.js";
@@ -58,6 +59,15 @@ function browserLike(server: Server, origin: string) {
       return res;
     },
   };
+}
+
+/** Signs an account in through the console's login form in a real browser, and waits for the page it lands on. */
+export async function signInInBrowser(page: Page, app: ConsoleApp, account: Account, landing: string): Promise<void> {
+  await page.goto(`${app.url}/console/login`);
+  await page.fill("#f-email", account.email);
+  await page.fill("#f-password", account.password);
+  await page.click("button[type=submit]");
+  await page.waitForURL(`${app.url}${landing}`);
 }
 
 /**

@@ -8,7 +8,7 @@ import { browserSkip, launchBrowser } from "../support/browser.js";
 import { databaseTargets } from "../support/databases.js";
 import { startDnsServer, TestDns } from "../support/dns-server.js";
 import { OpenIdProvider, startOpenIdProvider } from "../support/oidc-op.js";
-import { ConsoleApp, startConsoleApp } from "./console-app.js";
+import { ConsoleApp, signInInBrowser, startConsoleApp } from "./console-app.js";
 
 /**
  * The console end to end in headless Chromium, against the real app (BASE_URL = its own http:// address) and a real
@@ -69,11 +69,7 @@ describe("the console in Chromium: OIDC wizard, test connection, team mapping, S
   it("an operator picks an organization from the list", async () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
     const operator = await context.newPage();
-    await operator.goto(`${app.url}/console/login`);
-    await operator.fill("#f-email", app.operator.email);
-    await operator.fill("#f-password", app.operator.password);
-    await operator.click("button[type=submit]");
-    await operator.waitForURL(`${app.url}/console`);
+    await signInInBrowser(operator, app, app.operator, "/console");
     assert.match(await operator.locator("table").innerText(), /Acme Inc\s+acme[\s\S]*Globex\s+globex/);
     await shot("02b-operator-organizations", operator);
     await operator.click("a:text('Globex')");
@@ -199,7 +195,7 @@ describe("the console in Chromium: OIDC wizard, test connection, team mapping, S
     assert.match(await page.locator("table").innerText(), /engineering\s+1\s+SCIM-managed/);
     await shot("12-groups");
     await page.click("nav >> text=SCIM tokens");
-    assert.match(await page.locator("table").innerText(), /Okta SCIM\s+rcs_\S+…\s+\S+ \S+ UTC\s+\S+ \S+ UTC\s+active/, "with its last use");
+    assert.match(await page.locator("table").last().innerText(), /Okta SCIM\s+rcs_\S+…\s+\S+ \S+ UTC\s+\S+ \S+ UTC\s+active/, "with its last use");
     await shot("13-scim-tokens");
     await page.click("nav >> text=Audit log");
     await page.selectOption("#f-action", "user.created");
@@ -229,9 +225,12 @@ describe("the console in Chromium: OIDC wizard, test connection, team mapping, S
     await person.goto(`${app.url}/login`);
     await person.fill("#f-identifier", "alice@acme.example");
     await shot("16-login", person);
-    // /login → /login/acme → the OP (logs alice in at once) → the callback → the return_to default, "/".
+    // /login → /login/acme → the OP (logs alice in at once) → the callback → the return_to default, "/": a landing page.
     await person.click("button[type=submit]");
     await person.waitForURL(`${app.url}/`);
+    assert.equal(await person.locator("h1").innerText(), "Signed in");
+    assert.match(await person.locator("main table").innerText(), /You\s+Alice Liddell \(alice@acme\.example\)[\s\S]*Organization\s+Acme Inc\s+Teams\s+Engineering \(viewer, editor\)/);
+    await shot("17-signed-in", person);
     // The browser's cookies, asked of the sidecar's /session (what an app's front end reads).
     const session = await (await person.request.get(`${app.url}/session`)).json() as { user: { userName: string }; roles: string[] };
     assert.equal(session.user.userName, "alice@acme.example", "linked to the user SCIM created, by verified email");

@@ -145,6 +145,20 @@ for (const target of await databaseTargets()) {
       }
     });
 
+    it("the /login step keeps where the person was going (return_to), if it is a path on this server", async () => {
+      const anonymous = app.agent();
+      assert.match((await anonymous.get("/login?return_to=%2Fapp%2Fdashboard%3Ftab%3D2")).text, /name="return_to" value="\/app\/dashboard\?tab=2"/);
+      const kept = await anonymous.post("/login", { identifier: "acme", return_to: "/app/dashboard?tab=2" });
+      assert.equal(kept.headers.location, "/login/acme?return_to=%2Fapp%2Fdashboard%3Ftab%3D2");
+      const offsite = await anonymous.post("/login", { identifier: "acme", return_to: "https://evil.example/" });
+      assert.equal(offsite.headers.location, "/login/acme");
+    });
+
+    it("/ sends nobody to /login and an admin account to the console", async () => {
+      assert.equal((await app.agent().get("/")).headers.location, "/login");
+      assert.equal((await admin.get("/")).headers.location, "/console");
+    });
+
     it("the SAML wizard reads the IdP metadata and shows the ACS URL and entity ID under Entra's names, and the SP metadata", async () => {
       const idp = new TestIdp("https://sts.windows.example/tenant/", "https://login.microsoftonline.example/tenant/saml2");
       const broken = await admin.post(page("/connections"), { idp: "entra", type: "saml", name: "Entra", loginPath: "acmeentra", idpMetadataXml: "<nope/>" });

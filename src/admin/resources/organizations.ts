@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { Organization } from "../../../entities/index.js";
-import { createOrganization, listOrganizations } from "../../identity/organizations.js";
+import {
+  createOrganization, deleteOrganization, listOrganizations, renameOrganization, SLUG_PATTERN, SLUG_RULE,
+} from "../../identity/organizations.js";
+import { ApiProblem } from "../problems.js";
 import { setGroupSource, setTeamMappingMode, TeamMappingMode } from "../../identity/teams.js";
 import { at, label, listOf } from "../schemas.js";
 import { AdminDeps, orgRoute, Route, route } from "../routing.js";
@@ -30,7 +33,7 @@ export function organizationRoutes(deps: AdminDeps): Route[] {
     route("operator", {
       method: "post", path: "/organizations", tag: TAG, summary: "Create an organization (tenant)", status: 201,
       body: z.strictObject({
-        slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "must be 1 to 100 lower-case letters, digits or dashes, starting with a letter or digit"),
+        slug: z.string().regex(SLUG_PATTERN, SLUG_RULE),
         name: label,
       }),
       response: organizationSchema,
@@ -44,13 +47,28 @@ export function organizationRoutes(deps: AdminDeps): Route[] {
       handle: ({ caller }) => organization(caller.organizationId),
     }, deps.db),
     orgRoute("admin", {
-      method: "patch", path: "", tag: TAG, summary: "Set how teams are decided (teamMappingMode) and where groups come from (groupSource)",
-      body: z.strictObject({ teamMappingMode: z.enum(["idp", "manual"]), groupSource: z.enum(["claims", "scim"]) }).partial(),
+      method: "patch", path: "", tag: TAG,
+      summary: "Set how teams are decided (teamMappingMode) and where groups come from (groupSource); an operator may also rename it (name)",
+      body: z.strictObject({ teamMappingMode: z.enum(["idp", "manual"]), groupSource: z.enum(["claims", "scim"]), name: label }).partial(),
       response: organizationSchema,
       async handle({ body, caller }) {
+        if (body.name !== undefined) {
+          if (caller.kind !== "operator") throw new ApiProblem("forbidden", "Only an instance operator may rename an organization.");
+          await renameOrganization(deps.db, caller.organizationId, body.name, caller.actor);
+        }
         if (body.teamMappingMode) await setTeamMappingMode(deps.db, caller.organizationId, body.teamMappingMode, caller.actor);
         if (body.groupSource) await setGroupSource(deps.db, caller.organizationId, body.groupSource, caller.actor);
         return organization(caller.organizationId);
+      },
+    }, deps.db),
+    orgRoute("admin", {
+      method: "delete", path: "", tag: TAG,
+      summary: "Delete an organization and everything in it (operators only); `confirm` must be its slug",
+      query: z.object({ confirm: z.string().max(100).meta({ description: "The organization's slug, typed again" }) }),
+      response: null,
+      async handle({ query, caller }) {
+        if (caller.kind !== "operator") throw new ApiProblem("forbidden", "Only an instance operator may delete an organization.");
+        await deleteOrganization(deps.db, caller.organizationId, query.confirm, caller.actor);
       },
     }, deps.db),
   ];

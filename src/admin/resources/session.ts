@@ -14,7 +14,11 @@ export const meSchema = z.object({
   userId: z.string().nullable(),
   organizationId: z.string().nullable(),
   organization: z.object({ id: z.string(), slug: z.string(), name: z.string() }).nullable(),
-  account: z.object({ email: z.string(), name: z.string(), lastLoginAt: z.string().nullable() }).nullable(),
+  account: z.object({
+    email: z.string(), name: z.string(), lastLoginAt: z.string().nullable(),
+    mustChangePassword: z.boolean().meta({ description: "The password was a one-time password: change it (POST /auth/password)" }),
+    totpEnabledAt: z.string().nullable().meta({ description: "When two-factor sign-in (TOTP) was turned on; null when it is off" }),
+  }).nullable(),
 }).meta({ id: "Me" });
 
 /** The caller as `GET /auth/me` shows it (also the answer of a login or a setup-link redemption). */
@@ -33,13 +37,17 @@ export function sessionRoutes(deps: AdminDeps): Route[] {
   return [
     publicRoute({
       method: "post", path: "/auth/login", tag: TAG, summary: "Log in with an admin account's email and password (opens a session cookie)",
-      body: z.strictObject({ email: z.string().trim().min(1).max(320), password }),
+      body: z.strictObject({
+        email: z.string().trim().min(1).max(320), password,
+        code: z.string().trim().min(1).max(64).optional().meta({ description: "A TOTP code (or a recovery code), for an account with two-factor sign-in" }),
+      }),
       response: meSchema,
       async handle({ body, req }) {
-        const account = await passwordLogIn(req, deps.db, body.email, body.password);
-        // One answer for an unknown email, a wrong password and a disabled account: no way to learn which exist.
-        if (!account) throw new ApiProblem("unauthenticated", "The email or password is not right.");
-        return meOf(deps, accountContext(account));
+        const outcome = await passwordLogIn(req, deps.db, deps.secretKey, body.email, body.password, body.code);
+        // One answer for an unknown email, a wrong password or code and a disabled account: no way to learn which exist.
+        if (!outcome) throw new ApiProblem("unauthenticated", "The email, password or code is not right.");
+        if ("secondFactorDue" in outcome) throw new ApiProblem("unauthenticated", "This account signs in with a second factor: send its current TOTP code (or a recovery code) as `code`.");
+        return meOf(deps, accountContext(outcome.signedIn));
       },
     }),
     publicRoute({

@@ -4,6 +4,7 @@ import { notFound } from "../../identity/errors.js";
 import { UserRecord } from "../../identity/records.js";
 import { setManualTeamMembership } from "../../identity/teams.js";
 import { primaryEmail } from "../../identity/user-rows.js";
+import { endUserSessions, setUserActiveByAdmin } from "../../identity/users.js";
 import { at, ids, pageOf, paging, queryBoolean } from "../schemas.js";
 import { AdminDeps, orgRoute, Route } from "../routing.js";
 
@@ -72,6 +73,17 @@ export function userRoutes(deps: AdminDeps): Route[] {
         if (!detail) throw notFound("User", params.userId);
         return { ...summary(detail.user), title: detail.user.title ?? null, teams: detail.teams, identities: detail.identities };
       },
+    }, db),
+    orgRoute("admin", {
+      method: "patch", path: "/users/:userId", tag: TAG,
+      summary: "Deactivate or reactivate a user the IdP does not manage (jit, manual); refused (409) for a SCIM user",
+      params: ids("userId"), body: z.strictObject({ active: z.boolean() }), response: userSummarySchema,
+      handle: async ({ params, body, caller }) => summary(await setUserActiveByAdmin(db, caller.organizationId, params.userId, body.active, caller.actor)),
+    }, db),
+    orgRoute("admin", {
+      method: "delete", path: "/users/:userId/sessions", tag: TAG, summary: "Sign a user out of every browser now (the user is not changed)",
+      params: ids("userId"), response: z.object({ sessionsEnded: z.number() }),
+      handle: async ({ params, caller }) => ({ sessionsEnded: await endUserSessions(db, caller.organizationId, params.userId, caller.actor) }),
     }, db),
     manualMembership(true),
     manualMembership(false),
