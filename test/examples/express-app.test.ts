@@ -27,7 +27,7 @@ import { WebhookWorker } from "../../src/webhooks/worker.js";
 import { RunningApp, startAppOn } from "../support/app-server.js";
 import { browserSkip, launchBrowser } from "../support/browser.js";
 import { databaseTargets } from "../support/databases.js";
-import { readAuthnRequest, TestIdp } from "../support/saml-idp.js";
+import { CookieJarClient, logoutRequestXml, readAuthnRequest, redirectBinding, TestIdp } from "../support/saml-idp.js";
 
 /**
  * examples/express-app end to end, in Chromium: the app signs a person in through Rollcall (OIDC, code + PKCE),
@@ -85,6 +85,10 @@ for (const target of await databaseTargets()) {
     let scimToken: string;
     let clientId: string;
     let endpointId: string;
+    let urls: ReturnType<typeof spUrls>;
+    let idp: TestIdp;
+    /** Whom the IdP signs in next. */
+    let idpUser = { nameId: "ada-at-idp", email: "ada@acme.test" };
 
     before(async () => {
       const created = await target.create();
@@ -98,25 +102,23 @@ for (const target of await databaseTargets()) {
       webhooks.start(200);
 
       // The organization's SAML IdP, on another site than Rollcall (localhost, Rollcall is on 127.0.0.1): signs in
-      // anyone as ada, in the IdP group "engineering".
+      // anyone as `idpUser`, in the IdP group "engineering".
       const org = await createOrganization(db, { slug: "acme", name: "Acme" }, system);
       orgId = org.id;
-      let urls: ReturnType<typeof spUrls> | undefined;
-      let idp: TestIdp | undefined;
       const idpSite = await listenFirst("localhost");
       idpServer = idpSite.server;
       idpSite.handle((req, res) => {
         const url = new URL(req.url!, idpSite.origin);
         if (url.pathname !== "/sso") return void res.writeHead(404).end();
         const request = readAuthnRequest(url.href);
-        const response = idp!.response({ acsUrl: urls!.acs, audience: urls!.entityId, inResponseTo: request.id, nameId: "ada-at-idp",
-          attributes: { email: "ada@acme.test", groups: "engineering" } });
+        const response = idp.response({ acsUrl: urls.acs, audience: urls.entityId, inResponseTo: request.id, nameId: idpUser.nameId,
+          attributes: { email: idpUser.email, groups: "engineering" } });
         res.writeHead(200, { "content-type": "text/html" }).end(`<!doctype html><html><body onload="document.forms[0].submit()">
-<form method="post" action="${urls!.acs}"><input type="hidden" name="SAMLResponse" value="${response}">
+<form method="post" action="${urls.acs}"><input type="hidden" name="SAMLResponse" value="${response}">
 <input type="hidden" name="RelayState" value="${request.relayState ?? ""}"></form></body></html>`);
       });
       idp = new TestIdp(undefined, `${idpSite.origin}/sso`);
-      const metadataXml = idp.metadata();
+      const metadataXml = idp.metadata({ slo: { url: `${idpSite.origin}/slo`, binding: "HTTP-Redirect" } });
       const connection = await createConnection(db, key, orgId, {
         type: "saml", name: "Acme IdP", loginPath: "acme", preset: "generic",
         saml: { ...samlPreset("generic"), idpMetadataUrl: null, idpMetadataXml: metadataXml, ...metadataSettings(parseIdpMetadata(metadataXml), null), allowIdpInitiated: false },
@@ -214,6 +216,25 @@ for (const target of await databaseTargets()) {
       const logged = deliveries.find((d) => d.eventId === event.id);
       assert.equal(logged?.status, "delivered");
       assert.equal(logged?.responseStatus, 204);
+      await context.close();
+    });
+
+    it("ends the app's session when the IdP signs the person out of Rollcall (SAML Single Logout → back-channel logout)", async () => {
+      idpUser = { nameId: "bea-at-idp", email: "bea@acme.test" };
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${appOrigin}/login?organization=acme`);
+      await page.locator("#who").waitFor({ timeout: 30_000 });
+      assert.equal(await page.locator("#teams").innerText(), "Engineering");
+
+      const slo = await new CookieJarClient().get(redirectBinding(idp, urls.slo, "SAMLRequest", logoutRequestXml(idp, { destination: urls.slo, nameId: "bea-at-idp" })));
+      assert.equal(slo.status, 302, "Rollcall accepted the LogoutRequest");
+      const [bea] = await sql<{ id: string }>(db.dataSource.manager, "SELECT id FROM users WHERE organization_id = :orgId AND user_name = :userName",
+        { orgId, userName: "bea@acme.test" });
+      await eventually("the back-channel logout after Single Logout", async () => (await sql(db.dataSource.manager,
+        "SELECT id FROM op_logout_deliveries WHERE client_id = :clientId AND user_id = :userId AND delivered_at IS NOT NULL", { clientId, userId: bea.id }))[0]);
+      await page.reload();
+      assert.equal(await page.title(), "Signed out");
       await context.close();
     });
 
