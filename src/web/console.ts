@@ -7,6 +7,7 @@ import { ApiProblem } from "../admin/problems.js";
 import { IdentityError } from "../identity/errors.js";
 import { ACCOUNT_PATH, accountRouter, requirePasswordChanged } from "./account.js";
 import { ADMINS_PATH, adminsRouter } from "./admins.js";
+import { APPS_PATH, appsRouter } from "./apps.js";
 import { auditRouter } from "./audit.js";
 import { webhooksRouter } from "./webhooks.js";
 import { connectionsRouter } from "./connections.js";
@@ -42,6 +43,7 @@ export function consoleRouter(deps: WebDeps): Router {
   const signedIn = [...requireViewer(deps), requirePasswordChanged(deps)];
   router.use(ACCOUNT_PATH, signedIn, accountRouter(deps));
   router.use(ADMINS_PATH, signedIn, adminsRouter(deps));
+  router.use(APPS_PATH, signedIn, appsRouter(deps));
   router.get("/console", signedIn, organizationListHandler(deps));
   router.post("/console/orgs", signedIn, createOrganizationHandler(deps));
 

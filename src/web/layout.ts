@@ -44,6 +44,7 @@ const NOTICES: Record<string, string> = {
   "user-deactivated": "User deactivated: its sessions ended, and it cannot sign in until it is reactivated.",
   "user-reactivated": "User reactivated.",
   "sessions-ended": "The user's sessions ended.",
+  "app-removed": "App removed: its tokens stop working.",
 };
 
 export const allowedSections = (viewer: Viewer): Section[] =>
@@ -56,7 +57,7 @@ function nav(viewer: Viewer | undefined, organization: { id: string; name: strin
       html`<a href="${orgPath(organization.id, ...(s === "overview" ? [] : [s]))}"${new Html(s === current ? ' aria-current="page"' : "")}>${label}</a>`)
     : [];
   const who = viewer.kind === "operator" ? "Operator" : viewer.kind === "setup_link" ? "Setup link" : "Organization admin";
-  const accountLinks = viewer.kind === "setup_link" ? "" : html`<a href="/console/admins">Admins</a>${viewer.adminId ? html`<a href="/console/account">Your account</a>` : ""}`;
+  const accountLinks = viewer.kind === "setup_link" ? "" : html`${viewer.kind === "operator" ? html`<a href="/console/apps">Apps</a>` : ""}<a href="/console/admins">Admins</a>${viewer.adminId ? html`<a href="/console/account">Your account</a>` : ""}`;
   return html`<nav aria-label="Console"><strong><a href="/console">Rollcall</a></strong>${viewer.kind === "operator" ? html`<a href="/console">All organizations</a>` : ""}
 ${organization ? html`<span class="badge">${organization.name}</span>` : ""}${links}${accountLinks}
 <form method="post" action="/logout"><input type="hidden" name="return_to" value="/console/login"><span class="muted">${who}</span> <button class="secondary" type="submit">${viewer.kind === "setup_link" ? "End setup" : "Sign out"}</button></form></nav>`;

@@ -134,7 +134,7 @@ describe("console accessibility, phone width and keyboard, in Chromium", { skip:
 
     const visits: [string, Page, string][] = [
       ...adminPages.map(([name, path]): [string, Page, string] => [name, page, path]),
-      ["operator-organizations", operatorPage, "/console"], ["operator-overview", operatorPage, org],
+      ["operator-organizations", operatorPage, "/console"], ["operator-overview", operatorPage, org], ["operator-apps", operatorPage, "/console/apps"],
       ["login", anonymous, "/login"], ["admin-login", anonymous, "/console/login"],
     ];
     const problems: string[] = [];
