@@ -120,7 +120,9 @@ export async function endSamlSessions(
         organizationId, actor, action: "user.sessions_ended", targetType: "user", targetId: userId,
         summary: { by: "saml_single_logout", connectionId, sessions: sessionsEnded, sessionIndexes: subject.sessionIndexes },
       });
-      // The IdP signed the person out: apps that keep sessions of their own hear of it too (back-channel logout).
+      // The IdP signed the person out everywhere: their tokens at apps signed in through Rollcall end too, and apps
+      // that keep sessions of their own hear of it (back-channel logout).
+      await endOpRecordsOfUser(em, userId);
       await publishSessionEnded(em, organizationId, userId, actor, sessionsEnded, "saml_single_logout");
     }
     return ending.length;
