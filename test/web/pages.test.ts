@@ -47,7 +47,7 @@ for (const target of await databaseTargets()) {
       assert.equal(claimed.headers.location, page("/domains?notice=domain-claimed"));
       const [domain] = await listDomains(app.db, app.orgA);
       const shown = text((await admin.get(page("/domains"))).text);
-      assert.match(shown, new RegExp(`acme-corp\\.example not verified[\\s\\S]*Record name _rollcall-challenge\\.acme-corp\\.example Type TXT Value ${domain.token}`));
+      assert.match(shown, new RegExp(`acme-corp\\.example not verified[\\s\\S]*Record name _rollcall-challenge\\.acme-corp\\.example Copy Type TXT Value ${domain.token} Copy`));
       assert.doesNotMatch(shown, /Mark verified/, "an org admin is not offered the operator's button");
       assert.equal((await admin.post(page(`/domains/${domain.id}/mark-verified`))).status, 403);
       await admin.post(page(`/domains/${domain.id}/verify`));
