@@ -24,7 +24,11 @@ describe("rollcall CLI", () => {
   it("manages webhook endpoints and lists lifecycle events", async () => {
     await cli("org", "create", "hooked", "--name", "Hooked");
     const hookEnv = { ...env, ROLLCALL_ALLOW_INSECURE_IDP: "1" };
-    const run = (...args: string[]) => exec(process.execPath, ["--import", "tsx", "src/cli/index.ts", ...args], { env: hookEnv });
+    const run = async (...argv: string[]) => {
+      const done = await runCliInProcess(argv, hookEnv);
+      if (done.code !== 0) throw new Error(done.stderr);
+      return done;
+    };
     const created = (await run("webhook", "create", "http://127.0.0.1:9/hooks", "--org", "hooked", "--types", "user.created,scim_token.created")).stdout;
     assert.match(created, /signing secret \(shown once\): whsec_/);
     const id = /endpoint id: (\S+)/.exec(created)![1];
