@@ -26,7 +26,7 @@ import { openDatabase } from "../src/db/database.js";
 import { createOrganization } from "../src/identity/organizations.js";
 import { createScimToken } from "../src/identity/scim-tokens.js";
 import { createWebhookEndpoint } from "../src/identity/webhooks.js";
-import { WebhookWorker } from "../src/webhooks/worker.js";
+import { WebhookWorker } from "../src/apps/webhooks/worker.js";
 import { fmt, freshDatabase, log, machineLine, markdownTable, percentile, positive, printHelp, ROOT, SCIM_JSON, USER_URN } from "./common.js";
 
 const { values: flags } = parseArgs({

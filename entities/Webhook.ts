@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from "typeorm";
 
-/** Where lifecycle events are POSTed (src/webhooks/): an organization's endpoint, or an operator's for every organization. */
+/** Where lifecycle events are POSTed (src/apps/webhooks/): an organization's endpoint, or an operator's for every organization. */
 @Entity("webhook_endpoints")
 @Index("idx_webhook_endpoints_org", ["organizationId"])
 export class WebhookEndpoint {

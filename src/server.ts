@@ -11,10 +11,10 @@ import { purgeExpiredSessions } from "./identity/sessions.js";
 import { createLogger } from "./logger.js";
 import { connectRedis } from "./redis.js";
 import { SCIM_PREFIX } from "./scim/context.js";
-import { startBackchannelLogout } from "./op/backchannel-logout.js";
-import { SigningKeys } from "./op/keys.js";
+import { startBackchannelLogout } from "./apps/op/backchannel-logout.js";
+import { SigningKeys } from "./apps/op/keys.js";
 import { refreshSamlMetadata } from "./sso/saml/refresh.js";
-import { WebhookWorker } from "./webhooks/worker.js";
+import { WebhookWorker } from "./apps/webhooks/worker.js";
 
 async function main() {
   let loaded;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { identityClaimsSchema } from "../op/claims.js";
+import { identityClaimsSchema } from "../apps/op/claims.js";
 import { SESSION_COOKIE } from "../web-session.js";
 import { problemSchema, PROBLEM_TYPE } from "./problems.js";
 import { Route } from "./routing.js";

@@ -48,7 +48,7 @@ export interface OpClientInput {
   refreshTokens?: boolean;
 }
 
-/** The row with its secret's digest, for client authentication (src/op/adapter.ts). */
+/** The row with its secret's digest, for client authentication (src/apps/op/adapter.ts). */
 export type OpClientWithSecret = OpClientRecord & { secretHash: string | null };
 
 const list = (json: string | null) => (json ? (JSON.parse(json) as string[]) : []);

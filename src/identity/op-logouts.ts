@@ -9,7 +9,7 @@ import { timestamp } from "./text.js";
 /**
  * OIDC Back-Channel Logout owed to apps: when a user's sessions end (deactivation, deletion, sessions ended), every
  * app with a `backchannel_logout_uri` that is open to the user's organization is owed a logout token. Rows are
- * written from the lifecycle outbox (src/op/backchannel-logout.ts consumes it) and sent by a worker in every
+ * written from the lifecycle outbox (src/apps/op/backchannel-logout.ts consumes it) and sent by a worker in every
  * replica, each row claimed by one replica at a time, retried with backoff until delivered or given up.
  */
 

@@ -6,7 +6,7 @@ import { timestamp } from "./text.js";
 
 /**
  * oidc-provider's records (sessions, interactions, authorization codes, tokens, grants) in the shared database, so
- * that any replica can carry on a flow another one started. src/op/adapter.ts adapts these to its Adapter interface.
+ * that any replica can carry on a flow another one started. src/apps/op/adapter.ts adapts these to its Adapter interface.
  * A record past its expiry is never returned; `purgeExpiredSessions` deletes such rows.
  */
 

@@ -14,7 +14,7 @@ import { timestamp, unstorableText } from "./text.js";
 
 /**
  * Webhook endpoints and their delivery log. An endpoint belongs to an organization, or (organizationId null) to the
- * instance: an operator's, receiving every organization's events. The sending is src/webhooks/worker.ts; this module
+ * instance: an operator's, receiving every organization's events. The sending is src/apps/webhooks/worker.ts; this module
  * keeps the rows: fan-out of events into deliveries, the lease a worker takes on a delivery, the outcome it records.
  */
 

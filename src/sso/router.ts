@@ -128,7 +128,7 @@ ${attributes.map((a) => html`<tr><td><code>${a.name}</code></td><td>${a.values.m
 /**
  * The one place where a failed login becomes a page: the person gets what to do, the log gets why. Whoever may
  * configure the connection (testing it, typically) also gets the why on the page: which check failed and on what.
- * Also the error page of the OpenID Provider's interactions (src/op/), which end in these logins.
+ * Also the error page of the OpenID Provider's interactions (src/apps/op/), which end in these logins.
  */
 export function loginErrorPage(deps: { db: Database }) {
   return async (err: unknown, req: Request, res: Response, _next: NextFunction) => {

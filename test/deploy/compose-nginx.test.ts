@@ -12,7 +12,7 @@ import { createApp } from "../../src/app.js";
 import { Database, openDatabase } from "../../src/db/database.js";
 import { createOrganization } from "../../src/identity/organizations.js";
 import { createUser } from "../../src/identity/users.js";
-import { IDENTITY_HEADERS } from "../../src/sso/sidecar.js";
+import { IDENTITY_HEADERS } from "../../src/apps/forward-auth.js";
 import { sessionCookie, system } from "../support/admin.js";
 import { freePort, nginxSkip, RunningNginx, startNginx } from "../support/nginx.js";
 

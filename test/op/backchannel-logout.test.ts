@@ -11,8 +11,8 @@ import { sql } from "../../src/db/sql.js";
 import { createOpClient } from "../../src/identity/op-clients.js";
 import { createOrganization } from "../../src/identity/organizations.js";
 import { createScimToken } from "../../src/identity/scim-tokens.js";
-import { backchannelLogoutPass, LogoutSenderDeps } from "../../src/op/backchannel-logout.js";
-import { SigningKeys } from "../../src/op/keys.js";
+import { backchannelLogoutPass, LogoutSenderDeps } from "../../src/apps/op/backchannel-logout.js";
+import { SigningKeys } from "../../src/apps/op/keys.js";
 import { RunningApp, startAppOn } from "../support/app-server.js";
 import { databaseTargets } from "../support/databases.js";
 

@@ -10,7 +10,7 @@ import { Database, openDatabase } from "../../src/db/database.js";
 import { createConnection, setConnectionEnabled, updateConnection } from "../../src/identity/connections.js";
 import { createOrganization } from "../../src/identity/organizations.js";
 import { createTeam, replaceTeamMappings } from "../../src/identity/teams.js";
-import { IDENTITY_HEADERS } from "../../src/sso/sidecar.js";
+import { IDENTITY_HEADERS } from "../../src/apps/forward-auth.js";
 import { RunningApp, startAppOn } from "../support/app-server.js";
 import { databaseTargets } from "../support/databases.js";
 import { freePort, nginxSkip, RunningNginx, startNginx } from "../support/nginx.js";

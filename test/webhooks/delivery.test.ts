@@ -7,7 +7,7 @@ import { IdentityError } from "../../src/identity/errors.js";
 import { createScimToken } from "../../src/identity/scim-tokens.js";
 import { createUser, setUserActive, updateUser } from "../../src/identity/users.js";
 import { createWebhookEndpoint } from "../../src/identity/webhooks.js";
-import { RETRY_SCHEDULE_MS, WebhookWorker } from "../../src/webhooks/worker.js";
+import { RETRY_SCHEDULE_MS, WebhookWorker } from "../../src/apps/webhooks/worker.js";
 import { AdminHarness, api, startAdminHarness, system } from "../support/admin.js";
 import { databaseTargets } from "../support/databases.js";
 import { eventsSettled } from "../support/events.js";

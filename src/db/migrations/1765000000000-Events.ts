@@ -4,7 +4,7 @@ import { at, cascade, id, ref, serial, text } from "./columns.js";
 /**
  * The lifecycle-event outbox (src/identity/events/): `events`, written in the transaction of each change, and
  * `event_consumers`, the cursor of each reader that works through them in order (webhook fan-out, back-channel logout);
- * webhook endpoints and their deliveries (src/webhooks/).
+ * webhook endpoints and their deliveries (src/apps/webhooks/).
  */
 export class Events1765000000000 implements MigrationInterface {
   name = "Events1765000000000";

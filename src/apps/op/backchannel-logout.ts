@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
 import { Logger } from "pino";
-import { Database } from "../db/database.js";
-import { consumeEvents } from "../identity/events/outbox.js";
+import { Database } from "../../db/database.js";
+import { consumeEvents } from "../../identity/events/outbox.js";
 import {
   claimDueLogouts, enqueueLogouts, LOGOUT_EVENT_TYPES, LogoutDelivery, recordLogoutDelivered, recordLogoutFailed,
-} from "../identity/op-logouts.js";
-import { assertPublicUrl } from "../sso/outbound.js";
+} from "../../identity/op-logouts.js";
+import { assertPublicUrl } from "../../sso/outbound.js";
 import { SigningKeys } from "./keys.js";
 
 /**

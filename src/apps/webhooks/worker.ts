@@ -1,12 +1,12 @@
 import { Logger } from "pino";
 import { Webhook } from "standardwebhooks";
-import { Database } from "../db/database.js";
-import { consumeEvents, LifecycleEvent, pruneEvents } from "../identity/events/outbox.js";
+import { Database } from "../../db/database.js";
+import { consumeEvents, LifecycleEvent, pruneEvents } from "../../identity/events/outbox.js";
 import {
   AttemptOutcome, LeasedDelivery, leaseDueDeliveries, pruneDeliveries, queueDeliveries, recordAttempts,
-} from "../identity/webhooks.js";
-import { recordWebhookAttempt } from "../metrics.js";
-import { assertPublicUrl } from "../sso/outbound.js";
+} from "../../identity/webhooks.js";
+import { recordWebhookAttempt } from "../../metrics.js";
+import { assertPublicUrl } from "../../sso/outbound.js";
 
 /**
  * The webhook worker, one in every replica (on SQLite, the one process). Each pass: fan the new events out into

@@ -1,8 +1,8 @@
 import { Request, Response, Router } from "express";
 import { Database } from "../db/database.js";
 import { identityOf, UserAccess, UserIdentity } from "../identity/access.js";
-import { signedIdentity } from "../op/identity-header.js";
-import { SigningKeys } from "../op/keys.js";
+import { signedIdentity } from "./op/identity-header.js";
+import { SigningKeys } from "./op/keys.js";
 import { logOut } from "../web-session.js";
 
 /**
@@ -13,7 +13,7 @@ import { logOut } from "../web-session.js";
  * the page asked for (Traefik passes it to the browser) instead of either refusal. `GET /session` answers the same as
  * JSON for the app's front end.
  */
-export function sidecarRouter(deps: { db: Database; baseUrl: string; signingKeys: SigningKeys }): Router {
+export function forwardAuthRouter(deps: { db: Database; baseUrl: string; signingKeys: SigningKeys }): Router {
   const router = Router();
 
   router.get("/auth/verify", async (req, res) => {
@@ -85,7 +85,7 @@ export const IDENTITY_HEADERS = {
   organizationId: "X-Rollcall-Organization-Id",
   teams: "X-Rollcall-Teams",
   roles: "X-Rollcall-Roles",
-  /** The same identity as a JWT signed with the OpenID Provider's keys (src/op/identity-header.ts). */
+  /** The same identity as a JWT signed with the OpenID Provider's keys (src/apps/op/identity-header.ts). */
   signed: "X-Rollcall-Identity",
 } as const;
 

@@ -1,13 +1,13 @@
 import { Response, Router } from "express";
-import { Organization } from "../../entities/index.js";
-import { Database } from "../db/database.js";
-import { accessOf } from "../identity/access.js";
-import { ConnectionRecord, findConnection, listConnections } from "../identity/connections.js";
-import { routeByEmail } from "../identity/login-routing.js";
-import { LOGIN_PATH } from "../web/login.js";
-import { getOpClient, OpClientRecord } from "../identity/op-clients.js";
-import { SsoError } from "../sso/errors.js";
-import { html, page } from "../web/html.js";
+import { Organization } from "../../../entities/index.js";
+import { Database } from "../../db/database.js";
+import { accessOf } from "../../identity/access.js";
+import { ConnectionRecord, findConnection, listConnections } from "../../identity/connections.js";
+import { routeByEmail } from "../../identity/login-routing.js";
+import { LOGIN_PATH } from "../../web/login.js";
+import { getOpClient, OpClientRecord } from "../../identity/op-clients.js";
+import { SsoError } from "../../sso/errors.js";
+import { html, page } from "../../web/html.js";
 import { interactionPath, OpenIdProvider, Provider } from "./provider.js";
 
 const ORGANIZATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

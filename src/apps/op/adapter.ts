@@ -1,8 +1,8 @@
-import { Database } from "../db/database.js";
-import { findOpClientWithSecret, OpClientWithSecret } from "../identity/op-clients.js";
+import { Database } from "../../db/database.js";
+import { findOpClientWithSecret, OpClientWithSecret } from "../../identity/op-clients.js";
 import {
   consumeOpRecord, destroyOpRecord, destroyOpRecordsOfGrant, findOpRecord, findOpRecordByUid, OpPayload, saveOpRecord,
-} from "../identity/op-records.js";
+} from "../../identity/op-records.js";
 
 /**
  * oidc-provider's Adapter on our database: one instance per model. Clients are read from the apps the operator

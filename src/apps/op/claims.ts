@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { UserIdentity } from "../identity/access.js";
+import { UserIdentity } from "../../identity/access.js";
 
 /**
  * The claims apps receive, in ID tokens, userinfo and the forward-auth `X-Rollcall-Identity` JWT alike; described by

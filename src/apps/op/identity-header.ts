@@ -1,5 +1,5 @@
 import { SignJWT } from "jose";
-import { UserIdentity } from "../identity/access.js";
+import { UserIdentity } from "../../identity/access.js";
 import { identityClaims } from "./claims.js";
 import { SigningKeys } from "./keys.js";
 

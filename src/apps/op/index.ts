@@ -1,6 +1,6 @@
 import { Router } from "express";
-import { Database } from "../db/database.js";
-import { loginErrorPage } from "../sso/router.js";
+import { Database } from "../../db/database.js";
+import { loginErrorPage } from "../../sso/router.js";
 import { interactionRouter } from "./interaction.js";
 import { DISCOVERY_PATH, OP_PREFIX, OpenIdProvider } from "./provider.js";
 

@@ -2,11 +2,11 @@ import { createHmac, JsonWebKey, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 // @ts-expect-error oidc-provider 9 ships no type declarations (and @types/oidc-provider describes version 8)
 import * as oidcProvider from "oidc-provider";
-import { Database } from "../db/database.js";
-import { identityOf } from "../identity/access.js";
-import { secretDigest } from "../identity/bearer-secrets.js";
-import { html, Html, page } from "../web/html.js";
-import { logOut } from "../web-session.js";
+import { Database } from "../../db/database.js";
+import { identityOf } from "../../identity/access.js";
+import { secretDigest } from "../../identity/bearer-secrets.js";
+import { html, Html, page } from "../../web/html.js";
+import { logOut } from "../../web-session.js";
 import { recordAdapter } from "./adapter.js";
 import { SigningKeys } from "./keys.js";
 import { CLAIMS_BY_SCOPE, identityClaims } from "./claims.js";

@@ -1,7 +1,7 @@
 import { JsonWebKey } from "node:crypto";
 import { importJWK } from "jose";
-import { Database } from "../db/database.js";
-import { ensureSigningKeys, KEY_RECHECK_MS, listSigningKeys, privateSigningJwks, publicationOrder, SigningAlgorithm } from "../identity/op-keys.js";
+import { Database } from "../../db/database.js";
+import { ensureSigningKeys, KEY_RECHECK_MS, listSigningKeys, privateSigningJwks, publicationOrder, SigningAlgorithm } from "../../identity/op-keys.js";
 
 /** The published keys as this replica last read them, and the private JWKs in signing order. */
 export interface KeySet {
