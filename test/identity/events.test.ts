@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import pg from "pg";
 import { Database, openDatabase } from "../../src/db/database.js";
 import { consumeEvents, listEventsAfter, LifecycleEvent } from "../../src/identity/events/outbox.js";
 import { createGroup, updateGroup } from "../../src/identity/groups.js";
@@ -15,12 +16,14 @@ const admin = { type: "admin" as const, id: "adm" };
 for (const target of await databaseTargets()) {
   describe(`lifecycle events outbox (${target.name})`, { skip: target.skip }, () => {
     let db: Database;
+    let databaseUrl: string;
     let drop: () => Promise<void>;
     let org: string;
     let other: string;
     before(async () => {
       const created = await target.create();
       drop = created.drop;
+      databaseUrl = created.url;
       db = await openDatabase({ url: created.url });
       org = (await createOrganization(db, { slug: "ev", name: "Ev" }, admin)).id;
       other = (await createOrganization(db, { slug: "other", name: "Other" }, admin)).id;
@@ -74,6 +77,37 @@ for (const target of await databaseTargets()) {
       assert.deepEqual(joined.data.group, { id: group.id, displayName: "engineers" });
       assert.deepEqual(moved.data.change, { added: ["Eng"], removed: [], source: "idp", cause: "group_membership", from: [], to: ["Eng"] });
       assert.deepEqual((bobs[4].data.change as { to: string[] }).to, []);
+    });
+
+    it("an open transaction holds readers back only in this database, not in another on the same server", { skip: target.name !== "postgres" && "PostgreSQL only" }, async () => {
+      const connectTo = async (url: string) => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query("BEGIN");
+        await client.query("SELECT pg_current_xact_id()");
+        return client;
+      };
+      const elsewhere = new URL(databaseUrl);
+      elsewhere.pathname = "/postgres";
+      const foreign = await connectTo(elsewhere.href);
+      try {
+        const user = await createUser(db, org, { userName: "while-foreign@ev.test" }, scim);
+        const seen = await listEventsAfter(db.dataSource.manager, { organizationId: org }, null, [], 1000);
+        assert.ok(seen.some((e) => e.subjectId === user.id), "another database's open transaction does not hold the event back");
+      } finally {
+        await foreign.query("ROLLBACK");
+        await foreign.end();
+      }
+      const ours = await connectTo(databaseUrl);
+      try {
+        const user = await createUser(db, org, { userName: "while-ours@ev.test" }, scim);
+        const seen = await listEventsAfter(db.dataSource.manager, { organizationId: org }, null, [], 1000);
+        assert.ok(!seen.some((e) => e.subjectId === user.id), "an older open transaction of this database could still commit before it");
+      } finally {
+        await ours.query("ROLLBACK");
+        await ours.end();
+      }
+      await eventsSettled(db);
     });
 
     it("filters by type, pages by cursor, and a consumer is handed each event once", async () => {

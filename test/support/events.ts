@@ -3,8 +3,8 @@ import { listEventsAfter } from "../../src/identity/events/outbox.js";
 
 /**
  * Resolves once readers see every event written so far. On PostgreSQL an event is read only once every older
- * transaction on the server has ended (src/identity/events/outbox.ts), and other suites share the test server, so a
- * just-committed event may take a moment to show; on SQLite it shows at once.
+ * transaction of its database has ended (src/identity/events/outbox.ts), so a just-committed event may take a moment
+ * to show while another request of the app is still running; on SQLite it shows at once.
  */
 export async function eventsSettled(db: Database): Promise<void> {
   const em = db.dataSource.manager;

@@ -27,10 +27,11 @@ import { loadResources, userResources } from "./resources.js";
  * Order. Ids are assigned at INSERT but transactions commit in another order, so "id greater than the last one
  * seen" would skip an event whose transaction commits after a later-numbered one was read. On PostgreSQL each event
  * keeps its transaction's id (`tx_id`), readers order by (tx_id, seq) and return only events of transactions older
- * than every transaction still running (`pg_snapshot_xmin`): nothing can commit behind the cursor any more. Two
+ * than every transaction of this database still running (`finalBefore`): nothing can commit behind the cursor. Two
  * changes of one user are serialised by the user's row lock, so they get increasing transaction ids and are read in
  * the order they happened. SQLite runs one write transaction at a time: tx_id is 0 and seq is commit order. The
- * price: a long write transaction holds readers back until it ends.
+ * price: a long write transaction of this database holds readers back until it ends (`finalBefore` keeps those of
+ * other databases on the same server from doing so).
  */
 
 /** What a change publishes, beyond what recordAudit derives from its audit entry. */
@@ -142,16 +143,41 @@ export async function listEventsAfter(
   em: EntityManager, scope: EventScope, cursor: string | null, types: readonly string[], limit: number,
 ): Promise<LifecycleEvent[]> {
   const after = cursor ? parseCursor(cursor) : { txId: "0", seq: 0 };
+  const horizon = isPostgres(em) ? await finalBefore(em) : null;
   const where = [
     "(tx_id > :txId OR (tx_id = :txId AND seq > :seq))",
     ...(scope === "instance" ? [] : ["organization_id = :organizationId"]),
     ...(types.length ? ["type IN (:...types)"] : []),
-    ...(isPostgres(em) ? ["tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"] : []),
+    ...(horizon ? [horizon.condition] : []),
   ];
   const rows = await sql<EventRow>(em, `SELECT seq, id, tx_id, organization_id, type, subject_id, actor_type, actor_id, request_id, at, data
     FROM events WHERE ${where.join(" AND ")} ORDER BY tx_id, seq LIMIT :limit`,
-  { ...after, organizationId: scope === "instance" ? null : scope.organizationId, types, limit });
+  { ...after, organizationId: scope === "instance" ? null : scope.organizationId, types, limit, ...horizon?.params });
   return rows.map(eventOf);
+}
+
+/**
+ * PostgreSQL: a condition on `tx_id` that holds only for events that are final (committed and visible to the
+ * statement, or never to be) — nothing can still commit below it. Transaction ids are numbered across the whole
+ * server, so the snapshot's xmin would let a long transaction in any other database on it hold every reader back.
+ * Instead the bound is the oldest transaction, still running in the statement's snapshot, that is either one of this
+ * database's (listed in pg_stat_activity, read first) or was given its id after that list was read (it may be ours).
+ * A transaction of ours running in the snapshot had its id before the list was read and was running when it was read,
+ * so it is in the list. pg_stat_activity shows 32-bit ids: the snapshot's are compared modulo 2^32. It shows another
+ * role's transaction ids only to a role with pg_read_all_stats: every replica connects as the same role.
+ */
+async function finalBefore(em: EntityManager): Promise<{ condition: string; params: Record<string, unknown> }> {
+  await sql(em, "SELECT pg_stat_clear_snapshot()");
+  const [seen] = await sql<{ xmax: string; running: string[] | null }>(em, `SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax,
+    array_agg(backend_xid::text) FILTER (WHERE backend_xid IS NOT NULL) AS running FROM pg_stat_activity WHERE datname = current_database()`);
+  // -1 names no transaction: IN () is not SQL.
+  const running = seen.running?.length ? seen.running.map(Number) : [-1];
+  return {
+    condition: `tx_id < (SELECT COALESCE((SELECT MIN(x::text::bigint) FROM pg_snapshot_xip(s) AS x
+      WHERE x::text::bigint % 4294967296 IN (:...running) OR x::text::bigint >= :listedBefore), pg_snapshot_xmax(s)::text::bigint)
+      FROM pg_current_snapshot() AS s)`,
+    params: { running, listedBefore: seen.xmax },
+  };
 }
 
 /**
