@@ -1,5 +1,5 @@
 import express, { NextFunction, Request, Response, Router } from "express";
-import { mayAccessOrganization, sessionContext } from "../admin/auth.js";
+import { mayAccessOrganization, mayUse, sessionContext } from "../admin/auth.js";
 import { Database } from "../db/database.js";
 import { ConnectionRecord, ConnectionType, findConnection } from "../identity/connections.js";
 import { IdpProfile, signIn, SignInOutcome, SignInRefused } from "../identity/sign-in.js";
@@ -70,11 +70,12 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
 
 /**
  * A dry run shows what an IdP sent: only whoever may configure the connection's organization may run one (an
- * operator, an admin of the organization — account or SSO user with the admin role — or its setup link).
+ * operator, an admin of the organization — account or SSO user with the admin role — or its setup link, if the link
+ * may configure SSO).
  */
 async function mayTest(req: Request, res: Response, deps: { db: Database }, connection: ConnectionRecord): Promise<boolean> {
   const caller = await sessionContext(req, res, deps.db);
-  return caller !== null && mayAccessOrganization(caller, connection.organizationId);
+  return caller !== null && mayAccessOrganization(caller, connection.organizationId) && mayUse(caller, "sso");
 }
 
 function finisher(deps: SsoRouterDeps): FinishLogin {

@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import { html, Html, page } from "./html.js";
-import { orgPath, Section, SETUP_LINK_SECTIONS, Viewer } from "./context.js";
+import { mayOpen, orgPath, Section, Viewer } from "./context.js";
 
 /** The one console layout: navigation for the viewer and organization, an optional notice, then the page. */
 
@@ -46,8 +46,7 @@ const NOTICES: Record<string, string> = {
   "sessions-ended": "The user's sessions ended.",
 };
 
-export const allowedSections = (viewer: Viewer): Section[] =>
-  viewer.kind === "setup_link" ? SECTIONS.map(([s]) => s).filter((s) => SETUP_LINK_SECTIONS.includes(s)) : SECTIONS.map(([s]) => s);
+export const allowedSections = (viewer: Viewer): Section[] => SECTIONS.map(([s]) => s).filter((s) => mayOpen(viewer, s));
 
 function nav(viewer: Viewer | undefined, organization: { id: string; name: string } | undefined, current: Section | undefined): Html {
   if (!viewer) return html`<nav><strong>Rollcall</strong></nav>`;
