@@ -21,6 +21,7 @@ import { COPY_SCRIPT } from "./html.js";
 import { createOrganizationHandler, organizationListHandler } from "./organizations.js";
 import { overviewRouter } from "./overview.js";
 import { setupLinksRouter } from "./setup-links.js";
+import { setupPortalRouter } from "./setup-portal.js";
 import { teamsRouter } from "./teams.js";
 import { tokensRouter } from "./tokens.js";
 import { usersRouter } from "./users.js";
@@ -37,6 +38,8 @@ export function consoleRouter(deps: WebDeps): Router {
   // Form bodies (IdP metadata XML is the largest), and the cross-site check on every POST of these pages.
   router.use(["/login", "/console", "/setup"], formBody(), sameOriginPosts(deps.baseUrl));
   router.get("/console/copy.js", (_req, res) => void res.type("js").set("Cache-Control", "public, max-age=3600").send(COPY_SCRIPT));
+  // Before the login router, whose `/setup/:secret` would take `/setup/done` for a secret.
+  router.use(setupPortalRouter(deps));
   router.use(loginRouter(deps));
 
   const signedIn = [...requireViewer(deps), requirePasswordChanged(deps)];

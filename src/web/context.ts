@@ -6,6 +6,7 @@ import { IdentityError } from "../identity/errors.js";
 import { AdminContext, isSameOrigin, mayUse } from "../admin/auth.js";
 import type { SetupCapability } from "../identity/setup-links.js";
 import type { DnsOptions } from "../identity/dns-txt.js";
+import type { Brand } from "../config.js";
 
 /** What the console's pages need from the app. */
 export interface WebDeps {
@@ -18,6 +19,8 @@ export interface WebDeps {
   allowInsecureIdp?: boolean;
   /** DNS_SERVERS and DNS_TIMEOUT_MS: where domain verification looks up its TXT records; the system's when left out. */
   dns?: DnsOptions;
+  /** The vendor's brand on the setup portal; Rollcall's when left out. */
+  brand?: Brand;
 }
 
 /**
@@ -29,6 +32,9 @@ export type Viewer = AdminContext;
 
 /** The console's page areas, one module each. */
 export type Section = "overview" | "connections" | "domains" | "teams" | "users" | "groups" | "tokens" | "audit" | "webhooks" | "setup-links";
+
+/** Where a setup link lands its holder: the setup portal (setup-portal.ts). */
+export const PORTAL_PATH = "/setup";
 
 /** The only areas a setup-link session may open, each with the capability it needs. */
 export const SETUP_SECTIONS: Partial<Record<Section, SetupCapability>> = { connections: "sso", domains: "domains", tokens: "scim", teams: "mappings" };

@@ -34,13 +34,13 @@ organization's setup (domain, identity provider, test, group mapping, SCIM), lim
 they press Finish, the link expires or you revoke it.</p>
 ${extra.created ? html`<div class="secret" role="status"><p><strong>Copy this link now</strong>; it cannot be shown again.</p>
 <table>${copyable("Setup link", extra.created, "new-setup-link")}</table></div>` : ""}${errorBox(extra.error)}
-${links.length ? html`<div class="wide"><table><tr><th>Name</th><th>Prefix</th><th>May configure</th><th>Created</th><th>Expires</th><th>State</th><th></th></tr>
+${links.length ? html`<table><tr><th>Name</th><th>Prefix</th><th>May configure</th><th>Created</th><th>Expires</th><th>State</th><th></th></tr>
 ${links.map((l) => {
     const state = l.completedAt ? badge("completed", "on") : l.revokedAt ? badge("revoked", "off") : l.expiresAt <= now ? badge("expired", "off") : badge("active", "on");
     return html`<tr><td>${l.name}</td><td><code>${l.prefix}…</code></td><td>${l.capabilities.map((c) => CAPABILITY_LABELS[c]).join(", ")}</td>
 <td>${when(l.createdAt)}</td><td>${when(l.expiresAt)}</td><td>${state}</td>
 <td>${!l.revokedAt && l.expiresAt > now ? postButton(`${base}/${l.id}/revoke`, "Revoke", { className: "danger" }) : ""}</td></tr>`;
-  })}</table></div>` : html`<p>No setup links yet.</p>`}
+  })}</table>` : html`<p>No setup links yet.</p>`}
 <h2>New setup link</h2><form method="post" action="${base}"><div class="row">
 <div>${field("For", "name", "", { attrs: 'required maxlength="200" placeholder="e.g. Acme IT (jane@acme.example)"' })}</div>
 <div>${select("Valid for", "validHours", VALIDITY, String(DEFAULT_SETUP_LINK_HOURS))}</div></div>
