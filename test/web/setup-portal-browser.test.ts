@@ -3,7 +3,8 @@ import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Browser } from "playwright-core";
+import { AxeBuilder } from "@axe-core/playwright";
+import type { Browser, Page } from "playwright-core";
 import { listSetupLinks } from "../../src/identity/setup-links.js";
 import { browserSkip, launchBrowser } from "../support/browser.js";
 import { databaseTargets } from "../support/databases.js";
@@ -12,7 +13,8 @@ import { ConsoleApp, signInInBrowser, startConsoleApp } from "./console-app.js";
 /**
  * The setup portal in headless Chromium: an admin makes a link without SCIM in the console; the IT admin opens it,
  * is welcomed under the vendor's brand, walks the steps to the console's domain page and back, and presses Finish.
- * Screenshots go to docs/screenshots/ with UPDATE_SCREENSHOTS=1, else to a temporary directory.
+ * Each portal page: no serious or critical axe violation and no sideways scroll at 390 px. Screenshots go to
+ * docs/screenshots/ with UPDATE_SCREENSHOTS=1, else to a temporary directory.
  */
 
 const SHOTS = process.env.UPDATE_SCREENSHOTS === "1" ? "docs/screenshots" : join(tmpdir(), "rollcall-screenshots");
@@ -32,6 +34,14 @@ describe("the setup portal in Chromium", { skip: browserSkip() }, () => {
     await app?.close();
   });
 
+  /** Screenshots a portal page after checking it with axe and for overflow at phone width. */
+  async function check(on: Page, name: string) {
+    const { violations } = await new AxeBuilder({ page: on }).analyze();
+    assert.deepEqual(violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id), [], name);
+    assert.equal(await on.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, `${name} scrolls sideways`);
+    await on.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  }
+
   it("an admin makes a link without SCIM; the IT admin walks the portal and finishes", async () => {
     const admin = await (await browser.newContext()).newPage();
     const setupLinks = `/console/orgs/${app.orgA}/setup-links`;
@@ -47,14 +57,14 @@ describe("the setup portal in Chromium", { skip: browserSkip() }, () => {
     assert.equal(new URL(it.url()).pathname, "/setup");
     assert.equal(await it.locator("header.brand strong").innerText(), "Northwind Cloud");
     assert.match(await it.locator("h1").innerText(), /set up single sign-on for Acme Inc/);
-    await it.screenshot({ path: `${SHOTS}/20-setup-portal-welcome.png`, fullPage: true });
+    await check(it, "20-setup-portal-welcome");
 
     await it.click("text=Start");
     assert.equal(new URL(it.url()).pathname, "/setup/steps/domain");
     assert.equal(await it.locator("ol.progress li[aria-current=step]").innerText(), "1. Verify your domain");
     assert.deepEqual(await it.locator("ol.progress li").allInnerTexts(),
       ["1. Verify your domain", "2. Connect your identity provider", "3. Test a sign-in", "4. Map groups to teams", "5. Done"]);
-    await it.screenshot({ path: `${SHOTS}/21-setup-portal-step.png`, fullPage: true });
+    await check(it, "21-setup-portal-step");
     await it.click("text=Open: Verify your domain");
     assert.equal(new URL(it.url()).pathname, `/console/orgs/${app.orgA}/domains`);
     await it.click("text=Setup guide");
@@ -63,9 +73,10 @@ describe("the setup portal in Chromium", { skip: browserSkip() }, () => {
     await it.goto(`${app.url}/setup/steps/groups`);
     await it.click("text=Next step");
     assert.equal(new URL(it.url()).pathname, "/setup/done");
-    await it.screenshot({ path: `${SHOTS}/22-setup-portal-finish.png`, fullPage: true });
+    await check(it, "22-setup-portal-finish");
     await it.click("button:has-text('Finish')");
     assert.equal(await it.locator("h1").innerText(), "Setup complete");
+    await check(it, "23-setup-portal-complete");
     const [link] = await listSetupLinks(app.db, app.orgA);
     assert.deepEqual(link.capabilities, ["sso", "domains", "mappings"]);
     assert.ok(link.completedAt);
