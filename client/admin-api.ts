@@ -923,6 +923,8 @@ export interface components {
             adminId: string | null;
             userId: string | null;
             organizationId: string | null;
+            /** @description A setup link's: what it may configure */
+            capabilities?: ("sso" | "scim" | "domains" | "mappings")[];
             organization: {
                 id: string;
                 slug: string;
@@ -1196,7 +1198,7 @@ export interface components {
             /** @description Unique; also the webhook-id of its webhook deliveries, to deduplicate on */
             id: string;
             /** @enum {string} */
-            type: "user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked";
+            type: "user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked" | "setup.completed";
             /** Format: date-time */
             timestamp: string;
             organizationId: string | null;
@@ -1220,7 +1222,7 @@ export interface components {
             url: string;
             description: string | null;
             /** @description The event types sent; empty: all of them */
-            eventTypes: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+            eventTypes: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked" | "setup.completed")[];
             enabled: boolean;
             /** @description Why it was disabled: by an admin, 410 Gone, or ~3 days of failures */
             disabledReason: string | null;
@@ -1258,6 +1260,13 @@ export interface components {
             createdBy: string | null;
             /** Format: date-time */
             expiresAt: string;
+            /** @description What the link may configure: sso (connections), scim (tokens), domains, mappings (group → team) */
+            capabilities: ("sso" | "scim" | "domains" | "mappings")[];
+            /**
+             * Format: date-time
+             * @description When the IT admin finished the setup portal (which revokes the link)
+             */
+            completedAt: string | null;
         };
         ApiToken: {
             id: string;
@@ -3243,7 +3252,7 @@ export interface operations {
                     /** @description https:// on a public address */
                     url: string;
                     description?: string | null;
-                    eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+                    eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked" | "setup.completed")[];
                 };
             };
         };
@@ -3260,7 +3269,7 @@ export interface operations {
                         url: string;
                         description: string | null;
                         /** @description The event types sent; empty: all of them */
-                        eventTypes: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+                        eventTypes: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked" | "setup.completed")[];
                         enabled: boolean;
                         /** @description Why it was disabled: by an admin, 410 Gone, or ~3 days of failures */
                         disabledReason: string | null;
@@ -3362,7 +3371,7 @@ export interface operations {
                     /** @description https:// on a public address */
                     url?: string;
                     description?: string | null;
-                    eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+                    eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked" | "setup.completed")[];
                     enabled?: boolean;
                 };
             };
@@ -3503,7 +3512,7 @@ export interface operations {
                     /** @description https:// on a public address */
                     url: string;
                     description?: string | null;
-                    eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+                    eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked" | "setup.completed")[];
                 };
             };
         };
@@ -3520,7 +3529,7 @@ export interface operations {
                         url: string;
                         description: string | null;
                         /** @description The event types sent; empty: all of them */
-                        eventTypes: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+                        eventTypes: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked" | "setup.completed")[];
                         enabled: boolean;
                         /** @description Why it was disabled: by an admin, 410 Gone, or ~3 days of failures */
                         disabledReason: string | null;
@@ -3619,7 +3628,7 @@ export interface operations {
                     /** @description https:// on a public address */
                     url?: string;
                     description?: string | null;
-                    eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked")[];
+                    eventTypes?: ("user.created" | "user.updated" | "user.deactivated" | "user.reactivated" | "user.deleted" | "group.created" | "group.updated" | "group.deleted" | "group.membership_added" | "group.membership_removed" | "team.membership_changed" | "session.ended" | "connection.created" | "connection.updated" | "connection.enabled" | "connection.disabled" | "connection.deleted" | "scim_token.created" | "scim_token.revoked" | "setup.completed")[];
                     enabled?: boolean;
                 };
             };
@@ -3761,8 +3770,18 @@ export interface operations {
                 "application/json": {
                     /** @description Who it is for, e.g. Acme IT */
                     name: string;
-                    /** @default 72 */
+                    /** @default 24 */
                     validHours?: number;
+                    /**
+                     * @description What the link may configure; all of them when left out
+                     * @default [
+                     *       "sso",
+                     *       "scim",
+                     *       "domains",
+                     *       "mappings"
+                     *     ]
+                     */
+                    capabilities?: ("sso" | "scim" | "domains" | "mappings")[];
                 };
             };
         };
@@ -3785,6 +3804,13 @@ export interface operations {
                         createdBy: string | null;
                         /** Format: date-time */
                         expiresAt: string;
+                        /** @description What the link may configure: sso (connections), scim (tokens), domains, mappings (group → team) */
+                        capabilities: ("sso" | "scim" | "domains" | "mappings")[];
+                        /**
+                         * Format: date-time
+                         * @description When the IT admin finished the setup portal (which revokes the link)
+                         */
+                        completedAt: string | null;
                         token: string;
                         /** @description Shown once: send it to the IT admin */
                         url: string;

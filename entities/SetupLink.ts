@@ -1,8 +1,9 @@
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 
 /**
- * A self-serve setup link: lets a customer's IT admin, who has no account, configure one organization's SSO
- * connection and SCIM token until it expires or is revoked. Stored as a SHA-256 digest like every bearer secret.
+ * A self-serve setup link: lets a customer's IT admin, who has no account, configure what its capabilities allow
+ * of one organization (SSO connections, SCIM tokens, domains, group mappings) until it expires, is revoked or the
+ * setup is finished. Stored as a SHA-256 digest like every bearer secret.
  */
 @Entity("setup_links")
 @Index("idx_setup_links_prefix", ["prefix"])
@@ -18,4 +19,7 @@ export class SetupLink {
   @Column("varchar", { name: "created_at", length: 30 }) createdAt: string;
   @Column("varchar", { name: "expires_at", length: 30 }) expiresAt: string;
   @Column("varchar", { name: "revoked_at", length: 30, nullable: true }) revokedAt: string | null;
+  /** Comma-separated: sso, scim, domains, mappings. */
+  @Column("varchar", { length: 100 }) capabilities: string;
+  @Column("varchar", { name: "completed_at", length: 30, nullable: true }) completedAt: string | null;
 }

@@ -4,7 +4,7 @@ import { Server } from "node:http";
 import { Logger } from "pino";
 import { API_PREFIX } from "./admin/openapi.js";
 import { adminRouter } from "./admin/router.js";
-import { TrustProxy } from "./config.js";
+import { Brand, TrustProxy } from "./config.js";
 import { Database, readiness } from "./db/database.js";
 import { countActiveSessions } from "./identity/sessions.js";
 import { spCertificateExpiries } from "./identity/saml-keys.js";
@@ -48,6 +48,8 @@ export interface AppDeps {
   trustProxy?: TrustProxy;
   /** DNS_SERVERS and DNS_TIMEOUT_MS: where domain verification looks up its TXT records; the system's when left out. */
   dns?: DnsOptions;
+  /** BRAND_NAME, BRAND_LOGO_URL, BRAND_COLOR: the vendor's brand on the setup portal; Rollcall's when left out. */
+  brand?: Brand;
 }
 
 /**
@@ -80,7 +82,9 @@ export function createApp(deps: AppDeps): Express {
   // helmet's default CSP asks browsers to upgrade http:// requests to https://; over a plain-http BASE_URL on a
   // non-loopback address that rewrites the console's login form to https, which `form-action 'self'` then blocks.
   const upgradeInsecureRequests = deps.baseUrl.startsWith("https:") ? [] : null;
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests } } }));
+  // The brand's logo is the one image the pages load from elsewhere (BRAND_LOGO_URL, https only).
+  const imgSrc = ["'self'", "data:", ...(deps.brand?.logoUrl ? [new URL(deps.brand.logoUrl).origin] : [])];
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests, imgSrc } } }));
   app.use(requestLog(deps.logger));
   // Before every router, so that any route under these paths is covered by the one per-IP count.
   if (deps.rateLimits) app.use(LOGIN_PATHS, loginRateLimit(deps.rateLimits.loginPerMinute, deps));

@@ -20,6 +20,17 @@ const DEFAULT_RATE_LIMITS: RateLimits = { scimPerMinute: 1200, loginPerMinute: 3
  * Configuration comes from the environment only, validated at start-up: a bad value stops the server with a
  * message that names the variable and says what to set, rather than failing on first use.
  */
+/** How the setup portal presents the vendor that runs this Rollcall to a customer's IT admin. */
+export interface Brand {
+  name: string;
+  /** https only: shown on the portal's pages, so it may not downgrade them. */
+  logoUrl?: string;
+  /** #rrggbb */
+  color: string;
+}
+
+export const DEFAULT_BRAND: Brand = { name: "Rollcall", color: "#1d4ed8" };
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
@@ -53,6 +64,9 @@ const schema = z.object({
   SESSION_ABSOLUTE_HOURS: z.coerce.number().positive("SESSION_ABSOLUTE_HOURS must be a positive number of hours").default(12),
   EVENT_RETENTION_DAYS: z.coerce.number().positive("EVENT_RETENTION_DAYS must be a positive number of days").default(30),
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(60, "WEBHOOK_TIMEOUT_SECONDS must be at most 60").default(15),
+  BRAND_NAME: z.string().trim().min(1, "BRAND_NAME must not be empty").max(100, "BRAND_NAME must be at most 100 characters").default(DEFAULT_BRAND.name),
+  BRAND_LOGO_URL: z.url({ protocol: /^https$/, error: "BRAND_LOGO_URL must be an absolute https:// URL of an image" }).optional(),
+  BRAND_COLOR: z.string().regex(/^#[0-9a-fA-F]{6}$/, "BRAND_COLOR must be a colour as #rrggbb, e.g. #0b5fff").default(DEFAULT_BRAND.color),
   TRUST_PROXY: z.string().trim().default("false")
     .refine((v) => v === "false" || /^\d+$/.test(v) || v.split(",").every((s) => isProxyAddress(s.trim())),
       "TRUST_PROXY must be false, the number of proxies in front (e.g. 1) or their addresses (e.g. loopback, 10.0.0.0/8); " +
@@ -84,6 +98,8 @@ export interface Config {
   dns: DnsOptions;
   /** How long lifecycle events are kept, and how long a webhook receiver may take to answer. */
   events: { retentionDays: number; webhookTimeoutMs: number };
+  /** The vendor's brand on the setup portal (BRAND_NAME, BRAND_LOGO_URL, BRAND_COLOR). */
+  brand: Brand;
 }
 
 export class ConfigError extends Error {}
@@ -139,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
       sessionLimits: { idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS },
       dns: { servers: e.DNS_SERVERS, timeoutMs: e.DNS_TIMEOUT_MS },
       events: { retentionDays: e.EVENT_RETENTION_DAYS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000 },
+      brand: { name: e.BRAND_NAME, logoUrl: e.BRAND_LOGO_URL, color: e.BRAND_COLOR.toLowerCase() },
     },
     notes,
   };

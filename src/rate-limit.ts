@@ -23,11 +23,13 @@ export interface RateLimits {
 
 /**
  * Where people sign in or present a secret link (`/console/login` is the console's administrator password form,
- * `/setup` and `/api/v1/setup-links/redeem` take self-serve setup links). app.ts mounts one
+ * `/setup/<secret>` and `/api/v1/setup-links/redeem` take self-serve setup links). app.ts mounts one
  * loginRateLimit on all of them, before any router; a new sign-in path belongs in this list rather than under a second
  * limiter, which would keep a separate count.
  */
-export const LOGIN_PATHS = ["/login", "/sso", "/api/v1/auth/login", "/api/v1/setup-links/redeem", "/console/login", "/setup"];
+export const LOGIN_PATHS: (string | RegExp)[] = ["/login", "/sso", "/api/v1/auth/login", "/api/v1/setup-links/redeem", "/console/login",
+  // `/setup/<secret>` redeems a link; the setup portal's own pages (`/setup`, its steps, `/setup/done`) are not sign-ins.
+  /^\/setup\/(?!(?:steps\/[^/]+|done)\/?$)[^/]+\/?$/];
 
 /** What a limiter needs besides its budget: the log, and the shared Redis when there is one. */
 export interface LimiterDeps {

@@ -47,6 +47,7 @@ async function main() {
     db, baseUrl: config.baseUrl, logger, secretKey: config.secretKey,
     rateLimits: config.rateLimits, redis, metricsToken: config.metricsToken, trustProxy: config.trustProxy,
     allowInsecureIdp: config.allowInsecureIdp, sessionLimits: config.sessionLimits, dns: config.dns,
+    brand: config.brand,
   });
   // Expired sessions and SSO transactions are refused when read; this only keeps the tables small.
   const purge = setInterval(() => purgeExpiredSessions(db).catch((err) => logger.warn({ err }, "session purge failed")), 15 * 60_000);

@@ -6,7 +6,7 @@ import { verifySecondFactor } from "../identity/admin-second-factor.js";
 import { AdminAccountInfo, getAdminAccount, recordAdminSignIn, verifyAdminPassword } from "../identity/admins.js";
 import { authenticateApiToken } from "../identity/api-tokens.js";
 import { Actor } from "../identity/records.js";
-import { activeSetupLink, redeemSetupLink, SetupLinkInfo } from "../identity/setup-links.js";
+import { activeSetupLink, redeemSetupLink, SetupCapability, SetupLinkInfo } from "../identity/setup-links.js";
 import { recordLoginOutcome } from "../metrics.js";
 import { logIn, logOut } from "../web-session.js";
 import { ApiProblem } from "./problems.js";
@@ -17,8 +17,8 @@ import { id } from "./schemas.js";
  *
  * - a personal API token (`Authorization: Bearer rca_…`): the admin account it belongs to;
  * - the browser session: an admin account that logged in with its password; an SSO user of an organization whose
- *   teams grant the `admin` role; or a setup-link session, which may only configure its organization's SSO
- *   connection and SCIM tokens.
+ *   teams grant the `admin` role; or a setup-link session, which may only do what its link's capabilities allow
+ *   (SSO connections, SCIM tokens, domains, group mappings) in its organization.
  *
  * An operator reaches every organization; anyone else only their own, and another organization's data answers 404,
  * exactly as if it did not exist (`organizationFor`).
@@ -34,17 +34,20 @@ export interface AdminContext {
   organizationId: string | null;
   /** What the audit log names as the actor of this caller's changes. */
   actor: Actor;
+  /** A setup link's: what it may configure. */
+  capabilities?: SetupCapability[];
 }
 
 /** The role a team grants to make its SSO members admins of their organization. */
 export const ADMIN_ROLE = "admin";
 
 /**
- * What a route lets in. `public`: anyone; `setup`: anyone logged in, setup links included (an organization's SSO
- * connection and SCIM tokens, and the caller's own session); `admin`: operators and org admins; `account`: callers
- * with an admin account (personal API tokens); `operator`: operators only.
+ * What a route lets in. `public`: anyone; `setup`: anyone logged in, setup links included (the caller's own
+ * session); a setup capability (`sso`, `scim`, `domains`, `mappings`): operators, org admins and the setup links
+ * that carry it; `admin`: operators and org admins; `account`: callers with an admin account (personal API tokens);
+ * `operator`: operators only.
  */
-export type Access = "public" | "setup" | "admin" | "account" | "operator";
+export type Access = "public" | "setup" | SetupCapability | "admin" | "account" | "operator";
 
 export const adminOf = (res: Response): AdminContext | null => (res.locals.admin as AdminContext | undefined) ?? null;
 
@@ -88,7 +91,12 @@ export async function sessionContext(req: Request, res: Response, db: Database):
 
 export const setupContext = (link: SetupLinkInfo): AdminContext => ({
   kind: "setup_link", adminId: null, userId: null, organizationId: link.organizationId, actor: { type: "setup_link", id: link.id },
+  capabilities: link.capabilities,
 });
+
+/** Whether a caller may use a setup capability's pages and routes: every admin may, a setup link if it carries it. */
+export const mayUse = (caller: AdminContext, capability: SetupCapability) =>
+  caller.kind !== "setup_link" || (caller.capabilities ?? []).includes(capability);
 
 /**
  * The one middleware that resolves the caller; routes then ask `requireAdmin` for the access they need. The caller
@@ -109,7 +117,7 @@ export function resolveAdmin(db: Database) {
   };
 }
 
-const ALLOWED: Record<Exclude<Access, "public">, AdminContext["kind"][]> = {
+const ALLOWED: Record<Exclude<Access, "public" | SetupCapability>, AdminContext["kind"][]> = {
   setup: ["operator", "org_admin", "setup_link"],
   admin: ["operator", "org_admin"],
   account: ["operator", "org_admin"],
@@ -124,9 +132,10 @@ export function requireAdmin(res: Response, access: Exclude<Access, "public"> = 
       ? new ApiProblem("forbidden", res.locals.adminRefusal as string)
       : new ApiProblem("unauthenticated", "Log in (POST /api/v1/auth/login) or send a personal API token (Authorization: Bearer …).");
   }
-  if (!ALLOWED[access].includes(caller.kind)) {
+  const allowed = access in ALLOWED ? ALLOWED[access as keyof typeof ALLOWED].includes(caller.kind) : mayUse(caller, access as SetupCapability);
+  if (!allowed) {
     throw new ApiProblem("forbidden", caller.kind === "setup_link"
-      ? "A setup link only lets you configure this organization's SSO connection and SCIM tokens."
+      ? `This setup link only lets you configure: ${(caller.capabilities ?? []).join(", ")}.`
       : "Only an instance operator may do this.");
   }
   if (access === "account" && !caller.adminId) throw new ApiProblem("forbidden", "Personal API tokens belong to admin accounts; an SSO admin has none.");

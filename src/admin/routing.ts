@@ -5,6 +5,7 @@ import { Database } from "../db/database.js";
 import { Access, AdminContext, adminOf, organizationFor, requireAdmin } from "./auth.js";
 import { ApiProblem } from "./problems.js";
 import type { DnsOptions } from "../identity/dns-txt.js";
+import type { SetupCapability } from "../identity/setup-links.js";
 
 /**
  * The admin API as data: each resource module returns its routes, each with the zod schemas of its path, query,
@@ -134,7 +135,7 @@ export type OrganizationCaller = AdminContext & { organizationId: string };
  * check, and handlers read the organization from `caller.organizationId`, never from the request.
  */
 export function orgRoute<P extends Shape, Q extends Shape, B extends z.ZodType | undefined, R extends z.ZodType | null>(
-  access: "setup" | "admin", spec: Spec<P, Q, B, R, OrganizationCaller>, db: Database,
+  access: SetupCapability | "admin", spec: Spec<P, Q, B, R, OrganizationCaller>, db: Database,
 ): Route {
   return define(access, "/organizations/:orgId", spec as Spec<Shape, Shape, z.ZodType | undefined, z.ZodType | null, OrganizationCaller>,
     async (req, res) => {

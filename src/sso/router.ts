@@ -1,11 +1,12 @@
 import express, { NextFunction, Request, Response, Router } from "express";
-import { mayAccessOrganization, sessionContext } from "../admin/auth.js";
+import { AdminContext, mayAccessOrganization, mayUse, sessionContext } from "../admin/auth.js";
 import { Database } from "../db/database.js";
 import { ConnectionRecord, ConnectionType, findConnection } from "../identity/connections.js";
 import { IdpProfile, signIn, SignInOutcome, SignInRefused } from "../identity/sign-in.js";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.js";
 import { bodyParserStatus } from "../json-body.js";
 import { recordLoginOutcome } from "../metrics.js";
+import { orgPath, PORTAL_PATH } from "../web/context.js";
 import { html, Html, page } from "../web/html.js";
 import { sessionOrigin } from "../identity/sessions.js";
 import { logIn, logOut } from "../web-session.js";
@@ -34,7 +35,7 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
     if (!connection || (!connection.enabled && !dryRun)) {
       throw new SsoError("unknown_login_path", "There is no single sign-on at this address. Check the login link with your administrator.", 404);
     }
-    if (dryRun && !(await mayTest(req, res, deps, connection))) {
+    if (dryRun && !(await tester(req, res, deps, connection))) {
       throw new SsoError("test_forbidden", "Testing a connection needs an administrator session of its organization. Log in to the console first.", 403);
     }
     const intent: LoginIntent = { returnTo: safeReturnTo(req.query.return_to, deps.baseUrl), dryRun };
@@ -70,16 +71,27 @@ export function ssoRouter(deps: SsoRouterDeps): Router {
 
 /**
  * A dry run shows what an IdP sent: only whoever may configure the connection's organization may run one (an
- * operator, an admin of the organization — account or SSO user with the admin role — or its setup link).
+ * operator, an admin of the organization — account or SSO user with the admin role — or its setup link, if the link
+ * may configure SSO).
  */
-async function mayTest(req: Request, res: Response, deps: { db: Database }, connection: ConnectionRecord): Promise<boolean> {
+async function tester(req: Request, res: Response, deps: { db: Database }, connection: ConnectionRecord): Promise<AdminContext | null> {
   const caller = await sessionContext(req, res, deps.db);
-  return caller !== null && mayAccessOrganization(caller, connection.organizationId);
+  return caller && mayAccessOrganization(caller, connection.organizationId) && mayUse(caller, "sso") ? caller : null;
+}
+
+/**
+ * Where a tester fixes a login that would get no team: a setup link's portal step for group mappings, an admin's
+ * Teams page; nowhere for a setup link that may not map groups.
+ */
+function mappingPage(caller: AdminContext, organizationId: string): string | null {
+  if (!mayUse(caller, "mappings")) return null;
+  return caller.kind === "setup_link" ? `${PORTAL_PATH}/steps/groups` : orgPath(organizationId, "teams");
 }
 
 function finisher(deps: SsoRouterDeps): FinishLogin {
   return async (req, res, connection, intent, profile) => {
-    if (intent.dryRun && !(await mayTest(req, res, deps, connection))) {
+    const testedBy = intent.dryRun ? await tester(req, res, deps, connection) : null;
+    if (intent.dryRun && !testedBy) {
       throw new SsoError("test_forbidden", "Testing a connection needs an administrator session of its organization.", 403);
     }
     if (!connection.enabled && !intent.dryRun) {
@@ -87,7 +99,7 @@ function finisher(deps: SsoRouterDeps): FinishLogin {
     }
     const outcome = await signIn(deps.db, connection, profile, { dryRun: intent.dryRun });
     if (intent.dryRun) {
-      res.status(200).type("html").send(testReport(connection, profile, outcome));
+      res.status(200).type("html").send(testReport(connection, profile, outcome, mappingPage(testedBy!, connection.organizationId)));
       return;
     }
     if (outcome.refused) throw outcome.refused;
@@ -100,7 +112,7 @@ function finisher(deps: SsoRouterDeps): FinishLogin {
 }
 
 /** The "test connection" page: the claims received, the groups, and the teams and roles this login would get. */
-function testReport(connection: ConnectionRecord, profile: IdpProfile, outcome: SignInOutcome): string {
+function testReport(connection: ConnectionRecord, profile: IdpProfile, outcome: SignInOutcome, mappings: string | null): string {
   const verdict = outcome.refused
     ? html`<div class="error"><p><strong>This login would be refused</strong> (<code>${outcome.refused.reason}</code>): ${outcome.refused.message}</p></div>`
     : html`<div class="ok"><p><strong>This login would succeed</strong>${outcome.created ? " and create the account" : outcome.linked ? " and link an existing account" : ""}.</p></div>`;
@@ -112,7 +124,8 @@ function testReport(connection: ConnectionRecord, profile: IdpProfile, outcome: 
 <h2>Groups (${profile.groups.length})</h2><p>${profile.groups.length ? profile.groups.join(", ") : "none received"}${profile.groupsOverage ? " — group overage: the IdP sent a link instead of the groups" : ""}</p>
 <h2>Teams this login would get</h2>${outcome.teams.length
     ? html`<table><tr><th>team</th><th>roles</th><th>source</th></tr>${outcome.teams.map((t) => html`<tr><td>${t.name}</td><td>${t.roles.join(", ")}</td><td>${t.source}</td></tr>`)}</table>`
-    : html`<p>none</p>`}
+    : html`<p>none</p>${outcome.refused ? "" : html`<div class="warning"><p>This user would get no team: no IdP group they are in is
+mapped to one. ${mappings ? html`<a href="${mappings}">Map groups to teams</a>, then test again.` : "Ask your administrator to map their groups to teams."}</p></div>`}`}
 ${profile.attributes ? receivedAttributes(profile.attributes) : ""}
 <h2>Everything the IdP sent</h2><table>${rows(Object.entries(profile.raw))}</table>
 <p class="muted">Nothing was saved: no account, session or team change was made by this test.</p>`);
@@ -165,7 +178,7 @@ export function loginErrorPage(deps: { db: Database }) {
     const heading = err instanceof LogoutRefused ? "Sign-out failed" : "Sign-in failed";
     if (connection && !(err instanceof LogoutRefused)) recordLoginOutcome(connection.type, "failure", reason);
     if (res.headersSent) return;
-    const forAdmins = detail && connection && await mayTest(req, res, deps, connection).catch(() => false)
+    const forAdmins = detail && connection && await tester(req, res, deps, connection).catch(() => null)
       ? html`<h2>Details for administrators</h2><pre>${JSON.stringify(detail, null, 2)}</pre>` : "";
     res.status(status).type("html").send(page(heading, html`<h1>${heading}</h1><div class="error"><p>${message}</p></div>
 <p class="muted">Reason: <code>${reason}</code> · reference: <code>${String(requestId ?? "")}</code></p>${forAdmins}`));

@@ -19,7 +19,7 @@ export function adminsRouter(deps: WebDeps): Router {
 
   function scope(res: Response): string | undefined {
     const viewer = viewerOf(res);
-    if (viewer.kind === "setup_link") throw new WebError(403, "A setup link opens only this organization's SSO connection and SCIM token pages.");
+    if (viewer.kind === "setup_link") throw new WebError(403, "A setup link opens only the setup pages of its organization.");
     return viewer.kind === "operator" ? undefined : viewer.organizationId!;
   }
 

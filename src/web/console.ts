@@ -12,7 +12,7 @@ import { auditRouter } from "./audit.js";
 import { webhooksRouter } from "./webhooks.js";
 import { connectionsRouter } from "./connections.js";
 import { domainsRouter } from "./domains.js";
-import { sameOriginPosts, Section, SETUP_LINK_SECTIONS, viewerOf, WebDeps, WebError } from "./context.js";
+import { mayOpen, sameOriginPosts, Section, viewerOf, WebDeps, WebError } from "./context.js";
 import { groupsRouter } from "./groups.js";
 import { homeHandler } from "./home.js";
 import { html } from "./html.js";
@@ -22,6 +22,7 @@ import { COPY_SCRIPT } from "./html.js";
 import { createOrganizationHandler, organizationListHandler } from "./organizations.js";
 import { overviewRouter } from "./overview.js";
 import { setupLinksRouter } from "./setup-links.js";
+import { setupPortalRouter } from "./setup-portal.js";
 import { teamsRouter } from "./teams.js";
 import { tokensRouter } from "./tokens.js";
 import { usersRouter } from "./users.js";
@@ -31,13 +32,15 @@ import { usersRouter } from "./users.js";
  * Every organization's pages live under `/console/orgs/<id>/`; who may open them is decided here, once:
  * - no console session → redirect to `/console/login`;
  * - an organization admin or setup link opening another organization → 404, as if it did not exist;
- * - a setup link opening anything but its organization's connection and SCIM token pages → 403.
+ * - a setup link opening anything but the pages of its organization its capabilities allow → 403.
  */
 export function consoleRouter(deps: WebDeps): Router {
   const router = Router();
   // Form bodies (IdP metadata XML is the largest), and the cross-site check on every POST of these pages.
   router.use(["/login", "/console", "/setup"], formBody(), sameOriginPosts(deps.baseUrl));
   router.get("/console/copy.js", (_req, res) => void res.type("js").set("Cache-Control", "public, max-age=3600").send(COPY_SCRIPT));
+  // Before the login router, whose `/setup/:secret` would take `/setup/done` for a secret.
+  router.use(setupPortalRouter(deps));
   router.use(loginRouter(deps));
 
   const signedIn = [...requireViewer(deps), requirePasswordChanged(deps)];
@@ -99,8 +102,9 @@ function inScope(deps: WebDeps) {
 
 function allow(section: Section) {
   return (_req: Request, res: Response, next: NextFunction) => {
-    if (viewerOf(res).kind === "setup_link" && !SETUP_LINK_SECTIONS.includes(section)) {
-      throw new WebError(403, "A setup link opens only this organization's SSO connection, domain and SCIM token pages.");
+    const viewer = viewerOf(res);
+    if (!mayOpen(viewer, section)) {
+      throw new WebError(403, `This setup link lets you configure only: ${(viewer.capabilities ?? []).join(", ")}.`);
     }
     next();
   };

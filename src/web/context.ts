@@ -3,8 +3,10 @@ import type { Logger } from "pino";
 import { Organization } from "../../entities/index.js";
 import type { Database } from "../db/database.js";
 import { IdentityError } from "../identity/errors.js";
-import { AdminContext, isSameOrigin } from "../admin/auth.js";
+import { AdminContext, isSameOrigin, mayUse } from "../admin/auth.js";
+import type { SetupCapability } from "../identity/setup-links.js";
 import type { DnsOptions } from "../identity/dns-txt.js";
+import type { Brand } from "../config.js";
 
 /** What the console's pages need from the app. */
 export interface WebDeps {
@@ -17,20 +19,32 @@ export interface WebDeps {
   allowInsecureIdp?: boolean;
   /** DNS_SERVERS and DNS_TIMEOUT_MS: where domain verification looks up its TXT records; the system's when left out. */
   dns?: DnsOptions;
+  /** The vendor's brand on the setup portal; Rollcall's when left out. */
+  brand?: Brand;
 }
 
 /**
  * Who is looking at the console: the admin API's caller (src/admin/auth.ts), resolved from the session. An operator
  * sees every organization; an org admin (an admin account, or an SSO user whose team grants the admin role) only its
- * own; a setup link only its organization's connection wizard and SCIM token page.
+ * own; a setup link only its organization's pages that its capabilities open (SETUP_SECTIONS).
  */
 export type Viewer = AdminContext;
 
 /** The console's page areas, one module each. */
 export type Section = "overview" | "connections" | "domains" | "teams" | "users" | "groups" | "tokens" | "audit" | "webhooks" | "setup-links";
 
-/** The only areas a setup-link session may open. */
-export const SETUP_LINK_SECTIONS: readonly Section[] = ["connections", "domains", "tokens"];
+/** Where a setup link lands its holder: the setup portal (setup-portal.ts). */
+export const PORTAL_PATH = "/setup";
+
+/** The only areas a setup-link session may open, each with the capability it needs. */
+export const SETUP_SECTIONS: Partial<Record<Section, SetupCapability>> = { connections: "sso", domains: "domains", tokens: "scim", teams: "mappings" };
+
+/** Whether the viewer may open a console area: an admin every one, a setup link those its capabilities open. */
+export function mayOpen(viewer: Viewer, section: Section): boolean {
+  if (viewer.kind !== "setup_link") return true;
+  const needs = SETUP_SECTIONS[section];
+  return needs !== undefined && mayUse(viewer, needs);
+}
 
 /** A refusal or miss the console shows as a page with this status. */
 export class WebError extends Error {

@@ -1,20 +1,20 @@
 import { Request, Response } from "express";
 import { ADMIN_ROLE } from "../admin/auth.js";
 import { accessOf } from "../identity/access.js";
-import { orgPath, WebDeps } from "./context.js";
+import { PORTAL_PATH, WebDeps } from "./context.js";
 import { html } from "./html.js";
 import { sendPage } from "./layout.js";
 
 /**
  * `/`: where an SSO login lands when nothing else was asked for (`return_to` defaults to `/`). A signed-in person
  * sees who they are, their organization and teams, and where to go; an admin account goes to the console; a setup
- * link to its wizard; nobody to `/login`.
+ * link to the setup portal; nobody to `/login`.
  */
 export function homeHandler(deps: WebDeps) {
   return async (req: Request, res: Response) => {
     const principal = req.session?.principal;
     if (principal?.type === "admin") return res.redirect(303, "/console");
-    if (principal?.type === "setup") return res.redirect(303, orgPath(principal.organizationId, "connections"));
+    if (principal?.type === "setup") return res.redirect(303, PORTAL_PATH);
     const access = principal?.type === "user" ? await accessOf(deps.db, principal.organizationId, principal.userId) : null;
     if (!access) return res.redirect(303, "/login");
     const { user, organization, teams, roles } = access;

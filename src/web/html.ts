@@ -32,6 +32,8 @@ input[type=text],input[type=email],input[type=password],input[type=url],input[ty
 textarea{min-height:6rem;font-family:ui-monospace,monospace;font-size:.85rem}
 button,.button{font:inherit;display:inline-block;padding:.35rem .9rem;border:1px solid #2e5aac;border-radius:4px;background:#2e5aac;color:#fff;text-decoration:none;cursor:pointer}
 button.secondary,.button.secondary{background:#fff;color:#2e5aac}button.danger{background:#d92d20;border-color:#d92d20}
+header.brand{border-top:6px solid;padding-top:.75rem;margin-bottom:1rem}header.brand img{max-height:40px;max-width:100%}
+ol.progress{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;padding:0;border-bottom:1px solid #e3e6ea;padding-bottom:.5rem}ol.progress li[aria-current]{font-weight:600}
 form.inline{display:inline}.row{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end}.row>*{flex:1 1 12rem}.row>button{flex:0 0 auto}
 fieldset{border:1px solid #e3e6ea;border-radius:6px;margin:1rem 0;padding:.5rem 1rem 1rem}legend{font-weight:600}
 .badge{display:inline-block;font-size:.75rem;font-weight:600;padding:0 .45rem;border-radius:999px;background:#eef2f6;color:#344054;white-space:nowrap}

@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import { html, Html, page } from "./html.js";
-import { orgPath, Section, SETUP_LINK_SECTIONS, Viewer } from "./context.js";
+import { mayOpen, orgPath, PORTAL_PATH, Section, Viewer } from "./context.js";
 
 /** The one console layout: navigation for the viewer and organization, an optional notice, then the page. */
 
@@ -47,8 +47,7 @@ const NOTICES: Record<string, string> = {
   "app-removed": "App removed: its tokens stop working.",
 };
 
-export const allowedSections = (viewer: Viewer): Section[] =>
-  viewer.kind === "setup_link" ? SECTIONS.map(([s]) => s).filter((s) => SETUP_LINK_SECTIONS.includes(s)) : SECTIONS.map(([s]) => s);
+export const allowedSections = (viewer: Viewer): Section[] => SECTIONS.map(([s]) => s).filter((s) => mayOpen(viewer, s));
 
 function nav(viewer: Viewer | undefined, organization: { id: string; name: string } | undefined, current: Section | undefined): Html {
   if (!viewer) return html`<nav><strong>Rollcall</strong></nav>`;
@@ -57,7 +56,9 @@ function nav(viewer: Viewer | undefined, organization: { id: string; name: strin
       html`<a href="${orgPath(organization.id, ...(s === "overview" ? [] : [s]))}"${new Html(s === current ? ' aria-current="page"' : "")}>${label}</a>`)
     : [];
   const who = viewer.kind === "operator" ? "Operator" : viewer.kind === "setup_link" ? "Setup link" : "Organization admin";
-  const accountLinks = viewer.kind === "setup_link" ? "" : html`${viewer.kind === "operator" ? html`<a href="/console/apps">Apps</a>` : ""}<a href="/console/admins">Admins</a>${viewer.adminId ? html`<a href="/console/account">Your account</a>` : ""}`;
+  const accountLinks = viewer.kind === "setup_link"
+    ? html`<a href="${PORTAL_PATH}">Setup guide</a>`
+    : html`${viewer.kind === "operator" ? html`<a href="/console/apps">Apps</a>` : ""}<a href="/console/admins">Admins</a>${viewer.adminId ? html`<a href="/console/account">Your account</a>` : ""}`;
   return html`<nav aria-label="Console"><strong><a href="/console">Rollcall</a></strong>${viewer.kind === "operator" ? html`<a href="/console">All organizations</a>` : ""}
 ${organization ? html`<span class="badge">${organization.name}</span>` : ""}${links}${accountLinks}
 <form method="post" action="/logout"><input type="hidden" name="return_to" value="/console/login"><span class="muted">${who}</span> <button class="secondary" type="submit">${viewer.kind === "setup_link" ? "End setup" : "Sign out"}</button></form></nav>`;

@@ -4,7 +4,7 @@ import { getAdminAccount } from "../identity/admins.js";
 import { findConnection } from "../identity/connections.js";
 import { routeByEmail } from "../identity/login-routing.js";
 import { safeReturnTo } from "../sso/return-to.js";
-import { one, orgPath, WebDeps } from "./context.js";
+import { one, PORTAL_PATH, WebDeps } from "./context.js";
 import { field, html } from "./html.js";
 import { errorBox, sendPage } from "./layout.js";
 
@@ -150,7 +150,7 @@ ${field("Password", "password", "", { type: "password", attrs: 'required autocom
         body: html`<h1>This setup link does not work</h1><div class="error"><p>It has expired, was revoked, or was copied incompletely. Ask the person who sent it for a new one.</p></div>`,
       });
     }
-    res.redirect(303, orgPath(link.organizationId, "connections"));
+    res.redirect(303, PORTAL_PATH);
   });
 
   return router;

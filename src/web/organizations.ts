@@ -1,6 +1,6 @@
 import { Request, Response, Router } from "express";
 import { createOrganization, deleteOrganization, listOrganizations, renameOrganization, SLUG_RULE } from "../identity/organizations.js";
-import { one, orgOf, orgPath, refusal, submit, viewerOf, WebDeps, WebError } from "./context.js";
+import { one, orgOf, orgPath, PORTAL_PATH, refusal, submit, viewerOf, WebDeps, WebError } from "./context.js";
 import { field, html, Html } from "./html.js";
 import { errorBox, sendPage } from "./layout.js";
 
@@ -22,7 +22,7 @@ export function organizationListHandler(deps: WebDeps) {
 async function showList(deps: WebDeps, req: Request, res: Response, typed: { slug?: string; name?: string } = {}, error?: { message: string; status: number }) {
   const viewer = viewerOf(res);
   if (viewer.kind !== "operator") {
-    const home = viewer.kind === "setup_link" ? orgPath(viewer.organizationId!, "connections") : orgPath(viewer.organizationId!);
+    const home = viewer.kind === "setup_link" ? PORTAL_PATH : orgPath(viewer.organizationId!);
     return res.redirect(303, home);
   }
   const organizations = await listOrganizations(deps.db);

@@ -170,20 +170,21 @@ for (const target of await databaseTargets()) {
       await asAlice.get(api(`/organizations/${h.orgA}/users`)).expect(403);
     });
 
-    it("a setup link opens a session for its organization's SSO connection and SCIM tokens only", async () => {
-      const { token } = await createSetupLink(h.db, h.orgA, { name: "Acme IT" }, system);
+    it("a setup link opens a session for what its capabilities allow of its organization only", async () => {
+      const { token } = await createSetupLink(h.db, h.orgA, { name: "Acme IT", capabilities: ["sso", "scim"] }, system);
       const browser = h.browser();
       const me = await browser.post(api("/setup-links/redeem"), { token }).expect(200);
       assert.deepEqual([me.body.kind, me.body.organizationId, me.body.organization.slug], ["setup_link", h.orgA, "org-a"]);
+      assert.deepEqual(me.body.capabilities, ["sso", "scim"]);
 
       await browser.get(api(`/organizations/${h.orgA}/connections`)).expect(200);
       const scim = await browser.post(api(`/organizations/${h.orgA}/scim-tokens`), { name: "okta" }).expect(201);
       assert.match(scim.body.token, /^rcs_/);
       await browser.get(api(`/organizations/${h.orgA}/scim-tokens`)).expect(200);
 
-      for (const path of ["/users", "/groups", "/teams", "/mappings", "/audit-events", "/setup-links", ""]) {
+      for (const path of ["/users", "/groups", "/teams", "/mappings", "/domains", "/audit-events", "/setup-links", ""]) {
         const res = await browser.get(api(`/organizations/${h.orgA}${path}`)).expect(403);
-        assert.match(res.body.detail, /setup link only lets you configure/);
+        assert.match(res.body.detail, /setup link only lets you configure: sso, scim\./);
       }
       await browser.post(api(`/organizations/${h.orgA}/teams`), { name: "Nope" }).expect(403);
       await browser.patch(api(`/organizations/${h.orgA}`), { teamMappingMode: "manual" }).expect(403);

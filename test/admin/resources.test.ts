@@ -327,6 +327,11 @@ for (const target of await databaseTargets()) {
 
     it("setup links: created with their URL once, listed without it; operators' own changes are audited with no organization", async () => {
       const created = await admin.post(org("/setup-links"), { name: "Acme IT", validHours: 24 }).expect(201);
+      assert.deepEqual(created.body.capabilities, ["sso", "scim", "domains", "mappings"], "every capability unless chosen");
+      const chosen = await admin.post(org("/setup-links"), { name: "SCIM only", capabilities: ["scim"] }).expect(201);
+      assert.deepEqual([chosen.body.capabilities, chosen.body.completedAt], [["scim"], null]);
+      assert.equal(Date.parse(chosen.body.expiresAt) - Date.parse(chosen.body.createdAt), 24 * 3_600_000, "valid 24 h by default");
+      await admin.post(org("/setup-links"), { name: "Bad", capabilities: ["root"] }).expect(400);
       assert.equal(created.body.url, `https://rollcall.test/setup/${created.body.token}`);
       assert.equal(Date.parse(created.body.expiresAt) - Date.parse(created.body.createdAt), 24 * 3_600_000);
       const listed = await admin.get(org("/setup-links")).expect(200);

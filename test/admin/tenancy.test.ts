@@ -99,7 +99,9 @@ for (const target of await databaseTargets()) {
       await browser.post(api("/setup-links/redeem"), { token }).expect(200);
       for (const [method, path, body] of routes()) {
         const underB = await call(browser, method, api(`/organizations/${h.orgB}${path}`), body);
-        const allowed = (path.startsWith("/connections") || path.startsWith("/scim-tokens") || path.startsWith("/domains")) && !path.endsWith("/mark-verified");
+        // A link made with every capability: SSO, SCIM, domains, and group mappings (which reads the teams).
+        const mappings = path === "/mappings" || (method === "get" && path === "/teams") || (method === "put" && path.endsWith("/mappings"));
+        const allowed = mappings || ((path.startsWith("/connections") || path.startsWith("/scim-tokens") || path.startsWith("/domains")) && !path.endsWith("/mark-verified"));
         assert.equal(underB.status, allowed ? 404 : 403, `${method} B${path}`);
       }
     });

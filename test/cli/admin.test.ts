@@ -154,12 +154,15 @@ describe("rollcall CLI: admin accounts, API tokens, connections, teams, mappings
   });
 
   it("creates a setup link whose URL opens a setup session; every change is audited as the CLI", async () => {
-    const out = await cli("setup-link", "create", "--org", "acme", "--name", "Acme IT", "--hours", "2");
+    const out = await cli("setup-link", "create", "--org", "acme", "--name", "Acme IT", "--hours", "2", "--capabilities", "scim,sso");
+    assert.match(out, /may configure: sso, scim\n/);
     const url = /setup link \(shown once\): (\S+)/.exec(out)![1];
     assert.match(url, /^https:\/\/id\.example\.test\/setup\/rcl_/);
     const link = await redeemSetupLink(db, url.split("/setup/")[1]);
     assert.equal(link?.organizationId, org);
     assert.equal(Date.parse(link!.expiresAt) - Date.parse(link!.createdAt), 2 * 3_600_000);
+    assert.deepEqual(link!.capabilities, ["sso", "scim"]);
+    await fails(/unknown capabilities: root/, "setup-link", "create", "--org", "acme", "--capabilities", "sso,root");
 
     const events = await listAuditEvents(db.dataSource.manager, org, { limit: 1000 });
     const actions = new Set(events.filter((e) => e.actorId === "cli").map((e) => e.action));

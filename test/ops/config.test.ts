@@ -18,3 +18,19 @@ describe("configuration notes logged at start-up", () => {
     assert.deepEqual(notes({}), []);
   });
 });
+
+describe("BRAND_* configuration", () => {
+  const base = { DATABASE_URL: "sqlite::memory:" };
+
+  it("defaults to Rollcall's brand and takes the operator's name, https logo and #rrggbb colour", () => {
+    assert.deepEqual(loadConfig(base).config.brand, { name: "Rollcall", logoUrl: undefined, color: "#1d4ed8" });
+    const { brand } = loadConfig({ ...base, BRAND_NAME: "Northwind Cloud", BRAND_LOGO_URL: "https://cdn.northwind.example/logo.svg", BRAND_COLOR: "#0B5FFF" }).config;
+    assert.deepEqual(brand, { name: "Northwind Cloud", logoUrl: "https://cdn.northwind.example/logo.svg", color: "#0b5fff" });
+  });
+
+  it("refuses a logo over plain http and a colour that is not #rrggbb", () => {
+    assert.throws(() => loadConfig({ ...base, BRAND_LOGO_URL: "http://cdn.northwind.example/logo.svg" }), /BRAND_LOGO_URL must be an absolute https:\/\/ URL/);
+    assert.throws(() => loadConfig({ ...base, BRAND_COLOR: "red" }), /BRAND_COLOR must be a colour as #rrggbb/);
+    assert.throws(() => loadConfig({ ...base, BRAND_COLOR: "#0b5fff;}" }), /BRAND_COLOR/);
+  });
+});

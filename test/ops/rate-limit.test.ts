@@ -78,6 +78,10 @@ describe("sign-in rate limit, per client IP", () => {
       assert.equal((await fetch(`${app.url}/healthz`)).status, 200, "other paths are not limited");
       assert.notEqual((await fetch(`${app.url}/logins`)).status, 429, "a path that only starts like /login is not a sign-in path");
       assert.notEqual((await fetch(`${app.url}/api/v1/auth/me`)).status, 429, "reading who is logged in is not a sign-in");
+      for (const portalPage of ["/setup", "/setup/steps/sso", "/setup/done"]) {
+        assert.notEqual((await fetch(`${app.url}${portalPage}`, { redirect: "manual" })).status, 429, `the setup portal's ${portalPage} is not a sign-in`);
+      }
+      assert.equal((await fetch(`${app.url}/setup/rcl_another`, { redirect: "manual" })).status, 429, "redeeming a setup link is");
       assert.equal((await fetch(`${app.url}/scim/v2/Users`, { headers: bearer(app.tokens[0]) })).status, 200);
     } finally {
       await app.close();

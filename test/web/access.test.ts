@@ -93,20 +93,20 @@ for (const target of await databaseTargets()) {
       assert.equal(forgedLogin.status, 403, "login CSRF is refused too");
     });
 
-    it("a setup link opens only its organization's connection, domain and SCIM token pages, until revoked", async () => {
-      const { token, info } = await createSetupLink(app.db, app.orgA, { name: "Acme IT" }, { type: "system", id: null });
+    it("a setup link opens only the pages of its organization its capabilities allow, until revoked", async () => {
+      const { token, info } = await createSetupLink(app.db, app.orgA, { name: "Acme IT", capabilities: ["sso", "scim", "domains"] }, { type: "system", id: null });
       const agent = app.agent();
       const opened = await agent.get(`/setup/${token}`);
       assert.equal(opened.status, 303);
-      assert.equal(opened.headers.location, orgPage(app.orgA, "/connections"));
-      assert.equal((await agent.get("/console")).headers.location, orgPage(app.orgA, "/connections"));
+      assert.equal(opened.headers.location, "/setup", "it lands on the setup portal");
+      assert.equal((await agent.get("/console")).headers.location, "/setup");
       for (const section of ["/connections", "/connections/new?idp=entra", "/domains", "/tokens"]) {
         assert.equal((await agent.get(orgPage(app.orgA, section))).status, 200, section);
       }
       for (const section of ["", "/teams", "/users", "/groups", "/audit", "/setup-links", "/users/x"]) {
         const res = await agent.get(orgPage(app.orgA, section));
         assert.equal(res.status, 403, section);
-        assert.match(res.text, /only this organization&#39;s SSO connection, domain and SCIM token pages/);
+        assert.match(res.text, /This setup link lets you configure only: sso, scim, domains\./);
       }
       for (const section of ["/connections", "/domains", "/tokens"]) assert.equal((await agent.get(orgPage(app.orgB, section))).status, 404);
       const page = await agent.get(orgPage(app.orgA, "/tokens"));

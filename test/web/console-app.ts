@@ -1,3 +1,4 @@
+import type { Brand } from "../../src/config.js";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, Server } from "node:http";
@@ -75,7 +76,7 @@ export async function signInInBrowser(page: Page, app: ConsoleApp, account: Acco
  * BASE_URL instead of 127.0.0.1 (a browser must then resolve it to 127.0.0.1: see launchBrowser's resolveToLoopback).
  */
 export async function startConsoleApp(
-  target: DatabaseTarget, options: { allowInsecureIdp?: boolean; logger?: Logger; hostName?: string; dns?: DnsOptions } = {},
+  target: DatabaseTarget, options: { allowInsecureIdp?: boolean; logger?: Logger; hostName?: string; dns?: DnsOptions; brand?: Brand } = {},
 ): Promise<ConsoleApp> {
   const { url: databaseUrl, drop } = await target.create();
   const db = await openDatabase({ url: databaseUrl });
@@ -86,7 +87,7 @@ export async function startConsoleApp(
   const secretKey = randomBytes(32);
   const app = createApp({
     db, baseUrl: url, logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), secretKey,
-    allowInsecureIdp: options.allowInsecureIdp ?? false, dns: options.dns,
+    allowInsecureIdp: options.allowInsecureIdp ?? false, dns: options.dns, brand: options.brand,
   });
   server.on("request", app);
   const orgA = (await createOrganization(db, { slug: "acme", name: "Acme Inc" }, system)).id;

@@ -356,18 +356,22 @@ for (const target of await databaseTargets()) {
       assert.match(text((await admin.get(page("/webhooks"))).text), /hook enabled/);
     });
 
-    it("setup links: created and shown once, then revoked", async () => {
-      const created = await admin.post(page("/setup-links"), { name: "Acme IT", validHours: "24" });
+    it("setup links: created with the capabilities ticked, shown once, then revoked", async () => {
+      const created = await admin.post(page("/setup-links"), { name: "Acme IT", validHours: "24", capabilities: ["sso", "mappings"] });
       assert.equal(created.status, 200);
       const link = /id="new-setup-link">([^<]+)</.exec(created.text)![1];
       assert.ok(link.startsWith(`${app.url}/setup/rcl_`));
       const it = app.agent();
       assert.equal((await it.get(new URL(link).pathname)).status, 303);
-      assert.equal((await it.get(page("/tokens"))).status, 200);
+      assert.equal((await it.get(page("/teams"))).status, 200, "mappings open the teams page");
+      assert.equal((await it.get(page("/tokens"))).status, 403, "SCIM was not ticked");
       const id = /action="([^"]+\/revoke)"/.exec((await admin.get(page("/setup-links"))).text)![1];
       assert.equal((await admin.post(id)).status, 303);
-      assert.match(text((await admin.get(page("/setup-links"))).text), /Acme IT .* revoked/);
-      assert.equal((await it.get(page("/tokens"))).status, 303, "its session ended with it");
+      assert.match(text((await admin.get(page("/setup-links"))).text), /Acme IT .* SSO connections, Group → team mapping .* revoked/);
+      const none = await admin.post(page("/setup-links"), { name: "x", validHours: "24" });
+      assert.equal(none.status, 400, "a link with no capability is refused");
+      assert.match(none.text, /needs at least one capability/);
+      assert.equal((await it.get(page("/teams"))).status, 303, "its session ended with it");
       assert.equal((await admin.post(page("/setup-links"), { name: "x", validHours: "100000" })).status, 400);
     });
   });

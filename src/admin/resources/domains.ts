@@ -39,21 +39,21 @@ export function domainRoutes(deps: AdminDeps): Route[] {
     return domain;
   };
   return [
-    orgRoute("setup", {
+    orgRoute("domains", {
       method: "get", path: "/domains", tag: TAG, summary: "The organization's domains, verified or not", response: listOf(domainSchema),
       handle: async ({ caller }) => ({ items: await listDomains(db, caller.organizationId) }),
     }, db),
-    orgRoute("setup", {
+    orgRoute("domains", {
       method: "post", path: "/domains", tag: TAG, status: 201,
       summary: "Claim a domain: publish the TXT record it names, then verify it",
       body: z.strictObject({ name: z.string().trim().min(1).max(253) }), response: domainSchema,
       handle: ({ body, caller }) => claimDomain(db, caller.organizationId, body.name, caller.actor),
     }, db),
-    orgRoute("setup", {
+    orgRoute("domains", {
       method: "get", path: "/domains/:domainId", tag: TAG, summary: "One domain, with its TXT record", params: one, response: domainSchema,
       handle: ({ params, caller }) => existing(caller.organizationId, params.domainId),
     }, db),
-    orgRoute("setup", {
+    orgRoute("domains", {
       method: "post", path: "/domains/:domainId/verify", tag: TAG, params: one, response: domainSchema,
       summary: "Look the TXT record up now: verified when it holds the token (409 when another organization holds the domain verified)",
       handle: ({ params, caller }) => checkDomain(db, caller.organizationId, params.domainId, dns, caller.actor),
@@ -66,13 +66,13 @@ export function domainRoutes(deps: AdminDeps): Route[] {
         return markDomainVerified(db, caller.organizationId, params.domainId, caller.actor);
       },
     }, db),
-    orgRoute("setup", {
+    orgRoute("domains", {
       method: "put", path: "/domains/:domainId/connection", tag: TAG, params: one, response: domainSchema,
       summary: "Send this domain's people to one connection (null: the organization's default)",
       body: z.strictObject({ connectionId: id.nullable() }),
       handle: ({ params, body, caller }) => setDomainConnection(db, caller.organizationId, params.domainId, body.connectionId, caller.actor),
     }, db),
-    orgRoute("setup", {
+    orgRoute("domains", {
       method: "delete", path: "/domains/:domainId", tag: TAG, summary: "Give up a domain", params: one, response: null,
       handle: async ({ params, caller }) => deleteDomain(db, caller.organizationId, params.domainId, caller.actor),
     }, db),

@@ -11,7 +11,7 @@ const TAG = "Group mappings";
 export function mappingRoutes(deps: AdminDeps): Route[] {
   const { db } = deps;
   return [
-    orgRoute("admin", {
+    orgRoute("mappings", {
       method: "get", path: "/mappings", tag: TAG, summary: "Every IdP group → team mapping of the organization",
       response: listOf(mappingSchema.extend({ teamId: z.string(), teamName: z.string() })),
       async handle({ caller }) {
@@ -20,7 +20,7 @@ export function mappingRoutes(deps: AdminDeps): Route[] {
         return { items: items.sort((a, b) => a.idpGroup.localeCompare(b.idpGroup) || a.teamName.localeCompare(b.teamName)) };
       },
     }, db),
-    orgRoute("admin", {
+    orgRoute("mappings", {
       method: "put", path: "/teams/:teamId/mappings", tag: TAG,
       summary: "Replace the IdP groups mapped to a team (an empty list clears them); members' teams follow at once",
       params: ids("teamId"),

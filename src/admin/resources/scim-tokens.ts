@@ -13,12 +13,12 @@ const TAG = "SCIM tokens";
 export function scimTokenRoutes(deps: AdminDeps): Route[] {
   const { db } = deps;
   return [
-    orgRoute("setup", {
+    orgRoute("scim", {
       method: "get", path: "/scim-tokens", tag: TAG, summary: "The organization's SCIM tokens (never their values), with their last use",
       response: listOf(tokenSchema),
       handle: async ({ caller }) => ({ items: await listScimTokens(db, caller.organizationId) }),
     }, db),
-    orgRoute("setup", {
+    orgRoute("scim", {
       method: "post", path: "/scim-tokens", tag: TAG, status: 201,
       summary: "Create a SCIM token: the answer is the only time its value is shown",
       body: z.strictObject({ name: label }),
@@ -33,7 +33,7 @@ export function scimTokenRoutes(deps: AdminDeps): Route[] {
         return { ...info, token, scimBaseUrl, entraTenantUrl: `${scimBaseUrl}?aadOptscim062020` };
       },
     }, db),
-    orgRoute("setup", {
+    orgRoute("scim", {
       method: "delete", path: "/scim-tokens/:tokenId", tag: TAG, summary: "Revoke a SCIM token: refused from the next request on",
       params: ids("tokenId"), response: null,
       handle: ({ params, caller }) => revokeScimToken(db, caller.organizationId, params.tokenId, caller.actor),

@@ -1,3 +1,4 @@
+import { SETUP_CAPABILITIES } from "../../identity/setup-links.js";
 import { z } from "zod";
 import { Organization } from "../../../entities/index.js";
 import { changeAdminPassword, getAdminAccount, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../../identity/admins.js";
@@ -13,6 +14,7 @@ export const meSchema = z.object({
   adminId: z.string().nullable(),
   userId: z.string().nullable(),
   organizationId: z.string().nullable(),
+  capabilities: z.array(z.enum(SETUP_CAPABILITIES)).optional().meta({ description: "A setup link's: what it may configure" }),
   organization: z.object({ id: z.string(), slug: z.string(), name: z.string() }).nullable(),
   account: z.object({
     email: z.string(), name: z.string(), lastLoginAt: z.string().nullable(),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import {
-  createSetupLink, DEFAULT_SETUP_LINK_HOURS, listSetupLinks, MAX_SETUP_LINK_HOURS, revokeSetupLink, setupLinkUrl,
+  createSetupLink, DEFAULT_SETUP_LINK_HOURS, listSetupLinks, MAX_SETUP_LINK_HOURS, revokeSetupLink, SETUP_CAPABILITIES, setupLinkUrl,
 } from "../../identity/setup-links.js";
 import { openSetupSession, setupContext } from "../auth.js";
 import { ApiProblem } from "../problems.js";
@@ -10,10 +10,16 @@ import { meOf, meSchema } from "./session.js";
 
 /**
  * Self-serve setup links: an admin creates one for a customer's IT admin, who opens it (the console's /setup/<token>
- * page, or POST /setup-links/redeem) and may then configure that organization's SSO connection and SCIM tokens only.
+ * page, or POST /setup-links/redeem) and may then configure what the link's capabilities allow of that organization.
  */
 
-const linkSchema = z.object({ ...secretFields, createdBy: z.string().nullable(), expiresAt: at }).meta({ id: "SetupLink" });
+const capability = z.enum(SETUP_CAPABILITIES);
+
+const linkSchema = z.object({
+  ...secretFields, createdBy: z.string().nullable(), expiresAt: at,
+  capabilities: z.array(capability).meta({ description: "What the link may configure: sso (connections), scim (tokens), domains, mappings (group → team)" }),
+  completedAt: at.nullable().meta({ description: "When the IT admin finished the setup portal (which revokes the link)" }),
+}).meta({ id: "SetupLink" });
 
 const TAG = "Setup links";
 
@@ -30,6 +36,8 @@ export function setupLinkRoutes(deps: AdminDeps): Route[] {
       body: z.strictObject({
         name: label.meta({ description: "Who it is for, e.g. Acme IT" }),
         validHours: z.number().int().min(1).max(MAX_SETUP_LINK_HOURS).default(DEFAULT_SETUP_LINK_HOURS),
+        capabilities: z.array(capability).min(1).default([...SETUP_CAPABILITIES])
+          .meta({ description: "What the link may configure; all of them when left out" }),
       }),
       response: linkSchema.extend({ token: z.string(), url: z.string().meta({ description: "Shown once: send it to the IT admin" }) }),
       async handle({ body, caller }) {

@@ -29,7 +29,7 @@ const one = ids("teamId");
 export function teamRoutes(deps: AdminDeps): Route[] {
   const { db } = deps;
   return [
-    orgRoute("admin", {
+    orgRoute("mappings", {
       method: "get", path: "/teams", tag: TAG, summary: "Teams, with their roles and mapped IdP groups", response: listOf(teamSchema),
       handle: async ({ caller }) => ({ items: await listTeams(db, caller.organizationId) }),
     }, db),

@@ -8,7 +8,7 @@ export const eventTypes = [
   "group.created", "group.updated", "group.deleted", "group.membership_added", "group.membership_removed",
   "team.membership_changed", "session.ended",
   "connection.created", "connection.updated", "connection.enabled", "connection.disabled", "connection.deleted",
-  "scim_token.created", "scim_token.revoked",
+  "scim_token.created", "scim_token.revoked", "setup.completed",
 ] as const;
 
 export type EventType = (typeof eventTypes)[number];
@@ -30,7 +30,7 @@ const published = new Map<string, Publication>([
     .map((action): [string, Publication] => [action, { type: "team.membership_changed", resource: false }]),
 ]);
 
-/** The event an audit action publishes, if any (sign-ins, admin accounts and setup links publish none). */
+/** The event an audit action publishes, if any (sign-ins, admin accounts and setup links' creation and use publish none). */
 export const publicationOf = (action: string): Publication | undefined => published.get(action);
 
 export const isEventType = (value: string): value is EventType => (eventTypes as readonly string[]).includes(value);
