@@ -20,6 +20,6 @@ export class SetupLink {
   @Column("varchar", { name: "expires_at", length: 30 }) expiresAt: string;
   @Column("varchar", { name: "revoked_at", length: 30, nullable: true }) revokedAt: string | null;
   /** Comma-separated: sso, scim, domains, mappings. */
-  @Column("varchar", { length: 100 }) capabilities: string;
+  @Column("varchar", { length: 100, default: "sso,scim,domains" }) capabilities: string;
   @Column("varchar", { name: "completed_at", length: 30, nullable: true }) completedAt: string | null;
 }

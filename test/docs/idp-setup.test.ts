@@ -57,12 +57,27 @@ const DOMAIN_STEPS = [
   "contractors) needs \"People outside the verified domains: admitted\" (`allowOtherDomains`).",
 ];
 
+/** For the customer's IT admin who got a setup link instead of an account (src/web/setup-portal.ts). */
+const SETUP_LINK = [
+  "## Were you sent a setup link?",
+  "",
+  "Your vendor can send you (the customer's IT administrator) a setup link instead of an account. Opening it shows a",
+  "welcome page for your organization and walks you through the steps the link allows, in this order: verify your",
+  "domain, connect your identity provider (the sections below), test a sign-in, map your IdP's groups to teams, and",
+  "SCIM provisioning. Each step opens the page that does it; **Setup guide** in the top bar brings you back. When you",
+  "are done, press **Finish** on the last page: your vendor's admins are told, and the link stops working (ask for a new",
+  "one if you need to change something later). A link also stops working when it expires (one day unless your vendor",
+  "chose otherwise) or is revoked.",
+];
+
 const page = () => [
   "# Setting up an identity provider",
   "",
   "What to create at each IdP and which of Rollcall's values go where. The console's connection wizard",
   "(`/console` › SSO connection) shows the same steps with the real values filled in, and a Test connection button.",
   "Generated from `src/web/idp-guides.ts` by `UPDATE_DOCS=1 node --import tsx --test test/docs/idp-setup.test.ts`.",
+  "",
+  ...SETUP_LINK,
   "",
   ...DOMAIN_STEPS,
   "",
