@@ -1,25 +1,16 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { openDatabase } from "../../src/db/database.js";
 import { authenticateScimToken } from "../../src/identity/scim-tokens.js";
-import { runCliInProcess } from "../support/cli.js";
+import { cliOnTemporaryDatabase, runCliInProcess } from "../support/cli.js";
 
 const exec = promisify(execFile);
 
 describe("rollcall CLI", () => {
-  const dir = mkdtempSync(join(tmpdir(), "rollcall-cli-"));
-  const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, "db.sqlite")}`, BASE_URL: "https://id.example.test" };
-  const cli = async (...argv: string[]) => {
-    const run = await runCliInProcess(argv, env);
-    assert.equal(run.code, 0, run.stderr);
-    return run;
-  };
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const { env, cli, remove } = cliOnTemporaryDatabase("rollcall-cli-");
+  after(remove);
 
   it("manages webhook endpoints and lists lifecycle events", async () => {
     await cli("org", "create", "hooked", "--name", "Hooked");

@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sql } from "../../src/db/sql.js";
 import { openDatabase } from "../../src/db/database.js";
 import { listSigningKeys, publicationOrder, SigningKeyRow } from "../../src/identity/op-keys.js";
 import { AdminHarness, api, startAdminHarness } from "../support/admin.js";
-import { runCliInProcess } from "../support/cli.js";
+import { cliOnTemporaryDatabase } from "../support/cli.js";
 import { databaseTargets } from "../support/databases.js";
 
 /** Registering apps (OpenID clients) and rotating the provider's keys: admin API for operators only, audited; the CLI. */
@@ -83,14 +80,8 @@ for (const target of await databaseTargets()) {
 }
 
 describe("the CLI registers apps and rotates keys", () => {
-  const dir = mkdtempSync(join(tmpdir(), "rollcall-cli-apps-"));
-  const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, "db.sqlite")}`, BASE_URL: "https://id.example.test" };
-  const cli = async (...argv: string[]) => {
-    const run = await runCliInProcess(argv, env);
-    assert.equal(run.code, 0, run.stderr);
-    return run;
-  };
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const { env, cli, remove } = cliOnTemporaryDatabase("rollcall-cli-apps-");
+  after(remove);
 
   it("app create prints the client id and the secret once; keys rotate adds a pair", async () => {
     await cli("org", "create", "acme");

@@ -1,4 +1,8 @@
+import assert from "node:assert/strict";
 import { Console } from "node:console";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { runCli } from "../../src/cli/program.js";
 
@@ -15,4 +19,19 @@ export async function runCliInProcess(argv: string[], env: NodeJS.ProcessEnv, st
   const console = new Console({ stdout: collect((t) => (stdout += t)), stderr: collect((t) => (stderr += t)), colorMode: false });
   const code = await runCli(argv, { env, stdin: Readable.from([stdin]), console });
   return { code, stdout, stderr };
+}
+
+/**
+ * A fresh SQLite file for the CLI in a temporary directory, its environment, and `cli(...)`, which runs a command in
+ * this process and answers its output once it has succeeded. `remove()` deletes the directory.
+ */
+export function cliOnTemporaryDatabase(prefix: string) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, "db.sqlite")}`, BASE_URL: "https://id.example.test" };
+  const cli = async (...argv: string[]) => {
+    const run = await runCliInProcess(argv, env);
+    assert.equal(run.code, 0, `rollcall ${argv.join(" ")} failed: ${run.stderr}`);
+    return run;
+  };
+  return { dir, env, cli, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
