@@ -1,6 +1,7 @@
 import { Request, Response, Router } from "express";
 import { Database } from "../db/database.js";
 import { identityOf, UserAccess, UserIdentity } from "../identity/access.js";
+import { LOGIN_PATH } from "../identity/connections.js";
 import { signedIdentity } from "./op/identity-header.js";
 import { SigningKeys } from "./op/keys.js";
 import { logOut } from "../web-session.js";
@@ -24,7 +25,7 @@ export function forwardAuthRouter(deps: { db: Database; baseUrl: string; signing
       res.set(IDENTITY_HEADERS.signed, await signedIdentity(deps.signingKeys, deps.baseUrl, access));
       return void res.status(200).end();
     }
-    const loginPath = typeof req.query.login === "string" && /^[A-Za-z0-9]{1,64}$/.test(req.query.login) ? req.query.login : null;
+    const loginPath = typeof req.query.login === "string" && LOGIN_PATH.test(req.query.login) ? req.query.login : null;
     if (loginPath) {
       const original = req.get("X-Forwarded-Uri") ?? req.get("X-Original-URI") ?? "/";
       return void res.redirect(302, `${deps.baseUrl}/login/${loginPath}?return_to=${encodeURIComponent(original)}`);

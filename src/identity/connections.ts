@@ -150,7 +150,8 @@ export interface ConnectionChange {
   saml?: Partial<SamlSettings>;
 }
 
-const LOGIN_PATH = /^[A-Za-z0-9]{1,64}$/;
+/** A login path: letters and digits only, so that `/login/<loginPath>` needs no escaping. */
+export const LOGIN_PATH = /^[A-Za-z0-9]{1,64}$/;
 const secretPurpose = (id: string) => `connection:${id}:client_secret`;
 
 function checkConnection(c: Omit<ConnectionInput, "preset"> & { preset?: string }) {

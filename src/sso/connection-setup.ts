@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { z } from "zod";
-import { definedOnly, requiredSignatures, type ConnectionChange, type ConnectionInput, type ConnectionRecord, type SamlSettings } from "../identity/connections.js";
+import { definedOnly, LOGIN_PATH, requiredSignatures, type ConnectionChange, type ConnectionInput, type ConnectionRecord, type SamlSettings } from "../identity/connections.js";
 import { oidcPreset, presetNames, samlPreset } from "./presets.js";
 import { ssoPaths } from "./protocol.js";
 import { certificateBody, currentFirst, type SpKey } from "../identity/saml-key-material.js";
@@ -15,7 +15,7 @@ import { fetchIdpMetadata, metadataSettings, MetadataSettings, parseIdpMetadata,
  */
 
 const name = z.string().trim().min(1).max(200);
-const loginPath = z.string().regex(/^[A-Za-z0-9]{1,64}$/, "must be 1 to 64 letters or digits (it becomes /login/<loginPath>)");
+const loginPath = z.string().regex(LOGIN_PATH, "must be 1 to 64 letters or digits (it becomes /login/<loginPath>)");
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 const attributeName = z.string().trim().min(1).max(512);
 const preset = z.enum(presetNames);

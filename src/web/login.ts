@@ -1,7 +1,7 @@
 import { Request, Response, Router } from "express";
 import { openSetupSession, passwordLogIn, secondFactorLogIn } from "../admin/auth.js";
 import { getAdminAccount } from "../identity/admins.js";
-import { findConnection } from "../identity/connections.js";
+import { findConnection, LOGIN_PATH } from "../identity/connections.js";
 import { routeByEmail } from "../identity/login-routing.js";
 import { safeReturnTo } from "../sso/return-to.js";
 import { one, PORTAL_PATH, WebDeps } from "./context.js";
@@ -14,8 +14,6 @@ import { errorBox, sendPage } from "./layout.js";
  * `POST /logout`.
  */
 
-/** A login path as typed: letters and digits only, so anything else names no connection. */
-export const LOGIN_PATH = /^[A-Za-z0-9]{1,64}$/;
 
 /** How long, and how many tries, the second step of a sign-in has after a right password. */
 const SECOND_FACTOR_MINUTES = 5;
