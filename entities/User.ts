@@ -9,7 +9,8 @@ import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 @Index("uq_users_org_user_name", ["organizationId", "userNameNorm"], { unique: true })
 @Index("idx_users_org_external_id", ["organizationId", "externalId"])
 @Index("idx_users_org_created", ["organizationId", "createdAt", "id"])
-@Index("idx_users_org_updated", ["organizationId", "updatedAt"])
+@Index("idx_users_org_updated", ["organizationId", "updatedAt", "createdAt", "id"])
+@Index("idx_users_org_family_name", ["organizationId", "nameFamilyNameNorm"])
 export class User {
   @PrimaryColumn("varchar", { length: 36 }) id: string;
   @Column("varchar", { name: "organization_id", length: 36 }) organizationId: string;
@@ -23,6 +24,8 @@ export class User {
   @Column("text", { name: "display_name", nullable: true }) displayName: string | null;
   @Column("text", { name: "name_formatted", nullable: true }) nameFormatted: string | null;
   @Column("text", { name: "name_family_name", nullable: true }) nameFamilyName: string | null;
+  /** name.familyName folded (see foldCase), indexed: `sw` on it is a range of that index, not a fold per row. */
+  @Column("text", { name: "name_family_name_norm", nullable: true }) nameFamilyNameNorm: string | null;
   @Column("text", { name: "name_given_name", nullable: true }) nameGivenName: string | null;
   @Column("text", { name: "name_middle_name", nullable: true }) nameMiddleName: string | null;
   @Column("text", { name: "name_honorific_prefix", nullable: true }) nameHonorificPrefix: string | null;

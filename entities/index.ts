@@ -12,6 +12,7 @@ import { OpLogoutDelivery } from "./OpLogoutDelivery.js";
 import { OpRecord } from "./OpRecord.js";
 import { OpSigningKey } from "./OpSigningKey.js";
 import { Organization } from "./Organization.js";
+import { ResourceCount } from "./ResourceCount.js";
 import { ScimToken } from "./ScimToken.js";
 import { Session } from "./Session.js";
 import { SetupLink } from "./SetupLink.js";
@@ -25,11 +26,11 @@ import { WebhookDelivery, WebhookEndpoint } from "./Webhook.js";
 
 export {
   AdminAccount, ApiToken, AuditEvent, Connection, Domain, Event, EventConsumer, ExternalIdentity, Group, GroupMember, OpClient,
-  OpLogoutDelivery, OpRecord, OpSigningKey, Organization, ScimToken, Session, SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership,
+  OpLogoutDelivery, OpRecord, OpSigningKey, Organization, ResourceCount, ScimToken, Session, SetupLink, SsoTransaction, Team, TeamMapping, TeamMembership,
   User, UserValue, WebhookDelivery, WebhookEndpoint,
 };
 export const entities = [
   Organization, ScimToken, User, UserValue, Group, GroupMember, AuditEvent, Team, TeamMapping, TeamMembership,
   Connection, ExternalIdentity, Session, SsoTransaction, AdminAccount, ApiToken, SetupLink, Domain, Event, EventConsumer,
-  OpClient, OpSigningKey, OpRecord, OpLogoutDelivery, WebhookEndpoint, WebhookDelivery,
+  OpClient, OpSigningKey, OpRecord, OpLogoutDelivery, WebhookEndpoint, WebhookDelivery, ResourceCount,
 ];

@@ -1,3 +1,5 @@
+import type { CountedResource } from "./resource-counts.js";
+
 /**
  * Where each filterable, sortable attribute lives in SQL. Keys are lower-case attribute paths as RFC 7643 names
  * them (`name.familyname`, `meta.lastmodified`), extension attributes under their full URN. The SCIM door turns
@@ -14,6 +16,11 @@ export interface ScalarColumn {
   caseExact: boolean;
   /** The column already holds folded text (see foldCase), so compare it with a folded parameter, no SQL fold. */
   folded?: boolean;
+  /**
+   * An indexed column holding the value's foldedPrefix (its first FOLDED_PREFIX_LENGTH folded characters): `sw` with a
+   * prefix no longer than that is a range of its index.
+   */
+  foldedPrefix?: string;
 }
 
 /**
@@ -45,6 +52,8 @@ export interface ResourceColumns {
   /** Table and alias of the resource, e.g. `users u`. */
   from: string;
   alias: string;
+  /** Its count in resource_counts (the total of an unfiltered list). */
+  counted: CountedResource;
   attributes: Record<string, StoredAttribute>;
 }
 
@@ -95,6 +104,7 @@ const enterpriseColumns: Record<string, StoredAttribute> = {
 export const userColumns: ResourceColumns = {
   from: "users u",
   alias: "u",
+  counted: "users",
   attributes: {
     id: string("u.id", true),
     externalid: string("u.external_id", true),
@@ -109,7 +119,7 @@ export const userColumns: ResourceColumns = {
     timezone: string("u.timezone"),
     active: boolean("u.active"),
     "name.formatted": string("u.name_formatted"),
-    "name.familyname": string("u.name_family_name"),
+    "name.familyname": { ...string("u.name_family_name"), foldedPrefix: "u.name_family_name_norm" },
     "name.givenname": string("u.name_given_name"),
     "name.middlename": string("u.name_middle_name"),
     "name.honorificprefix": string("u.name_honorific_prefix"),
@@ -142,6 +152,7 @@ export const userColumns: ResourceColumns = {
 export const groupColumns: ResourceColumns = {
   from: "groups g",
   alias: "g",
+  counted: "groups",
   attributes: {
     id: string("g.id", true),
     externalid: string("g.external_id", true),

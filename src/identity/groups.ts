@@ -8,6 +8,7 @@ import { recordAudit } from "./audit.js";
 import { publishEvents } from "./events/outbox.js";
 import { conflict, invalid, uniquely } from "./errors.js";
 import { inOrder, ListQuery, pageOfIds } from "./listing.js";
+import { countChange } from "./resource-counts.js";
 import { lockForWrite, WriteOptions } from "./locking.js";
 import { Actor, GroupChange, GroupRecord, MembershipChange } from "./records.js";
 import { recomputeDerivedTeams, switchGroupSource } from "./teams.js";
@@ -207,6 +208,7 @@ export async function createGroup(
       id, organizationId, displayName: input.displayName, displayNameNorm: foldCase(input.displayName),
       externalId: input.externalId ?? null, version: 1, createdAt: now, updatedAt: now,
     });
+    await countChange(em, organizationId, "groups", 1);
     const membership = await applyMembership(em, organizationId, id, [{ op: "add", userIds: input.memberIds ?? [] }]);
     // An IdP that pushes groups over SCIM is the source of truth for them from now on (see teams.ts).
     await switchGroupSource(em, organizationId, "scim", actor);
@@ -276,6 +278,7 @@ export async function deleteGroup(db: Database, organizationId: string, id: stri
     await publishMembership(em, organizationId, group, moves(members, false), actor);
     await em.delete(GroupMember, { groupId: id, organizationId });
     await em.delete(Group, { id, organizationId });
+    await countChange(em, organizationId, "groups", -1);
     await recomputeDerivedTeams(em, organizationId, members, actor, "group_membership");
     await recordAudit(em, {
       organizationId, actor, action: "group.deleted", targetType: "group", targetId: id,

@@ -1,5 +1,6 @@
 import { Database } from "../db/database.js";
 import { sql } from "../db/sql.js";
+import { CountedResource, resourceTotal } from "./resource-counts.js";
 
 /** Where a row sits in the page order: its sort key (null when it has no value), creation time and id. */
 export interface Position {
@@ -12,7 +13,8 @@ export interface Position {
 export interface ListQuery {
   /** Parameterised SQL condition over the resource alias (`u` or `g`). */
   condition?: { sql: string; params: Record<string, unknown> };
-  sort?: { sql: string; descending: boolean };
+  /** `notNull`: the expression is never null (a NOT NULL column), so no missing-values-last term goes before it. */
+  sort?: { sql: string; descending: boolean; notNull?: boolean };
   /**
    * Index paging skips `offset` rows; cursor paging reads the page after a position (keyset; from the top when
    * null), or the page before one (a walk back).
@@ -21,6 +23,8 @@ export interface ListQuery {
   limit: number;
   /** The condition pins an indexed key (a few rows at most): read at once, not in the organization's turn for scans. */
   selective?: boolean;
+  /** The matches counted for an earlier page of this walk (carried in its cursor): a filtered list does not count again. */
+  knownTotal?: number;
 }
 
 /** One term of the page order, with the position's value for it (keyset paging compares against that). */
@@ -38,7 +42,7 @@ interface OrderTerm {
 function orderTerms(alias: string, sort: ListQuery["sort"]): OrderTerm[] {
   const keyTerms: OrderTerm[] = sort
     ? [
-      { expr: `CASE WHEN (${sort.sql}) IS NULL THEN 1 ELSE 0 END`, descending: sort.descending, value: (p) => (p.key === null ? 1 : 0) },
+      ...(sort.notNull ? [] : [{ expr: `CASE WHEN (${sort.sql}) IS NULL THEN 1 ELSE 0 END`, descending: sort.descending, value: (p: Position) => (p.key === null ? 1 : 0) }]),
       { expr: sort.sql, descending: sort.descending, value: (p) => p.key },
     ]
     : [];
@@ -82,7 +86,7 @@ type Row = { id: string; created_at: string; sort_key?: unknown };
 const positionOf = (r: Row): Position => ({ key: r.sort_key ?? null, createdAt: r.created_at, id: r.id });
 
 /**
- * Counts the matches and fetches one page of ids, both as scans (Database.scan: in turns by organization, off the
+ * Counts the matches (unfiltered: the kept count, resource-counts.ts) and fetches one page of ids, both as scans (Database.scan: in turns by organization, off the
  * event loop on SQLite) unless the query is selective. Index paging uses OFFSET; cursor paging uses a keyset condition,
  * so that rows created or deleted between pages neither repeat nor hide rows that existed throughout. A walk back
  * is the same query in the reversed order, turned round afterwards. Keyset reads one row more than asked, to learn
@@ -90,7 +94,7 @@ const positionOf = (r: Row): Position => ({ key: r.sort_key ?? null, createdAt: 
  */
 export async function pageOfIds(
   db: Database,
-  table: { from: string; alias: string },
+  table: { from: string; alias: string; counted: CountedResource },
   organizationId: string,
   query: ListQuery,
 ): Promise<PageOfIds> {
@@ -99,8 +103,9 @@ export async function pageOfIds(
   const params = { ...query.condition?.params, organizationId };
   const read = <T>(text: string, values: Record<string, unknown>) =>
     (query.selective ? sql<T>(db.dataSource.manager, text, values) : db.scan<T>(organizationId, text, values));
-  const [{ n }] = await read<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table.from} WHERE ${where}`, params);
-  const total = Number(n);
+  // Unfiltered, the total is the organization's kept count; filtered, the matches are counted, once per cursor walk.
+  const total = !query.condition ? await resourceTotal(db.dataSource.manager, organizationId, table.counted)
+    : query.knownTotal ?? Number((await read<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table.from} WHERE ${where}`, params))[0].n);
   const { start } = query;
   const offset = "offset" in start ? start.offset : 0;
   if (query.limit === 0 || offset >= total) return { total, ids: [] };

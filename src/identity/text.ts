@@ -3,6 +3,19 @@ export function foldCase(value: string): string {
   return value.normalize("NFC").toLowerCase();
 }
 
+/** How many characters of a folded copy are kept for a prefix index (src/identity/user-rows.ts): within any index's row size. */
+export const FOLDED_PREFIX_LENGTH = 256;
+
+/** The folded copy of a free-text attribute that `sw` filters use: its first FOLDED_PREFIX_LENGTH characters, whole. */
+export function foldedPrefix(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const folded = foldCase(value);
+  if (folded.length <= FOLDED_PREFIX_LENGTH) return folded;
+  const cut = folded.slice(0, FOLDED_PREFIX_LENGTH);
+  // Never half a surrogate pair: SQLite would store U+FFFD in its place.
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
 /** Fixed-width ISO-8601 UTC timestamp: sorts and compares as text identically on SQLite and PostgreSQL. */
 export function timestamp(date: Date = new Date()): string {
   return date.toISOString();

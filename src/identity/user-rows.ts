@@ -1,6 +1,6 @@
 import { Address, MultiValue, MultiValuedUserAttribute, multiValuedUserAttributes, UserInput, UserRecord } from "./records.js";
 import { User, UserValue } from "../../entities/index.js";
-import { foldCase } from "./text.js";
+import { foldCase, foldedPrefix } from "./text.js";
 
 /** Translation between UserRecord and the users / user_values rows. Nothing else knows the column layout. */
 
@@ -15,6 +15,7 @@ export function userColumnsOf(input: UserInput): Partial<User> {
     displayName: orNull(input.displayName),
     nameFormatted: orNull(input.name?.formatted),
     nameFamilyName: orNull(input.name?.familyName),
+    nameFamilyNameNorm: foldedPrefix(input.name?.familyName),
     nameGivenName: orNull(input.name?.givenName),
     nameMiddleName: orNull(input.name?.middleName),
     nameHonorificPrefix: orNull(input.name?.honorificPrefix),

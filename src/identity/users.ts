@@ -5,6 +5,7 @@ import { Database } from "../db/database.js";
 import { insertRow, selectColumns, sql } from "../db/sql.js";
 import { userColumns } from "./attribute-columns.js";
 import { recordAudit } from "./audit.js";
+import { countChange } from "./resource-counts.js";
 import { conflict, invalid, notFound, uniquely } from "./errors.js";
 import { inOrder, ListQuery, pageOfIds } from "./listing.js";
 import { lockForWrite, WriteOptions } from "./locking.js";
@@ -104,6 +105,7 @@ export async function insertUser(
   const now = timestamp();
   const row = { ...userColumnsOf(input), id, organizationId, source, passwordHash, version: 1, createdAt: now, updatedAt: now };
   await insertRow(em, User, row);
+  await countChange(em, organizationId, "users", 1);
   const values = await writeValues(em, organizationId, id, input, true);
   await recordAudit(em, {
     organizationId, actor, action: "user.created", targetType: "user", targetId: id,
@@ -259,6 +261,7 @@ export async function deleteUser(db: Database, organizationId: string, id: strin
     const sessionsEnded = await endSessionsOfUser(em, organizationId, id, actor, "user_deleted");
     await em.delete(UserValue, { userId: id });
     await em.delete(User, { id, organizationId });
+    await countChange(em, organizationId, "users", -1);
     await recordAudit(em, {
       organizationId, actor, action: "user.deleted", targetType: "user", targetId: id,
       summary: { userName: user.userName, ...(sessionsEnded ? { sessionsEnded } : {}) },

@@ -1,7 +1,7 @@
 /**
  * RFC 9865 cursors. A cursor carries the position of the last (or, for previousCursor, first) row served (see
- * listing.ts), which way to read from it, a hash of what the
- * query was, and when it was issued, signed with a key derived from the server's secret key. Nothing is stored per
+ * listing.ts), which way to read from it, a hash of what the query was, when it was issued, and the totalResults
+ * counted on the walk's first page (so that no later page counts the matches again), signed with a key derived from the server's secret key. Nothing is stored per
  * cursor, so clients cannot exhaust the server by opening many (RFC 9865 §7), and any replica sharing the key can
  * continue a walk another started.
  */
@@ -43,22 +43,22 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 /** Which way a cursor reads from its position: the page after it (nextCursor) or before it (previousCursor). */
 export type CursorDirection = "after" | "before";
 
-/** Payload order: sort key, created_at, id, scope hash, issued-at (seconds), direction. */
-type Payload = [unknown, string, string, string, number, CursorDirection];
+/** Payload order: sort key, created_at, id, scope hash, issued-at (seconds), direction, total (absent in cursors sealed before it was carried). */
+type Payload = [unknown, string, string, string, number, CursorDirection, number?];
 
-export function sealCursor(secretKey: Buffer, scope: CursorScope, p: Position, direction: CursorDirection): string {
-  const payload: Payload = [p.key, p.createdAt, p.id, scopeHash(scope), nowSeconds(), direction];
+export function sealCursor(secretKey: Buffer, scope: CursorScope, p: Position, direction: CursorDirection, total: number): string {
+  const payload: Payload = [p.key, p.createdAt, p.id, scopeHash(scope), nowSeconds(), direction, total];
   const body = Buffer.from(JSON.stringify(payload)).toString("base64url");
   // base64url and "." are RFC 3986 unreserved characters, as RFC 9865 §2 requires of cursor values.
   return `${body}.${mac(cursorKey(secretKey), body).toString("base64url")}`;
 }
 
 const isPayload = (v: unknown): v is Payload =>
-  Array.isArray(v) && v.length === 6 && (v[5] === "after" || v[5] === "before") && (v[0] === null || ["string", "number", "boolean"].includes(typeof v[0]))
+  Array.isArray(v) && (v.length === 6 || (v.length === 7 && Number.isSafeInteger(v[6]) && v[6] >= 0)) && (v[5] === "after" || v[5] === "before") && (v[0] === null || ["string", "number", "boolean"].includes(typeof v[0]))
   && typeof v[1] === "string" && typeof v[2] === "string" && typeof v[3] === "string" && Number.isSafeInteger(v[4]);
 
-/** The position a cursor reads from, and which way; 400 invalidCursor or expiredCursor when it cannot be used. */
-export function openCursor(secretKey: Buffer, scope: CursorScope, cursor: string): { position: Position; direction: CursorDirection } {
+/** The position a cursor reads from, which way, and the walk's total; 400 invalidCursor or expiredCursor when it cannot be used. */
+export function openCursor(secretKey: Buffer, scope: CursorScope, cursor: string): { position: Position; direction: CursorDirection; total?: number } {
   const match = /^([A-Za-z0-9_-]{1,2048})\.([A-Za-z0-9_-]{43})$/.exec(cursor);
   if (!match) throw invalidCursor();
   const [, body, signature] = match;
@@ -76,5 +76,5 @@ export function openCursor(secretKey: Buffer, scope: CursorScope, cursor: string
   if (nowSeconds() - payload[4] > CURSOR_TIMEOUT_SECONDS) {
     throw new ScimError(400, "expiredCursor", `The cursor has expired: cursors are valid for ${CURSOR_TIMEOUT_SECONDS} seconds. Start over with an empty cursor.`);
   }
-  return { position: { key: payload[0], createdAt: payload[1], id: payload[2] }, direction: payload[5] };
+  return { position: { key: payload[0], createdAt: payload[1], id: payload[2] }, direction: payload[5], total: payload[6] };
 }

@@ -127,11 +127,32 @@ export function listResponse(total: number, startIndex: number, resources: unkno
   return { schemas: [LIST_RESPONSE_URN], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources };
 }
 
-/** Where a cursor says to read: from the top for "", else after or before the position it carries. */
-function startOf(secretKey: Buffer, scope: CursorScope, cursor: string): ListQuery["start"] {
-  if (cursor === "") return { after: null };
-  const { position, direction } = openCursor(secretKey, scope, cursor);
-  return direction === "before" ? { before: position } : { after: position };
+/** Where a cursor says to read (from the top for "", else after or before the position it carries), and the walk's total. */
+function startOf(secretKey: Buffer, scope: CursorScope, cursor: string): Pick<ListQuery, "start" | "knownTotal"> {
+  if (cursor === "") return { start: { after: null } };
+  const { position, direction, total } = openCursor(secretKey, scope, cursor);
+  return { start: direction === "before" ? { before: position } : { after: position }, knownTotal: total };
+}
+
+/** Whether the filter asks only for what changed since a time: `meta.lastModified gt|ge …`, alone or in an `and`. */
+function changedSince(filter: FilterNode | undefined): boolean {
+  if (!filter) return false;
+  if (filter.kind === "and") return changedSince(filter.left) || changedSince(filter.right);
+  return filter.kind === "compare" && (filter.op === "gt" || filter.op === "ge")
+    && filter.path.name.toLowerCase() === "meta" && filter.path.sub?.toLowerCase() === "lastmodified";
+}
+
+/**
+ * The order of a cursor walk with no sortBy: by creation, except for an incremental sync (changedSince), which walks
+ * by last modification so that each page is a seek in (organization_id, updated_at, created_at, id), not a sort of
+ * every change since then. A row changed during the walk moves past the cursor and is served again, never skipped.
+ * Index paging keeps the creation order: there, a row moving to the end would shift a later one onto a page
+ * already served.
+ */
+function cursorOrder(search: SearchParams, columns: ResourceColumns, compiled: ListQuery["sort"]): ListQuery["sort"] {
+  const lastModified = columns.attributes["meta.lastmodified"];
+  if (compiled || !changedSince(search.filter) || lastModified?.kind !== "scalar") return compiled;
+  return { sql: lastModified.sql, descending: false, notNull: true };
 }
 
 export interface ListRequest {
@@ -144,7 +165,8 @@ export interface ListRequest {
 /**
  * List parameters for one resource type of one organization → a storage query, the projection, and how to answer.
  * Cursor responses carry no startIndex (RFC 9865 §2); nextCursor is omitted on the last page and previousCursor on
- * the first. totalResults is always sent: the count runs anyway.
+ * the first. totalResults is always sent: counted on the first page of a cursor walk and carried by its cursors after
+ * that (RFC 9865 leaves totalResults to the provider), so a walk counts its matches once.
  */
 export function readListRequest(raw: unknown, type: ResourceTypeDef, columns: ResourceColumns, deps: Pick<ScimDeps, "db" | "secretKey">, organizationId: string): ListRequest {
   const search = readSearchParams(raw);
@@ -163,11 +185,11 @@ export function readListRequest(raw: unknown, type: ResourceTypeDef, columns: Re
   const scope: CursorScope = { resourceType: type.id, organizationId, filter: search.filterText, sortBy: search.sortBy, descending: search.descending };
   return {
     projection,
-    query: { ...compiled, start: startOf(deps.secretKey, scope, paging.cursor), limit: count },
+    query: { ...compiled, sort: cursorOrder(search, columns, compiled.sort), ...startOf(deps.secretKey, scope, paging.cursor), limit: count },
     response: (page, resources) => ({
       schemas: [LIST_RESPONSE_URN], totalResults: page.total, itemsPerPage: resources.length,
-      ...(page.next ? { nextCursor: sealCursor(deps.secretKey, scope, page.next, "after") } : {}),
-      ...(page.previous ? { previousCursor: sealCursor(deps.secretKey, scope, page.previous, "before") } : {}),
+      ...(page.next ? { nextCursor: sealCursor(deps.secretKey, scope, page.next, "after", page.total) } : {}),
+      ...(page.previous ? { previousCursor: sealCursor(deps.secretKey, scope, page.previous, "before", page.total) } : {}),
       Resources: resources,
     }),
   };

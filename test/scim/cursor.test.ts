@@ -139,6 +139,38 @@ for (const target of await databaseTargets()) {
       }
     });
 
+    it("an incremental sync (meta.lastModified gt) walks by last modification: a row changed mid-walk comes again at the end, none is skipped, and totalResults is the first page's", async () => {
+      const since = encodeURIComponent('meta.lastModified gt "2000-01-01T00:00:00Z"');
+      const before = await indexIds(`filter=${since}`);
+      let changed = "";
+      let added = "";
+      const totals: number[] = [];
+      const walked: string[] = [];
+      let cursor = "";
+      for (let n = 0; ; n++) {
+        const page = (await h.as().get(`/scim/v2/Users?filter=${since}&cursor=${cursor}&count=3`).expect(200)).body as Page;
+        walked.push(...page.Resources.map((r) => r.id));
+        totals.push(page.totalResults);
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+        if (n === 0) {
+          // A row already served changes, and a new one appears: both lie beyond the cursor now.
+          changed = walked[0];
+          await h.as().patch(`/scim/v2/Users/${changed}`, {
+            schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "displayName", value: "Changed" }],
+          }).expect(200);
+          added = await createUser("Late");
+        }
+      }
+      assert.deepEqual(before.filter((id) => !walked.includes(id)), [], "no row that existed throughout is skipped");
+      assert.deepEqual(walked.filter((id) => id === changed).length, 2, "the changed row is served again");
+      assert.ok(walked.includes(added), "the row created during the walk is served");
+      assert.deepEqual(walked.slice(-2).sort(), [changed, added].sort(), "changed rows come last, in order of change");
+      assert.deepEqual(totals, totals.map(() => before.length), "every page carries the first page's total");
+      await h.as().delete(`/scim/v2/Users/${added}`).expect(204);
+      userIds = await indexIds("");
+    });
+
     it("POST /.search takes cursor and count in the SearchRequest body", async () => {
       const filter = 'userName sw "user"';
       const expected = await indexIds(`filter=${encodeURIComponent(filter)}&sortBy=userName`);

@@ -26,7 +26,7 @@ async function seed(db: Database): Promise<void> {
   });
   await m.insert(User, [
     user("u1", "o1", "ÄDA@x.test", { displayName: "Ada Lovelace", externalId: "ext-1", title: "Countess",
-      nameFamilyName: "Lovelace", nameGivenName: "Ada", employeeNumber: "1815", managerId: "u2",
+      nameFamilyName: "Lovelace", nameFamilyNameNorm: "lovelace", nameGivenName: "Ada", employeeNumber: "1815", managerId: "u2",
       createdAt: "2011-05-13T04:42:34.123Z", updatedAt: "2024-01-01T00:00:00.000Z" }),
     user("u2", "o1", "bob_smith@x.test", { displayName: "Bob 100% Smith", externalId: "EXT-2", active: false,
       employeeNumber: "42", createdAt: "2012-01-01T00:00:00.000Z", updatedAt: "2023-06-01T12:00:00.000Z" }),
@@ -75,6 +75,16 @@ const userCases: [string, string[]][] = [
   ['userName eq "ÄDA@X.TEST"', ["u1"]],
   ['USERNAME Eq "A\u0308da@x.test"', ["u1"]],
   ['userName sw "ÄD"', ["u1"]],
+  // sw on a folded, indexed column is a range of the index on SQLite: the prefix's own characters, then nothing else
+  ['userName sw "bob_"', ["u2"]],
+  ['userName sw "bob%"', []],
+  ['userName sw "bob_smith@x.test"', ["u2"]],
+  ['userName sw "bob_smith@x.tesu"', []],
+  ['userName sw "\u{10FFFF}"', []],
+  ['name.familyName sw "LOVE"', ["u1"]],
+  ['name.familyName sw "lovelace"', ["u1"]],
+  ['name.familyName sw "lovelacé"', []],
+  ['name.familyName sw ""', ["u1"]],
   ['userName ew "@X.TEST"', ["u1", "u2", "u3", "u4"]],
   // LIKE metacharacters are literal
   ['userName co "_"', ["u2"]],

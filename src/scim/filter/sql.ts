@@ -11,7 +11,7 @@
 import type { ChildRows, ResourceColumns, ScalarColumn, StoredAttribute } from "../../identity/attribute-columns.js";
 import { correlation, groupColumns, userColumns } from "../../identity/attribute-columns.js";
 import type { Database } from "../../db/database.js";
-import { foldCase } from "../../identity/text.js";
+import { FOLDED_PREFIX_LENGTH, foldCase } from "../../identity/text.js";
 import { invalidFilter, invalidValue, ScimError } from "../errors.js";
 import { GROUP_URN, USER_URN } from "../schemas.js";
 import { parsePatchPath, type AttrPath, type CompareOp, type FilterNode } from "./parse.js";
@@ -177,11 +177,34 @@ class Compiler {
       if (op === "ne") return present;
       throw invalidFilter(`'${label} ${op} null': only eq, ne and pr test for absence`);
     }
+    if (op === "sw") {
+      const range = this.prefixRange(column, value);
+      if (range) return range;
+    }
     const { expr, param } = this.operand(column, value, op, label);
     if (op === "eq") return `${expr} = ${param}`;
     if (op === "ne") return `(${col} IS NULL OR ${expr} <> ${param})`;
     if (LIKE[op]) return `${expr} LIKE ${param} ESCAPE '\\'`;
     return `${ordered(expr, column, this.db)} ${ORDER[op]} ${param}`;
+  }
+
+  /**
+   * `sw` on a folded, indexed column as the range of its index that holds the prefix: lo ≤ x < hi, where hi is the
+   * prefix with its last code point raised by one. SQLite compares text by code point (BINARY), where that range is
+   * exactly the strings that start with the prefix; its LIKE would not use the index (a bound pattern, ESCAPE). On
+   * PostgreSQL, whose collation may order otherwise, LIKE stays. Null when the range does not apply.
+   */
+  private prefixRange(column: ScalarColumn, value: string | number | boolean): string | null {
+    const expr = column.folded ? column.sql : column.foldedPrefix;
+    if (!expr || column.caseExact || column.type !== "string" || this.db.dialect !== "sqlite") return null;
+    if (typeof value !== "string" && typeof value !== "number") return null;
+    const prefix = foldCase(String(value));
+    const points = Array.from(prefix);
+    const last = points.at(-1)?.codePointAt(0);
+    if (last === undefined || last >= 0x10ffff || (last >= 0xd7ff && last < 0xe000)) return null;
+    if (!column.folded && prefix.length > FOLDED_PREFIX_LENGTH) return null;
+    const above = points.slice(0, -1).join("") + String.fromCodePoint(last + 1);
+    return `(${expr} >= ${this.bind(prefix)} AND ${expr} < ${this.bind(above)})`;
   }
 
   /** Checks the literal against the attribute's type and binds it in the column's form (folded, ISO, 1/0, pattern). */

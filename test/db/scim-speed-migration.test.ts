@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Database, openDatabase } from "../../src/db/database.js";
+import { sql } from "../../src/db/sql.js";
+import { ScimSpeed1765600000000 } from "../../src/db/migrations/1765600000000-ScimSpeed.js";
+import { createGroup } from "../../src/identity/groups.js";
+import { createOrganization } from "../../src/identity/organizations.js";
+import { resourceTotal } from "../../src/identity/resource-counts.js";
+import { UserInput } from "../../src/identity/records.js";
+import { createUser } from "../../src/identity/users.js";
+import { databaseTargets } from "../support/databases.js";
+
+/**
+ * The ScimSpeed migration goes down and up again on a database holding users and groups of two organizations: the
+ * counts it creates match the rows, and every existing family name gets its folded copy.
+ */
+const system = { type: "system" as const, id: null };
+const user = (userName: string, familyName?: string): UserInput => ({ userName, name: familyName ? { familyName } : null } as UserInput);
+
+for (const target of await databaseTargets()) {
+  describe(`migration ScimSpeed (${target.name})`, { skip: target.skip }, () => {
+    let db: Database;
+    let drop: () => Promise<void>;
+    before(async () => {
+      const created = await target.create();
+      drop = created.drop;
+      db = await openDatabase({ url: created.url });
+    });
+    after(async () => {
+      await db.close();
+      await drop();
+    });
+
+    it("up counts each organization's users and groups and folds every family name", async () => {
+      const acme = await createOrganization(db, { slug: "acme", name: "Acme" }, system);
+      const globex = await createOrganization(db, { slug: "globex", name: "Globex" }, system);
+      await createUser(db, acme.id, user("a@acme.test", "ÜNAL"), system);
+      await createUser(db, acme.id, user("b@acme.test", "O'Brien"), system);
+      await createUser(db, acme.id, user("c@acme.test"), system);
+      await createUser(db, globex.id, user("d@globex.test", "Smith"), system);
+      await createGroup(db, acme.id, { displayName: "Staff" }, system);
+      const runner = db.dataSource.createQueryRunner();
+      try {
+        const migration = new ScimSpeed1765600000000();
+        await migration.down(runner);
+        assert.equal(await runner.hasTable("resource_counts"), false);
+        assert.equal(await runner.hasColumn("users", "name_family_name_norm"), false);
+        await migration.up(runner);
+      } finally {
+        await runner.release();
+      }
+      const em = db.dataSource.manager;
+      assert.deepEqual(
+        [await resourceTotal(em, acme.id, "users"), await resourceTotal(em, acme.id, "groups"), await resourceTotal(em, globex.id, "users"), await resourceTotal(em, globex.id, "groups")],
+        [3, 1, 1, 0]);
+      const folded = await sql<{ user_name: string; norm: string | null }>(em, "SELECT user_name, name_family_name_norm AS norm FROM users ORDER BY user_name");
+      assert.deepEqual(folded.map((r) => [r.user_name, r.norm]),
+        [["a@acme.test", "ünal"], ["b@acme.test", "o'brien"], ["c@acme.test", null], ["d@globex.test", "smith"]]);
+      // Kept from here on by the identity layer.
+      await createUser(db, globex.id, user("e@globex.test", "Jones"), system);
+      assert.equal(await resourceTotal(em, globex.id, "users"), 2);
+    });
+  });
+}
