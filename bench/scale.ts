@@ -22,7 +22,7 @@ import { parseArgs } from "node:util";
 import { openDatabase } from "../src/db/database.js";
 import {
   fmt, helloScenario, log, machineLine, measure, Measured, PATCH_OP, pick, positive, printHelp, Scenario, SCIM_JSON,
-  measureSequential, send, SqlStat, sqlReport, startServer, table,
+  measureSequential, peakRssMiB, send, SqlStat, sqlReport, startServer, table,
   onFreshDatabase,
 } from "./common.js";
 import { seed, Seeded } from "./seed.js";
@@ -150,6 +150,19 @@ async function filterScenarios(seeded: Seeded, auth: Record<string, string>, por
   ];
 }
 
+/** The scale targets: latency of the indexed prefix filter and of incremental-sync paging, and the app's peak memory. */
+function scaleTargets(results: Measured[], peakRss: number | null) {
+  const latency = (key: string, percentile: "p50" | "p99", limitMs: number, name: string) => {
+    const r = results.find((m) => m.key === key);
+    return r ? [{ name, measured: `${fmt(r[percentile], 2)} ms ${percentile}`, target: `≤ ${limitMs} ms`, pass: r[percentile] <= limitMs && r.errors === 0 }] : [];
+  };
+  return [
+    ...latency("familyName", "p50", 20, "name.familyName sw, count=100"),
+    ...latency("lastModified-cursor", "p99", 20, "meta.lastModified gt, cursor paging"),
+    ...(options.only ? [] : [{ name: "peak RSS of the app process", measured: peakRss === null ? "unknown" : `${fmt(peakRss)} MiB`, target: "≤ 300 MiB", pass: peakRss !== null && peakRss <= 300 }]),
+  ];
+}
+
 async function main() {
   const startedAt = new Date();
   await onFreshDatabase(options.db, async (target, track) => {
@@ -190,7 +203,9 @@ async function main() {
       results.push(r);
       log(`  p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ${fmt(r.rps)} req/s, ${fmt(r.errors)} errors`);
     }
+    const peakRss = peakRssMiB(app.process.pid);
     await app.stop();
+    const checks = scaleTargets(results, peakRss);
 
     console.log("");
     console.log(`Rollcall scale benchmark — ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC, ${machineLine()}, ${target.label}`);
@@ -199,11 +214,15 @@ async function main() {
     console.log("");
     console.log(table(results));
     console.log("× hello: req/s over the hello-world's with the same connections. app µs/req: CPU time of the app process per request.");
+    console.log(`Peak RSS of the app process: ${peakRss === null ? "unknown" : `${fmt(peakRss)} MiB`}`);
     if (options.sqlTiming) {
       console.log("");
       console.log("Time in SQLite by statement (--sql-timing):");
       console.log(sqlReport(results));
     }
+    console.log("");
+    console.log(`Targets (issue 14, meant at 1,000,000 users; this run: ${fmt(options.users)}):`);
+    for (const c of checks) console.log(`  ${c.pass ? "PASS" : "MISS"}  ${c.name}: ${c.measured} (target ${c.target})`);
   });
 }
 

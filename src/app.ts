@@ -3,6 +3,7 @@ import helmet from "helmet";
 import { Server } from "node:http";
 import { Logger } from "pino";
 import { API_PREFIX } from "./admin/openapi.js";
+import { apiSecurityHeaders } from "./api-headers.js";
 import { adminRouter } from "./admin/router.js";
 import { Brand, TrustProxy } from "./config.js";
 import { Database, readiness } from "./db/database.js";
@@ -79,13 +80,18 @@ export function createApp(deps: AppDeps): Express {
   app.set("query parser", "extended");
   app.set("trust proxy", deps.trustProxy ?? false);
   app.use(httpMetrics());
+  app.use(requestLog(deps.logger));
+  const sessions = webSession(deps.db, deps.secretKey, deps.sessionLimits, deps.now);
+  // The SCIM door first, with an API's headers rather than helmet's page headers: an IdP's call then never walks
+  // through helmet, sessions, SSO, the admin API and the console (≈100 µs a request). Only its /Me reads the
+  // browser session.
+  app.use(SCIM_PREFIX, apiSecurityHeaders(), scimRouter({ ...deps, sessions }));
   // helmet's default CSP asks browsers to upgrade http:// requests to https://; over a plain-http BASE_URL on a
   // non-loopback address that rewrites the console's login form to https, which `form-action 'self'` then blocks.
   const upgradeInsecureRequests = deps.baseUrl.startsWith("https:") ? [] : null;
   // The brand's logo is the one image the pages load from elsewhere (BRAND_LOGO_URL, https only).
   const imgSrc = ["'self'", "data:", ...(deps.brand?.logoUrl ? [new URL(deps.brand.logoUrl).origin] : [])];
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests, imgSrc } } }));
-  app.use(requestLog(deps.logger));
   // Before every router, so that any route under these paths is covered by the one per-IP count.
   if (deps.rateLimits) app.use(LOGIN_PATHS, loginRateLimit(deps.rateLimits.loginPerMinute, deps));
 
@@ -99,10 +105,6 @@ export function createApp(deps: AppDeps): Express {
     res.status(status === "ready" ? 200 : 503).json({ status });
   });
 
-  const sessions = webSession(deps.db, deps.secretKey, deps.sessionLimits, deps.now);
-  // The SCIM door before the browser-facing routers: an IdP's call then never walks through sessions, SSO, the admin
-  // API and the console (≈100 µs a request). Only its /Me reads the browser session.
-  app.use(SCIM_PREFIX, scimRouter({ ...deps, sessions }));
   app.use(sessions);
   const signingKeys = new SigningKeys(deps.db, deps.secretKey);
   const op = new OpenIdProvider({ db: deps.db, baseUrl: deps.baseUrl, secretKey: deps.secretKey, trustProxy: Boolean(deps.trustProxy) }, signingKeys);

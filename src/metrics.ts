@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { IncomingMessage } from "node:http";
 import { Request, RequestHandler } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
@@ -96,36 +97,35 @@ function matchesPattern(pattern: string, path: string): boolean {
   return want.length === got.length && want.every((s, i) => s.startsWith(":") || s.toLowerCase() === got[i].toLowerCase());
 }
 
+/** The route template a request matched, kept by the `route` accessor below. */
+const ROUTE = Symbol("rollcall.route");
+type Routed = Request & { [ROUTE]?: { route: unknown; template: string } };
+
 /**
  * Watches the request for the route template it matches (`/scim/v2/Users/:id`): route and mount path, never the URL,
  * so that ids do not multiply the series. Express keeps req.baseUrl right only while the request is inside the
  * router that matched: an error thrown by /Users/:id reaches the SCIM router's error handler with req.baseUrl back at
  * /scim/v2. So the template is taken when the router sets req.route, where both are right. A route declared on
- * several paths (the SCIM 405 catch-all) is labelled by the one that matched.
+ * several paths (the SCIM 405 catch-all) is labelled by the one that matched. The accessor is defined once on the
+ * prototype: one per request would cost a closure and a slow dictionary-mode request object.
  */
-function watchRouteTemplate(req: Request): () => string {
-  let route: unknown;
-  let template = UNMATCHED;
-  Object.defineProperty(req, "route", {
-    configurable: true,
-    enumerable: true,
-    get: () => route,
-    set(value: { path: unknown }) {
-      route = value;
-      const pattern = Array.isArray(value.path) ? value.path.find((p) => typeof p === "string" && matchesPattern(p, req.path)) : value.path;
-      template = typeof pattern === "string" ? withoutTrailingSlash(req.baseUrl + pattern) : UNMATCHED;
-    },
-  });
-  return () => template;
-}
+Object.defineProperty(IncomingMessage.prototype, "route", {
+  configurable: true,
+  get(this: Routed) {
+    return this[ROUTE]?.route;
+  },
+  set(this: Routed, value: { path: unknown } | undefined) {
+    const pattern = Array.isArray(value?.path) ? (value!.path as unknown[]).find((p) => typeof p === "string" && matchesPattern(p, this.path)) : value?.path;
+    this[ROUTE] = { route: value, template: typeof pattern === "string" ? withoutTrailingSlash(this.baseUrl + pattern) : UNMATCHED };
+  },
+});
 
 /** Counts and times every request, labelled by route template. Mounted first, so that it sees every answer. */
 export function httpMetrics(): RequestHandler {
   return (req, res, next) => {
     const stop = httpDuration.startTimer();
-    const template = watchRouteTemplate(req);
     res.once("finish", () => {
-      const labels = { method: req.method, route: template(), status: String(res.statusCode) };
+      const labels = { method: req.method, route: (req as Routed)[ROUTE]?.template ?? UNMATCHED, status: String(res.statusCode) };
       httpRequests.inc(labels);
       stop(labels);
     });

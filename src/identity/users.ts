@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EntityManager } from "typeorm";
 import { User, UserValue } from "../../entities/index.js";
 import { Database } from "../db/database.js";
-import { insertRow, selectColumns, sql } from "../db/sql.js";
+import { insertRow, jsonRows, parsedRows, selectColumns, sql } from "../db/sql.js";
 import { userColumns } from "./attribute-columns.js";
 import { recordAudit } from "./audit.js";
 import { countChange } from "./resource-counts.js";
@@ -12,7 +12,7 @@ import { lockForWrite, WriteOptions } from "./locking.js";
 import { hashPassword } from "./passwords.js";
 import { endSessionsOfUser } from "./sessions.js";
 import { Actor, UserInput, UserRecord } from "./records.js";
-import { foldCase, groupBy, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, timestamp, unstorableText } from "./text.js";
+import { foldCase, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, timestamp, unstorableText } from "./text.js";
 import { userColumnsOf, userRecordOf, userValuesOf } from "./user-rows.js";
 
 /** Every string of a user must be storable; userName is required and, like externalId, kept short. */
@@ -30,21 +30,25 @@ function checkUserInput(input: UserInput) {
   walk(input, "");
 }
 
+/** The user_values columns a record is built from, in the order jsonRows returns them. */
+const VALUE_COLUMNS = ["attribute", "position", "value", "display", "type", "primary", "formatted", "streetAddress", "locality", "region", "postalCode", "country"] as const;
+const VALUE_SQL = ["v.attribute", "v.position", "v.value", "v.display", "v.type", 'v."primary"', "v.formatted", "v.street_address", "v.locality", "v.region", "v.postal_code", "v.country"];
+
+/**
+ * Users with their values and groups, one statement for any number of ids. Fetched by primary key and checked for
+ * the organization on the rows: given `organization_id = ? AND id IN (…)`, SQLite without statistics scans the
+ * organization's index instead of looking up the ids.
+ */
 export async function loadUsers(em: EntityManager, organizationId: string, ids: string[]): Promise<UserRecord[]> {
   if (ids.length === 0) return [];
-  // Fetched by primary key and checked for the organization on the rows: given `organization_id = ? AND id IN (…)`,
-  // SQLite without statistics scans the organization's index instead of looking up the ids.
-  const rows = (await sql<User>(em, `SELECT ${selectColumns(em, User)} FROM users WHERE id IN (:...ids)`, { ids }))
-    .filter((row) => row.organizationId === organizationId);
-  const values = await sql<UserValue>(em, `SELECT ${selectColumns(em, UserValue)} FROM user_values WHERE user_id IN (:...ids)`, { ids });
-  const memberships = await sql<{ user_id: string; id: string; display_name: string }>(em,
-    `SELECT gm.user_id, g.id, g.display_name FROM group_members gm JOIN groups g ON g.id = gm.group_id
-     WHERE gm.organization_id = :organizationId AND gm.user_id IN (:...ids) ORDER BY g.display_name_norm`,
-    { organizationId, ids });
-  const valuesOf = groupBy(values, (v) => v.userId);
-  const groupsOf = groupBy(memberships, (m) => m.user_id);
-  return inOrder(ids, rows.map((row) => userRecordOf(row, valuesOf.get(row.id) ?? [],
-    (groupsOf.get(row.id) ?? []).map((g) => ({ id: g.id, displayName: g.display_name })))));
+  const rows = await sql<User & { valueRows: unknown; groupRows: unknown }>(em, `SELECT ${selectColumns(em, User)},
+      ${jsonRows(em, VALUE_SQL, "user_values v WHERE v.user_id = users.id", "v.attribute, v.position")} AS "valueRows",
+      ${jsonRows(em, ["g.id", "g.display_name"], "group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.user_id = users.id AND gm.organization_id = users.organization_id", "g.display_name_norm, g.id")} AS "groupRows"
+    FROM users WHERE id IN (:...ids)`, { ids });
+  const records = rows.filter((row) => row.organizationId === organizationId).map((row) => userRecordOf(row,
+    parsedRows(row.valueRows).map((v) => Object.fromEntries(VALUE_COLUMNS.map((name, i) => [name, v[i]])) as unknown as UserValue),
+    parsedRows(row.groupRows).map(([id, displayName]) => ({ id: id as string, displayName: displayName as string }))));
+  return inOrder(ids, records);
 }
 
 export async function getUser(db: Database, organizationId: string, id: string): Promise<UserRecord | null> {
@@ -107,11 +111,13 @@ export async function insertUser(
   await insertRow(em, User, row);
   await countChange(em, organizationId, "users", 1);
   const values = await writeValues(em, organizationId, id, input, true);
+  // Built from what was just written (a new user is in no group): its event needs no read-back either.
+  const user = userRecordOf(row as User, values as UserValue[], []);
   await recordAudit(em, {
-    organizationId, actor, action: "user.created", targetType: "user", targetId: id,
+    organizationId, actor, action: "user.created", targetType: "user", targetId: id, targetUser: user,
     summary: { userName: input.userName, externalId: input.externalId ?? null, active: input.active ?? true, source, ...(unknownManager ? { unknownManager } : {}) },
   });
-  return userRecordOf(row as User, values as UserValue[], []);
+  return user;
 }
 
 /**

@@ -120,7 +120,8 @@ function refuseNul(req: Request, _res: Response, next: NextFunction) {
 export function scimRouter(deps: ScimDeps & LimiterDeps & { rateLimits?: RateLimits; sessions?: RequestHandler[] }): Router {
   const router = Router();
   router.use(scimOperationMetrics());
-  router.use((_req, res, next) => { res.type(SCIM_CONTENT_TYPE); next(); });
+  // Set as it is (res.type would parse and re-format the same value on every request).
+  router.use((_req, res, next) => { res.setHeader("Content-Type", SCIM_CONTENT_TYPE); next(); });
   router.use(refuseNul);
   router.use(requireJson);
   const authenticated = [authenticate(deps), ...(deps.rateLimits ? [scimRateLimit(deps.rateLimits.scimPerMinute, deps)] : [])];

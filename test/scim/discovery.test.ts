@@ -25,6 +25,19 @@ describe("RFC 7644 §4 discovery", () => {
     assert.equal(spc.meta.location, `${BASE_URL}/scim/v2/ServiceProviderConfig`);
   });
 
+  it("answers with an API's security headers, not a page's, on every outcome (200, 401, 404)", async () => {
+    for (const [path, status, withToken] of [["/scim/v2/ServiceProviderConfig", 200, false], ["/scim/v2/Users", 401, false], ["/scim/v2/Nowhere", 404, true]] as const) {
+      const res = await (withToken ? h.as().get(path) : supertest(h.server).get(path)).expect(status);
+      assert.equal(res.headers["x-content-type-options"], "nosniff", path);
+      assert.equal(res.headers["cache-control"], "no-store", path);
+      assert.equal(res.headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'", path);
+      assert.equal(res.headers["x-frame-options"], "DENY", path);
+      assert.match(res.headers["strict-transport-security"], /^max-age=\d+/, path);
+      assert.match(res.headers["x-request-id"], /^[0-9a-f-]{36}$/, path);
+      assert.equal(res.headers["x-dns-prefetch-control"], undefined, `${path}: helmet's page headers are not sent`);
+    }
+  });
+
   it("ResourceTypes lists User (with the enterprise extension) and Group, each readable by id", async () => {
     const list = (await supertest(h.server).get("/scim/v2/ResourceTypes").expect(200)).body;
     assert.equal(list.totalResults, 2);
