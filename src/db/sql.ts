@@ -96,14 +96,16 @@ export function positional(dialect: "sqlite" | "postgres", text: string, params:
 }
 
 /**
- * A correlated subquery that gathers rows into one JSON array of arrays (`columns` in order, rows in `orderBy`), so
- * that a resource and its child rows come back in one statement. On an SQLite file each statement outside a
- * transaction takes and releases the WAL read locks (about 11 µs here), more than a lookup by key costs.
+ * A correlated subquery that gathers rows into one JSON array of arrays (`columns` in order, rows in `orderBy` when
+ * the order matters), so that a resource and its child rows come back in one statement. On an SQLite file each
+ * statement outside a transaction takes and releases the WAL read locks (about 11 µs here), more than a lookup by
+ * key costs.
  */
-export function jsonRows(em: EntityManager, columns: string[], from: string, orderBy: string): string {
+export function jsonRows(em: EntityManager, columns: string[], from: string, orderBy?: string): string {
+  const order = orderBy ? ` ORDER BY ${orderBy}` : "";
   return em.connection.driver.options.type === "postgres"
-    ? `(SELECT COALESCE(json_agg(json_build_array(${columns.join(", ")}) ORDER BY ${orderBy}), '[]'::json) FROM ${from})`
-    : `(SELECT json_group_array(json_array(${columns.join(", ")}) ORDER BY ${orderBy}) FROM ${from})`;
+    ? `(SELECT COALESCE(json_agg(json_build_array(${columns.join(", ")})${order}), '[]'::json) FROM ${from})`
+    : `(SELECT json_group_array(json_array(${columns.join(", ")})${order}) FROM ${from})`;
 }
 
 /** A jsonRows column as read: SQLite returns its text, pg parses json itself. */

@@ -30,7 +30,7 @@ function checkUserInput(input: UserInput) {
   walk(input, "");
 }
 
-/** The user_values columns a record is built from, in the order jsonRows returns them. */
+/** The user_values columns a record is built from, in the order jsonRows returns them (userRecordOf orders the rows by position). */
 const VALUE_COLUMNS = ["attribute", "position", "value", "display", "type", "primary", "formatted", "streetAddress", "locality", "region", "postalCode", "country"] as const;
 const VALUE_SQL = ["v.attribute", "v.position", "v.value", "v.display", "v.type", 'v."primary"', "v.formatted", "v.street_address", "v.locality", "v.region", "v.postal_code", "v.country"];
 
@@ -42,7 +42,7 @@ const VALUE_SQL = ["v.attribute", "v.position", "v.value", "v.display", "v.type"
 export async function loadUsers(em: EntityManager, organizationId: string, ids: string[]): Promise<UserRecord[]> {
   if (ids.length === 0) return [];
   const rows = await sql<User & { valueRows: unknown; groupRows: unknown }>(em, `SELECT ${selectColumns(em, User)},
-      ${jsonRows(em, VALUE_SQL, "user_values v WHERE v.user_id = users.id", "v.attribute, v.position")} AS "valueRows",
+      ${jsonRows(em, VALUE_SQL, "user_values v WHERE v.user_id = users.id")} AS "valueRows",
       ${jsonRows(em, ["g.id", "g.display_name"], "group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.user_id = users.id AND gm.organization_id = users.organization_id", "g.display_name_norm, g.id")} AS "groupRows"
     FROM users WHERE id IN (:...ids)`, { ids });
   const records = rows.filter((row) => row.organizationId === organizationId).map((row) => userRecordOf(row,
