@@ -3,11 +3,11 @@ import { after, before, describe, it } from "node:test";
 import { Database, openDatabase } from "../../src/db/database.js";
 import { sql } from "../../src/db/sql.js";
 import { ScimSpeed1765600000000 } from "../../src/db/migrations/1765600000000-ScimSpeed.js";
-import { createGroup } from "../../src/identity/groups.js";
+import { createGroup, deleteGroup } from "../../src/identity/groups.js";
 import { createOrganization } from "../../src/identity/organizations.js";
 import { resourceTotal } from "../../src/identity/resource-counts.js";
 import { UserInput } from "../../src/identity/records.js";
-import { createUser } from "../../src/identity/users.js";
+import { createUser, deleteUser } from "../../src/identity/users.js";
 import { databaseTargets } from "../support/databases.js";
 
 /**
@@ -56,9 +56,16 @@ for (const target of await databaseTargets()) {
       const folded = await sql<{ user_name: string; norm: string | null }>(em, "SELECT user_name, name_family_name_norm AS norm FROM users ORDER BY user_name");
       assert.deepEqual(folded.map((r) => [r.user_name, r.norm]),
         [["a@acme.test", "ünal"], ["b@acme.test", "o'brien"], ["c@acme.test", null], ["d@globex.test", "smith"]]);
-      // Kept from here on by the identity layer.
-      await createUser(db, globex.id, user("e@globex.test", "Jones"), system);
-      assert.equal(await resourceTotal(em, globex.id, "users"), 2);
+      // Kept from here on by the identity layer, in the writing transaction: creates and deletes of users and groups.
+      const jones = await createUser(db, globex.id, user("e@globex.test", "Jones"), system);
+      const { group } = await createGroup(db, globex.id, { displayName: "Ops" }, system);
+      assert.deepEqual([await resourceTotal(em, globex.id, "users"), await resourceTotal(em, globex.id, "groups")], [2, 1]);
+      await deleteUser(db, globex.id, jones.id, system);
+      await deleteGroup(db, globex.id, group.id, system);
+      assert.deepEqual([await resourceTotal(em, globex.id, "users"), await resourceTotal(em, globex.id, "groups")], [1, 0]);
+      // A create that fails (userName taken) counts nothing.
+      await assert.rejects(createUser(db, globex.id, user("d@globex.test"), system));
+      assert.equal(await resourceTotal(em, globex.id, "users"), 1);
     });
   });
 }
