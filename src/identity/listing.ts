@@ -86,7 +86,8 @@ type Row = { id: string; created_at: string; sort_key?: unknown };
 const positionOf = (r: Row): Position => ({ key: r.sort_key ?? null, createdAt: r.created_at, id: r.id });
 
 /**
- * Counts the matches (unfiltered: the kept count, resource-counts.ts) and fetches one page of ids, both as scans (Database.scan: in turns by organization, off the
+ * Counts the matches (unfiltered: the kept count, resource-counts.ts; not at all when the first page is not full)
+ * and fetches one page of ids, both as scans (Database.scan: in turns by organization, off the
  * event loop on SQLite) unless the query is selective. Index paging uses OFFSET; cursor paging uses a keyset condition,
  * so that rows created or deleted between pages neither repeat nor hide rows that existed throughout. A walk back
  * is the same query in the reversed order, turned round afterwards. Keyset reads one row more than asked, to learn
@@ -104,11 +105,15 @@ export async function pageOfIds(
   const read = <T>(text: string, values: Record<string, unknown>) =>
     (query.selective ? sql<T>(db.dataSource.manager, text, values) : db.scan<T>(organizationId, text, values));
   // Unfiltered, the total is the organization's kept count; filtered, the matches are counted, once per cursor walk.
-  const total = !query.condition ? await resourceTotal(db.dataSource.manager, organizationId, table.counted)
-    : query.knownTotal ?? Number((await read<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table.from} WHERE ${where}`, params))[0].n);
+  const count = async () => (!query.condition ? resourceTotal(db.dataSource.manager, organizationId, table.counted)
+    : query.knownTotal ?? Number((await read<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table.from} WHERE ${where}`, params))[0].n));
   const { start } = query;
   const offset = "offset" in start ? start.offset : 0;
-  if (query.limit === 0 || offset >= total) return { total, ids: [] };
+  // A first page that is not full holds every match, so its length is the total (see below). Any other page counts
+  // first, so that an offset beyond the end is answered without walking to it.
+  const firstPage = "offset" in start ? offset === 0 : "after" in start && start.after === null;
+  let total = firstPage && query.limit > 0 ? undefined : await count();
+  if (total !== undefined && (query.limit === 0 || offset >= total)) return { total, ids: [] };
 
   const back = "before" in start;
   const forward = orderTerms(a, query.sort);
@@ -124,6 +129,8 @@ export async function pageOfIds(
     { ...params, ...beyond?.params, limit: keyset ? query.limit + 1 : query.limit, offset });
   const more = keyset && rows.length > query.limit;
   const page = back ? rows.slice(0, query.limit).reverse() : rows.slice(0, query.limit);
+  // An import probe (`userName eq`, 0 or 1 match) thus costs one statement, not a COUNT and then the page.
+  total ??= page.length < query.limit || (keyset && !more) ? page.length : await count();
   const [first, last] = [page[0], page.at(-1)];
   // Going forward, rows lie before the page whenever it did not start at the top; going back, after it always.
   const hasPrevious = back ? more : keyset && from !== null;
