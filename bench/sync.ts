@@ -194,6 +194,9 @@ async function main() {
       ["in the database after", `${fmt(userRows)} users, ${fmt(groupRows)} groups, ${fmt(memberRows)} memberships`],
     ]));
     if (sqlStats.length) console.log(`\nTime in SQLite by statement (--sql-timing):\n${sqlReport(sqlStats)}`);
+    // Issue 14's target, for the full size (100,000 users and 1,000 groups).
+    const pass = totalSeconds <= 60 && totalErrors === 0;
+    console.log(`\nTarget (100,000 users, 1,000 groups; this run: ${fmt(options.users)} users):\n  ${pass ? "PASS" : "MISS"}  initial sync in ${fmt(totalSeconds, 1)} s (target ≤ 60 s, no errors)`);
     if (firstErrors.length) console.log(`\nFirst errors:\n  ${firstErrors.join("\n  ")}`);
     if (userRows !== options.users || groupRows !== options.groups || memberRows !== options.users) {
       console.log("\nMISMATCH: the database does not hold every user, group and membership pushed.");
