@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { openDatabase } from "../../src/db/database.js";
 import { authenticateScimToken } from "../../src/identity/scim-tokens.js";
 import { cliOnTemporaryDatabase, runCliInProcess } from "../support/cli.js";
+import { programArgs } from "../support/server-process.js";
 
 const exec = promisify(execFile);
 
@@ -61,7 +62,7 @@ describe("rollcall CLI", () => {
   });
 
   it("says what to do when an organization does not exist, and exits non-zero (the bin, in its own process)", async () => {
-    await assert.rejects(exec(process.execPath, ["--import", "tsx", "src/cli/index.ts", "token", "create", "--org", "nope"], { env }), (err: { code: number; stderr: string }) =>
+    await assert.rejects(exec(process.execPath, [...programArgs("src/cli/index"), "token", "create", "--org", "nope"], { env }), (err: { code: number; stderr: string }) =>
       err.code === 1 && /no organization "nope"; list them with: npm run cli -- org list/.test(err.stderr));
   });
 });

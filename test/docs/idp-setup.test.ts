@@ -7,7 +7,7 @@ import { IDP_GUIDES, IdpGuide } from "../../src/web/idp-guides.js";
  * docs/idp-setup.md is the console wizard's guidance (src/web/idp-guides.ts) as a page: this test fails when the two
  * differ. `UPDATE_DOCS=1` rewrites the page from the guides.
  */
-const PATH = new URL("../../docs/idp-setup.md", import.meta.url);
+const PATH = "docs/idp-setup.md";
 
 function section(g: IdpGuide): string {
   const lines = [`## ${g.label}`, ""];

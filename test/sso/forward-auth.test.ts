@@ -24,7 +24,7 @@ import { Browser, OpenIdProvider, startOpenIdProvider } from "../support/oidc-op
 const system = { type: "system" as const, id: null };
 const key = randomBytes(32);
 const CLIENT = { clientId: "rollcall", clientSecret: randomBytes(16).toString("hex") };
-const SSO_MD = readFileSync(new URL("../../docs/sso.md", import.meta.url), "utf8");
+const SSO_MD = readFileSync("docs/sso.md", "utf8");
 
 /** The first fenced block of `lang` after `heading` in docs/sso.md. */
 function docsSnippet(heading: string, lang: string): string {

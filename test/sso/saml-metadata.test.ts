@@ -15,7 +15,7 @@ const cert1 = signingKey("idp-1").certBody;
 const cert2 = signingKey("idp-2").certBody;
 const other = signingKey("attacker").certBody;
 
-const fixture = (name: string) => readFileSync(new URL(`testdata/${name}`, import.meta.url), "utf8")
+const fixture = (name: string) => readFileSync(`test/sso/testdata/${name}`, "utf8")
   .replaceAll("{{CERT1}}", cert1).replaceAll("{{CERT2}}", cert2).replaceAll("{{OTHER}}", other);
 
 const MD = 'xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"';

@@ -1,6 +1,17 @@
 import { ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
-/** The real server (src/server.ts through tsx) as a child process, for tests of start-up, shutdown, crashes, replicas. */
+/**
+ * Node's arguments for running one of the project's programs (`entry` without its extension, e.g. "src/server") in a
+ * child process the way this suite itself runs: `npm test` runs the test build's JavaScript (build-test/, compiled
+ * from the same sources), so the child runs build-test/<entry>.js with plain node; a test file run from its .ts
+ * source through tsx starts <entry>.ts through tsx.
+ */
+export function programArgs(entry: string): string[] {
+  return import.meta.url.endsWith(".ts") ? ["--import", "tsx", `${entry}.ts`] : [fileURLToPath(new URL(`../../${entry}.js`, import.meta.url))];
+}
+
+/** The real server (src/server, see programArgs) as a child process, for tests of start-up, shutdown, crashes, replicas. */
 export interface ServerProcess {
   child: ChildProcess;
   port: number;
@@ -10,14 +21,14 @@ export interface ServerProcess {
   errors: string[];
 }
 
-/** Which program runs: src/server.ts through tsx unless `script` names a compiled one (dist/src/server.js), run by plain node. */
+/** Which program runs: src/server (see programArgs) unless `script` names a compiled one (dist/src/server.js), run by plain node. */
 export interface ServerProgram {
   script?: string;
   cwd?: string;
 }
 
 const spawnServer = (env: Record<string, string>, stdout: "pipe" | "ignore", program: ServerProgram = {}) =>
-  spawn(process.execPath, program.script ? [program.script] : ["--import", "tsx", "src/server.ts"], {
+  spawn(process.execPath, program.script ? [program.script] : programArgs("src/server"), {
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", stdout, "pipe"],
     cwd: program.cwd,

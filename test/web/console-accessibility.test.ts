@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { listConnections } from "../../src/identity/connections.js";
 import { createGroup } from "../../src/identity/groups.js";
 import { createTeam } from "../../src/identity/teams.js";
 import { createUser } from "../../src/identity/users.js";
-import { browserSkip, launchBrowser } from "../support/browser.js";
+import { axe, browserSkip, launchBrowser } from "../support/browser.js";
 import { databaseTargets } from "../support/databases.js";
 import { TestIdp } from "../support/saml-idp.js";
 import { ConsoleApp, signInInBrowser, startConsoleApp } from "./console-app.js";
@@ -106,7 +105,7 @@ describe("console accessibility, phone width and keyboard, in Chromium", { skip:
 
   /** Axe's serious and critical findings, duplicate ids, and how far the page is wider than the window. */
   async function audit(on: Page, withAxe: boolean) {
-    const { violations } = withAxe ? await new AxeBuilder({ page: on }).analyze() : { violations: [] };
+    const { violations } = withAxe ? await axe(on) : { violations: [] };
     const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical")
       .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
     const duplicateIds = await on.evaluate(() => {

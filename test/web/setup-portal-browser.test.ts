@@ -3,10 +3,9 @@ import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { listSetupLinks } from "../../src/identity/setup-links.js";
-import { browserSkip, launchBrowser } from "../support/browser.js";
+import { axe, browserSkip, launchBrowser } from "../support/browser.js";
 import { databaseTargets } from "../support/databases.js";
 import { ConsoleApp, signInInBrowser, startConsoleApp } from "./console-app.js";
 
@@ -36,7 +35,7 @@ describe("the setup portal in Chromium", { skip: browserSkip() }, () => {
 
   /** Screenshots a portal page after checking it with axe and for overflow at phone width. */
   async function check(on: Page, name: string) {
-    const { violations } = await new AxeBuilder({ page: on }).analyze();
+    const { violations } = await axe(on);
     assert.deepEqual(violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id), [], name);
     assert.equal(await on.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, `${name} scrolls sideways`);
     await on.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
