@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EntityManager, In } from "typeorm";
 import { Group, GroupMember } from "../../entities/index.js";
 import { Database } from "../db/database.js";
-import { chunks, insertRows, selectColumns, sql } from "../db/sql.js";
+import { chunks, insertRow, insertRows, selectColumns, sql } from "../db/sql.js";
 import { groupColumns } from "./attribute-columns.js";
 import { recordAudit } from "./audit.js";
 import { publishEvents } from "./events/outbox.js";
@@ -62,7 +62,8 @@ function checkGroupText(displayName: unknown, externalId: unknown) {
 }
 
 async function assertDisplayNameFree(em: EntityManager, organizationId: string, displayName: string, exceptId?: string) {
-  const clash = await em.findOneBy(Group, { organizationId, displayNameNorm: foldCase(displayName) });
+  const [clash] = await sql<{ id: string }>(em, "SELECT id FROM groups WHERE organization_id = :organizationId AND display_name_norm = :norm",
+    { organizationId, norm: foldCase(displayName) });
   if (clash && clash.id !== exceptId) throw conflict(`a group named "${displayName}" already exists in this organization`);
 }
 
@@ -204,7 +205,7 @@ export async function createGroup(
   const outcome = await uniquely(() => `a group named "${input.displayName}" already exists in this organization`, () => db.transaction(async (em) => {
     await assertDisplayNameFree(em, organizationId, input.displayName);
     const now = timestamp();
-    await em.insert(Group, {
+    await insertRow(em, Group, {
       id, organizationId, displayName: input.displayName, displayNameNorm: foldCase(input.displayName),
       externalId: input.externalId ?? null, version: 1, createdAt: now, updatedAt: now,
     });

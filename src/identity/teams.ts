@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EntityManager } from "typeorm";
 import { Connection, Organization, Team, TeamMapping, TeamMembership, User } from "../../entities/index.js";
 import { Database } from "../db/database.js";
-import { chunks, insertRows, sql } from "../db/sql.js";
+import { chunks, insertRows, selectColumns, sql } from "../db/sql.js";
 import { AuditEntry, recordAudit, recordAudits } from "./audit.js";
 import { conflict, invalid, notFound, uniquely } from "./errors.js";
 import { Actor } from "./records.js";
@@ -155,9 +155,11 @@ export async function replaceTeamMappings(
 }
 
 export async function organizationPolicy(em: EntityManager, organizationId: string): Promise<{ mode: TeamMappingMode; groupSource: "claims" | "scim" }> {
-  const org = await em.findOneBy(Organization, { id: organizationId });
+  // Plain SQL: this runs in every group write, where TypeORM's query builder cost more than the lookup.
+  const [org] = await sql<{ mode: string; groupSource: string }>(em,
+    `SELECT team_mapping_mode AS mode, group_source AS "groupSource" FROM organizations WHERE id = :organizationId`, { organizationId });
   if (!org) throw notFound("Organization", organizationId);
-  return { mode: org.teamMappingMode as TeamMappingMode, groupSource: org.groupSource as "claims" | "scim" };
+  return { mode: org.mode as TeamMappingMode, groupSource: org.groupSource as "claims" | "scim" };
 }
 
 /**
@@ -222,9 +224,10 @@ export type TeamChangeCause = "group_membership" | "login" | "mapping_change" | 
 export async function recomputeDerivedTeams(
   em: EntityManager, organizationId: string, userIds: string[] | "all", actor: Actor, cause: TeamChangeCause,
 ): Promise<void> {
-  const mappings = await em.find(TeamMapping, { where: { organizationId } });
+  const mappings = await sql<TeamMapping>(em, `SELECT ${selectColumns(em, TeamMapping)} FROM team_mappings WHERE organization_id = :organizationId`, { organizationId });
   // The common SCIM write touches an organization without mappings: nothing to derive, nothing to remove.
-  if (mappings.length === 0 && !(await em.findOne(TeamMembership, { where: { organizationId, source: "idp" } }))) return;
+  if (mappings.length === 0 && (await sql(em,
+    "SELECT 1 FROM team_memberships WHERE organization_id = :organizationId AND source = 'idp' LIMIT 1", { organizationId })).length === 0) return;
   const ids = userIds === "all"
     ? (await em.find(User, { select: { id: true }, where: { organizationId } })).map((u) => u.id)
     : [...new Set(userIds)];
