@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, before, describe, it } from "node:test";
-import { Database, openDatabase } from "../../src/db/database.js";
+import { describe, it } from "node:test";
 import { Domains1765300000000 } from "../../src/db/migrations/1765300000000-Domains.js";
 import { createConnection, getConnection } from "../../src/identity/connections.js";
 import { createOrganization } from "../../src/identity/organizations.js";
-import { databaseTargets } from "../support/databases.js";
+import { databaseTargets, freshDatabase } from "../support/databases.js";
 
 /** The Domains migration goes down and up again on a database with a connection, which keeps its row and gets the safe defaults. */
 const system = { type: "system" as const, id: null };
@@ -13,25 +12,15 @@ const key = randomBytes(32);
 
 for (const target of await databaseTargets()) {
   describe(`migration Domains (${target.name})`, { skip: target.skip }, () => {
-    let db: Database;
-    let drop: () => Promise<void>;
-    before(async () => {
-      const created = await target.create();
-      drop = created.drop;
-      db = await openDatabase({ url: created.url });
-    });
-    after(async () => {
-      await db.close();
-      await drop();
-    });
+    const database = freshDatabase(target);
 
     it("down removes the domains table and the new columns; up brings them back with existing connections neither default nor open", async () => {
-      const org = await createOrganization(db, { slug: "acme", name: "Acme" }, system);
-      const connection = await createConnection(db, key, org.id, {
+      const org = await createOrganization(database(), { slug: "acme", name: "Acme" }, system);
+      const connection = await createConnection(database(), key, org.id, {
         type: "oidc", name: "Acme", loginPath: "acme", preset: "generic",
         oidc: { issuerUrl: "https://idp.test", clientId: "c", clientSecret: "s", scopes: ["openid"], claimMappings: { name: "name", email: "email", groups: "groups" } },
       }, system);
-      const runner = db.dataSource.createQueryRunner();
+      const runner = database().dataSource.createQueryRunner();
       try {
         const migration = new Domains1765300000000();
         await migration.down(runner);
@@ -43,7 +32,7 @@ for (const target of await databaseTargets()) {
       } finally {
         await runner.release();
       }
-      const after = (await getConnection(db, key, org.id, connection.id))!;
+      const after = (await getConnection(database(), key, org.id, connection.id))!;
       assert.deepEqual([after.loginPath, after.isDefault, after.allowOtherDomains, after.oidc!.clientSecret], ["acme", false, false, "s"]);
     });
   });

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, before, describe, it } from "node:test";
-import { Database, openDatabase } from "../../src/db/database.js";
+import { describe, it } from "node:test";
 import { SamlResponseShapes1764530000000 } from "../../src/db/migrations/1764530000000-SamlResponseShapes.js";
 import { createConnection, getConnection } from "../../src/identity/connections.js";
 import { createOrganization } from "../../src/identity/organizations.js";
 import { samlPreset } from "../../src/sso/presets.js";
-import { databaseTargets } from "../support/databases.js";
+import { databaseTargets, freshDatabase } from "../support/databases.js";
 import { TestIdp } from "../support/saml-idp.js";
 
 /** Settings saved before the migration (the either/or signature switch, no SHA-1, delimiter or roles fields) are rewritten. */
@@ -15,25 +14,15 @@ const key = randomBytes(32);
 
 for (const target of await databaseTargets()) {
   describe(`migration SamlResponseShapes (${target.name})`, { skip: target.skip }, () => {
-    let db: Database;
-    let drop: () => Promise<void>;
-    before(async () => {
-      const created = await target.create();
-      drop = created.drop;
-      db = await openDatabase({ url: created.url });
-    });
-    after(async () => {
-      await db.close();
-      await drop();
-    });
+    const database = freshDatabase(target);
 
-    const stored = async (id: string) => JSON.parse((await db.dataSource.getRepository("Connection").findOneByOrFail({ id })).settings as string);
+    const stored = async (id: string) => JSON.parse((await database().dataSource.getRepository("Connection").findOneByOrFail({ id })).settings as string);
 
     /** A SAML connection whose stored settings are what the version before this migration wrote. */
     async function oldConnection(preset: string, wantResponseSigned: boolean) {
-      const org = await createOrganization(db, { slug: `org${randomBytes(4).toString("hex")}`, name: "Org" }, system);
+      const org = await createOrganization(database(), { slug: `org${randomBytes(4).toString("hex")}`, name: "Org" }, system);
       const idp = new TestIdp();
-      const current = await createConnection(db, key, org.id, {
+      const current = await createConnection(database(), key, org.id, {
         type: "saml", name: preset, loginPath: `p${randomBytes(6).toString("hex")}`, preset,
         saml: { ...samlPreset(preset), idpMetadataUrl: null, idpMetadataXml: idp.metadata(), idpEntityId: idp.entityId, idpSsoUrl: idp.ssoUrl,
           idpCertificates: idp.keys.map((k) => k.certBody), metadataFetchedAt: null, allowIdpInitiated: false },
@@ -41,7 +30,7 @@ for (const target of await databaseTargets()) {
       // From the stored row, whose SP keys are sealed as at rest.
       const { requiredSignature: _r, allowSha1: _a, groupsDelimiter: _d, ...settings } = await stored(current.id);
       const { roles: _roles, ...attributes } = settings.attributes;
-      await db.dataSource.getRepository("Connection").update({ id: current.id }, { settings: JSON.stringify({ ...settings, wantResponseSigned, attributes }) });
+      await database().dataSource.getRepository("Connection").update({ id: current.id }, { settings: JSON.stringify({ ...settings, wantResponseSigned, attributes }) });
       return current;
     }
 
@@ -49,13 +38,13 @@ for (const target of await databaseTargets()) {
       const okta = await oldConnection("okta", true);
       const generic = await oldConnection("generic", false);
       const migration = new SamlResponseShapes1764530000000();
-      const runner = db.dataSource.createQueryRunner();
+      const runner = database().dataSource.createQueryRunner();
       try {
         await migration.up(runner);
         for (const connection of [okta, generic]) {
           const settings = await stored(connection.id);
           assert.equal("wantResponseSigned" in settings, false);
-          const migrated = (await getConnection(db, key, connection.organizationId, connection.id))!.saml!;
+          const migrated = (await getConnection(database(), key, connection.organizationId, connection.id))!.saml!;
           assert.equal(migrated.requiredSignature, "any");
           assert.equal(migrated.allowSha1, false);
           assert.equal(migrated.groupsDelimiter, null);

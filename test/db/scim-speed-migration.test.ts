@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { Database, openDatabase } from "../../src/db/database.js";
+import { describe, it } from "node:test";
 import { sql } from "../../src/db/sql.js";
 import { ScimSpeed1765600000000 } from "../../src/db/migrations/1765600000000-ScimSpeed.js";
 import { createGroup, deleteGroup } from "../../src/identity/groups.js";
@@ -8,7 +7,7 @@ import { createOrganization } from "../../src/identity/organizations.js";
 import { resourceTotal } from "../../src/identity/resource-counts.js";
 import { UserInput } from "../../src/identity/records.js";
 import { createUser, deleteUser } from "../../src/identity/users.js";
-import { databaseTargets } from "../support/databases.js";
+import { databaseTargets, freshDatabase } from "../support/databases.js";
 
 /**
  * The ScimSpeed migration goes down and up again on a database holding users and groups of two organizations: the
@@ -19,27 +18,17 @@ const user = (userName: string, familyName?: string): UserInput => ({ userName, 
 
 for (const target of await databaseTargets()) {
   describe(`migration ScimSpeed (${target.name})`, { skip: target.skip }, () => {
-    let db: Database;
-    let drop: () => Promise<void>;
-    before(async () => {
-      const created = await target.create();
-      drop = created.drop;
-      db = await openDatabase({ url: created.url });
-    });
-    after(async () => {
-      await db.close();
-      await drop();
-    });
+    const database = freshDatabase(target);
 
     it("up counts each organization's users and groups and folds every family name", async () => {
-      const acme = await createOrganization(db, { slug: "acme", name: "Acme" }, system);
-      const globex = await createOrganization(db, { slug: "globex", name: "Globex" }, system);
-      await createUser(db, acme.id, user("a@acme.test", "ÜNAL"), system);
-      await createUser(db, acme.id, user("b@acme.test", "O'Brien"), system);
-      await createUser(db, acme.id, user("c@acme.test"), system);
-      await createUser(db, globex.id, user("d@globex.test", "Smith"), system);
-      await createGroup(db, acme.id, { displayName: "Staff" }, system);
-      const runner = db.dataSource.createQueryRunner();
+      const acme = await createOrganization(database(), { slug: "acme", name: "Acme" }, system);
+      const globex = await createOrganization(database(), { slug: "globex", name: "Globex" }, system);
+      await createUser(database(), acme.id, user("a@acme.test", "ÜNAL"), system);
+      await createUser(database(), acme.id, user("b@acme.test", "O'Brien"), system);
+      await createUser(database(), acme.id, user("c@acme.test"), system);
+      await createUser(database(), globex.id, user("d@globex.test", "Smith"), system);
+      await createGroup(database(), acme.id, { displayName: "Staff" }, system);
+      const runner = database().dataSource.createQueryRunner();
       try {
         const migration = new ScimSpeed1765600000000();
         await migration.down(runner);
@@ -49,7 +38,7 @@ for (const target of await databaseTargets()) {
       } finally {
         await runner.release();
       }
-      const em = db.dataSource.manager;
+      const em = database().dataSource.manager;
       assert.deepEqual(
         [await resourceTotal(em, acme.id, "users"), await resourceTotal(em, acme.id, "groups"), await resourceTotal(em, globex.id, "users"), await resourceTotal(em, globex.id, "groups")],
         [3, 1, 1, 0]);
@@ -57,14 +46,14 @@ for (const target of await databaseTargets()) {
       assert.deepEqual(folded.map((r) => [r.user_name, r.norm]),
         [["a@acme.test", "ünal"], ["b@acme.test", "o'brien"], ["c@acme.test", null], ["d@globex.test", "smith"]]);
       // Kept from here on by the identity layer, in the writing transaction: creates and deletes of users and groups.
-      const jones = await createUser(db, globex.id, user("e@globex.test", "Jones"), system);
-      const { group } = await createGroup(db, globex.id, { displayName: "Ops" }, system);
+      const jones = await createUser(database(), globex.id, user("e@globex.test", "Jones"), system);
+      const { group } = await createGroup(database(), globex.id, { displayName: "Ops" }, system);
       assert.deepEqual([await resourceTotal(em, globex.id, "users"), await resourceTotal(em, globex.id, "groups")], [2, 1]);
-      await deleteUser(db, globex.id, jones.id, system);
-      await deleteGroup(db, globex.id, group.id, system);
+      await deleteUser(database(), globex.id, jones.id, system);
+      await deleteGroup(database(), globex.id, group.id, system);
       assert.deepEqual([await resourceTotal(em, globex.id, "users"), await resourceTotal(em, globex.id, "groups")], [1, 0]);
       // A create that fails (userName taken) counts nothing.
-      await assert.rejects(createUser(db, globex.id, user("d@globex.test"), system));
+      await assert.rejects(createUser(database(), globex.id, user("d@globex.test"), system));
       assert.equal(await resourceTotal(em, globex.id, "users"), 1);
     });
   });

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { after, before } from "node:test";
 import pg from "pg";
+import { Database, openDatabase } from "../../src/db/database.js";
 
 /**
  * The databases every integration suite runs on: SQLite always, PostgreSQL when a server answers at
@@ -60,4 +62,23 @@ export async function databaseTargets(): Promise<DatabaseTarget[]> {
       },
     },
   ];
+}
+
+/**
+ * A fresh database of `target` for the enclosing suite: created and opened (migrated) before its tests, closed and
+ * dropped after them. Call it inside `describe`; the function it returns gives the open database.
+ */
+export function freshDatabase(target: DatabaseTarget): () => Database {
+  let db: Database | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  before(async () => {
+    const created = await target.create();
+    drop = created.drop;
+    db = await openDatabase({ url: created.url });
+  });
+  after(async () => {
+    await db?.close();
+    await drop?.();
+  });
+  return () => db!;
 }
