@@ -12,9 +12,18 @@ import { sql } from "../db/sql.js";
 export type CountedResource = "users" | "groups";
 
 const SHARDS = 16;
+/**
+ * One shard per transaction (its EntityManager): two transactions that each created several users could otherwise
+ * take the same shard rows in opposite orders and deadlock.
+ */
+const shardOfTransaction = new WeakMap<EntityManager, number>();
 
 export async function countChange(em: EntityManager, organizationId: string, resource: CountedResource, delta: 1 | -1): Promise<void> {
-  const shard = em.connection.driver.options.type === "postgres" ? randomInt(SHARDS) : 0;
+  let shard = 0;
+  if (em.connection.driver.options.type === "postgres") {
+    shard = shardOfTransaction.get(em) ?? randomInt(SHARDS);
+    shardOfTransaction.set(em, shard);
+  }
   await sql(em, `INSERT INTO resource_counts (organization_id, resource, shard, n) VALUES (:organizationId, :resource, :shard, :delta)
     ON CONFLICT (organization_id, resource, shard) DO UPDATE SET n = resource_counts.n + excluded.n`,
   { organizationId, resource, shard, delta });
