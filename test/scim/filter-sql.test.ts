@@ -1,6 +1,6 @@
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { openDatabase, type Database } from "../../src/db/database.js";
+import { type Database } from "../../src/db/database.js";
 import { sql } from "../../src/db/sql.js";
 import { Group, GroupMember, Organization, User, UserValue } from "../../entities/index.js";
 import { groupColumns, userColumns, type ResourceColumns } from "../../src/identity/attribute-columns.js";
@@ -8,7 +8,7 @@ import { foldCase } from "../../src/identity/text.js";
 import { parseFilter } from "../../src/scim/filter/parse.js";
 import { filterToSql, sortExpression } from "../../src/scim/filter/sql.js";
 import { ScimError } from "../../src/scim/errors.js";
-import { databaseTargets, DatabaseTarget } from "../support/databases.js";
+import { databaseTargets, DatabaseTarget, freshDatabase } from "../support/databases.js";
 
 const ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
@@ -199,55 +199,48 @@ async function sorted(db: Database, sortBy: string, descending = false): Promise
 /** Registers the whole suite against one database. */
 function suite(target: DatabaseTarget) {
   describe(`filter → SQL on ${target.name}`, { skip: target.skip }, () => {
-    let db: Database | undefined;
-    let drop: (() => Promise<void>) | undefined;
-    before(async () => {
-      const created = await target.create();
-      drop = created.drop;
-      db = await openDatabase({ url: created.url });
-      await seed(db);
-    });
-    after(async () => { await db?.close(); await drop?.(); });
+    const database = freshDatabase(target);
+    before(() => seed(database()));
 
     for (const [filter, expected] of userCases) {
-      it(`users: ${filter}`, async () => assert.deepEqual(await ids(db!, userColumns, filter), expected));
+      it(`users: ${filter}`, async () => assert.deepEqual(await ids(database(), userColumns, filter), expected));
     }
     for (const [filter, expected] of groupCases) {
-      it(`groups: ${filter}`, async () => assert.deepEqual(await ids(db!, groupColumns, filter), expected));
+      it(`groups: ${filter}`, async () => assert.deepEqual(await ids(database(), groupColumns, filter), expected));
     }
     for (const filter of invalidFilters) {
-      it(`rejects ${filter}`, () => assert.throws(() => filterToSql(parseFilter(filter), userColumns, db!),
+      it(`rejects ${filter}`, () => assert.throws(() => filterToSql(parseFilter(filter), userColumns, database()),
         (e: unknown) => e instanceof ScimError && e.scimType === "invalidFilter"));
     }
 
     it("binds every value and numbers parameters with the prefix", () => {
-      const { sql: text, params } = filterToSql(parseFilter('title eq "Countess" or emails[value co "x"]'), userColumns, db!, "q");
+      const { sql: text, params } = filterToSql(parseFilter('title eq "Countess" or emails[value co "x"]'), userColumns, database(), "q");
       assert.deepEqual(Object.keys(params), ["q1", "q2"]);
       assert.doesNotMatch(text, /Countess|'%x%'/);
     });
 
     it("users: emails[primary eq true]", async () => {
-      assert.deepEqual(await ids(db!, userColumns, "emails[primary eq true]"), ["u1"]);
-      assert.deepEqual(await ids(db!, userColumns, 'emails[primary eq "False"]'), ["u2"]);
+      assert.deepEqual(await ids(database(), userColumns, "emails[primary eq true]"), ["u1"]);
+      assert.deepEqual(await ids(database(), userColumns, 'emails[primary eq "False"]'), ["u2"]);
     });
 
     it("sorts by case-insensitive and dateTime attributes, missing values last", async () => {
-      assert.deepEqual(await sorted(db!, "userName"), ["u2", "u3", "u4", "u1"]);
-      assert.deepEqual(await sorted(db!, "DISPLAYNAME"), ["u1", "u2", "u4", "u3"]);
-      assert.deepEqual(await sorted(db!, "title"), ["u3", "u1", "u4", "u2"]);
-      assert.deepEqual(await sorted(db!, "meta.created", true), ["u4", "u2", "u1", "u3"]);
-      assert.deepEqual(await sorted(db!, `${ENT}:employeeNumber`), ["u1", "u2", "u3", "u4"]);
+      assert.deepEqual(await sorted(database(), "userName"), ["u2", "u3", "u4", "u1"]);
+      assert.deepEqual(await sorted(database(), "DISPLAYNAME"), ["u1", "u2", "u4", "u3"]);
+      assert.deepEqual(await sorted(database(), "title"), ["u3", "u1", "u4", "u2"]);
+      assert.deepEqual(await sorted(database(), "meta.created", true), ["u4", "u2", "u1", "u3"]);
+      assert.deepEqual(await sorted(database(), `${ENT}:employeeNumber`), ["u1", "u2", "u3", "u4"]);
     });
 
     it("sorts a multi-valued attribute by its primary element, else its lowest", async () => {
       // u1: primary Ada@Work; u2: no primary, so bob@other; u4: d_a%ve; u3 has no email and goes last.
-      assert.deepEqual(await sorted(db!, "emails"), ["u1", "u2", "u4", "u3"]);
-      assert.deepEqual(await sorted(db!, "emails", true), ["u3", "u4", "u2", "u1"]);
+      assert.deepEqual(await sorted(database(), "emails"), ["u1", "u2", "u4", "u3"]);
+      assert.deepEqual(await sorted(database(), "emails", true), ["u3", "u4", "u2", "u1"]);
     });
 
     it("rejects unknown or filtered sortBy with invalidValue", () => {
       for (const sortBy of ["nosuch", 'emails[type eq "work"].value', "title.x", "a b"]) {
-        assert.throws(() => sortExpression(sortBy, userColumns, db!), (e: unknown) => e instanceof ScimError && e.scimType === "invalidValue");
+        assert.throws(() => sortExpression(sortBy, userColumns, database()), (e: unknown) => e instanceof ScimError && e.scimType === "invalidValue");
       }
     });
   });
