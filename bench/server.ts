@@ -7,7 +7,7 @@
  * Lines on its standard input are commands (see timeStatements), each answered with one JSON line.
  * Replicas of one run (bench/soak.ts) share ROLLCALL_SECRET_KEY (base64), so that a cursor or session cookie one signed
  * is good on every other; with REDIS_URL the rate limits (RATE_LIMIT_SCIM_PER_MINUTE, RATE_LIMIT_LOGIN_PER_MINUTE)
- * are on and counted there, as src/server.ts does; without it nothing is rate-limited.
+ * are on and counted there, as src/run-server.ts does; without it nothing is rate-limited.
  */
 import express from "express";
 import { randomBytes } from "node:crypto";

@@ -61,7 +61,7 @@ export interface AppDeps {
  */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
-/** Starts listening with that keep-alive timeout (src/server.ts, bench/server.ts). */
+/** Starts listening with that keep-alive timeout (src/run-server.ts, bench/server.ts). */
 export function listen(app: Express, port: number, host: string): Server {
   const server = app.listen(port, host);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;

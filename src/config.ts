@@ -3,7 +3,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { isIP } from "node:net";
 import { dirname } from "node:path";
 import { z } from "zod";
-import { DEFAULT_STATEMENT_TIMEOUT_MS } from "./db/database.js";
 import type { SessionLimits } from "./web-session.js";
 import type { RateLimits } from "./rate-limit.js";
 import type { DnsOptions } from "./identity/dns-txt.js";
@@ -14,6 +13,8 @@ const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
 const isProxyAddress = (s: string) => PROXY_NAMES.has(s) || isIP(s.replace(/\/\d+$/, "")) !== 0;
 const perMinute = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 /** Generous for an IdP's sync (20 requests a second per token), tight for guessing passwords. */
+/** How long one SQL statement may run (DATABASE_STATEMENT_TIMEOUT_MS), when nothing says otherwise. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
 const DEFAULT_RATE_LIMITS: RateLimits = { scimPerMinute: 1200, loginPerMinute: 30 };
 
 /**
@@ -125,7 +126,13 @@ function secretKey(env: z.infer<typeof schema>): { key: Buffer; generatedAt?: st
   return { key: Buffer.from(readFileSync(path, "utf8").trim(), "base64"), generatedAt: path };
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Config; notes: string[] } {
+/** The checked configuration, and what to log about it once a logger exists. */
+export interface LoadedConfig {
+  config: Config;
+  notes: string[];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);

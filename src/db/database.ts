@@ -6,6 +6,7 @@ import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { DataSource, EntityManager } from "typeorm";
 import { entities } from "../../entities/index.js";
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from "../config.js";
 import { migrations } from "./migrations/index.js";
 import { foldCase } from "../identity/text.js";
 import { FairQueue, FairQueueLimits } from "./fair-queue.js";
@@ -80,7 +81,6 @@ const CONNECT_TIMEOUT_MS = 3_000;
  * one row (an IdP pushing 64 member adds to one group through two replicas) requests queue for seconds, healthily.
  */
 const ACQUIRE_TIMEOUT_MS = 10_000;
-export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
 
 /**
  * A client whose query that timed out on the client side closes its connection. pg's query_timeout only abandons

@@ -91,12 +91,12 @@ for (const target of await databaseTargets()) {
     let idpUser = { nameId: "ada-at-idp", email: "ada@acme.test" };
 
     before(async () => {
-      const created = await target.create();
+      const created = await target.create({ migrated: true });
       drop = created.drop;
       db = await openDatabase({ url: created.url });
       rollcall = await startAppOn(db, { secretKey: key, allowInsecureIdp: true });
       const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
-      // What src/server.ts starts beside the app, polling faster than there so that the test waits less.
+      // What src/run-server.ts starts beside the app, polling faster than there so that the test waits less.
       stopLogouts = startBackchannelLogout({ db, baseUrl: rollcall.origin, keys: new SigningKeys(db, key), logger, allowInsecureIdp: true }, 200);
       webhooks = new WebhookWorker({ db, secretKey: key, logger, timeoutMs: 5_000, allowPrivateUrls: true });
       webhooks.start(200);

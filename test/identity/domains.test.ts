@@ -50,7 +50,7 @@ for (const target of await databaseTargets()) {
     const publish = (d: DomainRecord) => dnsServer.records.set(d.challengeName, [...dnsServer.records.get(d.challengeName) ?? [], d.token]);
 
     before(async () => {
-      const created = await target.create();
+      const created = await target.create({ migrated: true });
       drop = created.drop;
       db = await openDatabase({ url: created.url });
       dnsServer = await startDnsServer();

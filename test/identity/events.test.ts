@@ -21,7 +21,7 @@ for (const target of await databaseTargets()) {
     let org: string;
     let other: string;
     before(async () => {
-      const created = await target.create();
+      const created = await target.create({ migrated: true });
       drop = created.drop;
       databaseUrl = created.url;
       db = await openDatabase({ url: created.url });

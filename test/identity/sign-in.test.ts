@@ -42,7 +42,7 @@ for (const target of await databaseTargets()) {
     let other: ConnectionRecord;
     let engineering: string;
     before(async () => {
-      const created = await target.create();
+      const created = await target.create({ migrated: true });
       drop = created.drop;
       db = await openDatabase({ url: created.url });
       conn = await tenantWithConnection(db, "acme");

@@ -71,15 +71,14 @@ describe("graceful shutdown of the real server", () => {
       assert.equal(answered, false, "the Bulk was still running when the server stopped accepting; make it larger if this fails");
 
       const res = await bulk;
-      const answeredAt = Date.now();
       assert.equal(res.status, 200);
       const results: { status: string }[] = (await res.json()).Operations;
       assert.equal(results.length, USERS);
       assert.deepEqual([...new Set(results.map((r) => r.status))], ["201"]);
       await keptAliveClient;
+      // Exit code 1 would be the 10 s deadline: the Bulk's kept-alive connection must be closed once answered, since
+      // its keep-alive timeout (65 s) would hold server.close() back past the deadline.
       assert.equal(await exited, 0, "exits by itself, not by the 10 s deadline");
-      // The Bulk's connection is closed once answered, not left to its 5 s keep-alive timeout.
-      assert.ok(Date.now() - answeredAt < 2500, `exited ${Date.now() - answeredAt} ms after the last answer`);
       assert.equal(await committed(), USERS);
       assert.deepEqual(server.errors, []);
     } finally {

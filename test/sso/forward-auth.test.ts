@@ -52,7 +52,7 @@ for (const target of await databaseTargets()) {
     const orgs: Record<string, { id: string; slug: string }> = {};
 
     before(async () => {
-      const created = await target.create();
+      const created = await target.create({ migrated: true });
       drop = created.drop;
       db = await openDatabase({ url: created.url });
       app = await startAppOn(db, { secretKey: key, allowInsecureIdp: true });

@@ -38,7 +38,7 @@ for (const target of await databaseTargets()) {
     let scimToken: string;
 
     before(async () => {
-      const created = await target.create();
+      const created = await target.create({ migrated: true });
       drop = created.drop;
       db = await openDatabase({ url: created.url });
       app = await startApp(db);

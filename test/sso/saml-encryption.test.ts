@@ -36,7 +36,7 @@ for (const target of await databaseTargets()) {
     const certificateOf = async (state: "current" | "next") => (await connection()).saml!.spKeys!.find((k) => k.state === state)!.certificate;
 
     before(async () => {
-      const created = await target.create();
+      const created = await target.create({ migrated: true });
       drop = created.drop;
       db = await openDatabase({ url: created.url });
       app = await startAppOn(db, { secretKey: key });

@@ -30,7 +30,7 @@ for (const target of await databaseTargets()) {
     const idp = new TestIdp();
 
     before(async () => {
-      const created = await target.create();
+      const created = await target.create({ migrated: true });
       drop = created.drop;
       databaseUrl = created.url;
       db = await openDatabase({ url: created.url });

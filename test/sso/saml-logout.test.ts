@@ -39,7 +39,7 @@ for (const target of await databaseTargets()) {
     const orgs: Record<"globex" | "hooli" | "initech", { organizationId: string; connectionId: string; urls: ReturnType<typeof spUrls>; spCertificate: string }> = {} as never;
 
     before(async () => {
-      const created = await target.create();
+      const created = await target.create({ migrated: true });
       drop = created.drop;
       db = await openDatabase({ url: created.url });
       const logger = pino({ level: "info" }, new Writable({ write(chunk, _enc, done) { logLines.push(JSON.parse(String(chunk))); done(); } }));

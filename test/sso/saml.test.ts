@@ -29,7 +29,7 @@ for (const target of await databaseTargets()) {
     let connection: ConnectionRecord;
 
     before(async () => {
-      const created = await target.create();
+      const created = await target.create({ migrated: true });
       drop = created.drop;
       db = await openDatabase({ url: created.url });
       sp = await startSamlSp(db);

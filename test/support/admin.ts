@@ -93,7 +93,7 @@ export async function sessionCookie(db: Database, secretKey: Buffer, principal: 
 }
 
 export async function startAdminHarness(target: DatabaseTarget, options: { allowInsecureIdp?: boolean } = {}): Promise<AdminHarness> {
-  const { url, drop } = await target.create();
+  const { url, drop } = await target.create({ migrated: true });
   const db = await openDatabase({ url });
   const secretKey = randomBytes(32);
   const app = createApp({

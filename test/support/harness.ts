@@ -49,7 +49,7 @@ async function tenant(db: Database, slug: string): Promise<Tenant> {
 
 /** `logger` replaces the silent default, for suites that check what is logged. */
 export async function startHarness(target: DatabaseTarget, options: { logger?: Logger } = {}): Promise<Harness> {
-  const { url, drop } = await target.create();
+  const { url, drop } = await target.create({ migrated: true });
   const db = await openDatabase({ url });
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const app = createApp({ db, baseUrl: BASE_URL, logger, secretKey: randomBytes(32) });

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID, sign as rsaSign, verify as rsaVerify } from "node:crypto";
+import { generateKeyPairSync, randomBytes, randomUUID, sign as rsaSign, verify as rsaVerify } from "node:crypto";
 import { once } from "node:events";
 import { AddressInfo } from "node:net";
 import { Server } from "node:http";
@@ -42,19 +42,21 @@ const keys = new Map<string, SigningKey>();
 export function signingKey(name: string): SigningKey {
   let key = keys.get(name);
   if (!key) {
-    const pair = forge.pki.rsa.generateKeyPair({ bits: 2048 });
+    // Node's native key generation: forge's own takes seconds of CPU on a busy machine, and blocks while it does.
+    const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const privateKey = forge.pki.privateKeyFromPem(pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString());
     const cert = forge.pki.createCertificate();
-    cert.publicKey = pair.publicKey;
+    cert.publicKey = forge.pki.publicKeyFromPem(pair.publicKey.export({ type: "spki", format: "pem" }).toString());
     cert.serialNumber = `01${randomBytes(8).toString("hex")}`;
     cert.validity.notBefore = new Date(Date.now() - 86_400_000);
     cert.validity.notAfter = new Date(Date.now() + 365 * 86_400_000);
     const subject = [{ name: "commonName", value: name }];
     cert.setSubject(subject);
     cert.setIssuer(subject);
-    cert.sign(pair.privateKey, forge.md.sha256.create());
+    cert.sign(privateKey, forge.md.sha256.create());
     const certificate = forge.pki.certificateToPem(cert);
     key = {
-      privateKey: forge.pki.privateKeyToPem(pair.privateKey),
+      privateKey: forge.pki.privateKeyToPem(privateKey),
       certificate,
       certBody: certificate.replace(/-----[A-Z ]+-----|\s+/g, ""),
     };

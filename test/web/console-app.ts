@@ -78,7 +78,7 @@ export async function signInInBrowser(page: Page, app: ConsoleApp, account: Acco
 export async function startConsoleApp(
   target: DatabaseTarget, options: { allowInsecureIdp?: boolean; logger?: Logger; hostName?: string; dns?: DnsOptions; brand?: Brand } = {},
 ): Promise<ConsoleApp> {
-  const { url: databaseUrl, drop } = await target.create();
+  const { url: databaseUrl, drop } = await target.create({ migrated: true });
   const db = await openDatabase({ url: databaseUrl });
   const server = createServer();
   server.listen(0, "127.0.0.1");

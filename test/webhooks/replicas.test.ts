@@ -36,7 +36,7 @@ describe("webhook delivery across replicas (postgres)", { skip: target.skip }, (
   let secret: string;
   const replicas: ServerProcess[] = [];
   before(async () => {
-    const created = await target.create();
+    const created = await target.create({ migrated: true });
     drop = created.drop;
     db = await openDatabase({ url: created.url });
     const key = randomBytes(32);

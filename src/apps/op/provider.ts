@@ -1,7 +1,5 @@
 import { createHmac, JsonWebKey, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-// @ts-expect-error oidc-provider 9 ships no type declarations (and @types/oidc-provider describes version 8)
-import * as oidcProvider from "oidc-provider";
 import { Database } from "../../db/database.js";
 import { identityOf } from "../../identity/access.js";
 import { secretDigest } from "../../identity/bearer-secrets.js";
@@ -29,13 +27,21 @@ export interface Provider {
   on(event: string, listener: (...args: never[]) => void): void;
   use(middleware: (ctx: never, next: () => Promise<void>) => Promise<void>): void;
 }
-const { Provider: ProviderClass, interactionPolicy } = oidcProvider as {
+/** oidc-provider's exports that Rollcall uses. */
+interface OidcProviderModule {
   Provider: new (issuer: string, configuration: object) => Provider;
   interactionPolicy: {
     base(): { get(name: string): { checks: { add(check: unknown, index?: number): void } } };
     Check: (new (reason: string, description: string, check: (ctx: OidcContext) => unknown) => unknown) & { REQUEST_PROMPT: unknown; NO_NEED_TO_PROMPT: unknown };
   };
-};
+}
+/**
+ * Loaded when the first request reaches the provider: it is a third of a second of CPU at start-up, and most
+ * deployments (and every process that never serves an app's login) do not need it.
+ */
+let oidcProviderModule: Promise<OidcProviderModule> | undefined;
+// @ts-expect-error oidc-provider 9 ships no type declarations (and @types/oidc-provider describes version 8)
+const loadOidcProvider = () => (oidcProviderModule ??= import("oidc-provider") as Promise<OidcProviderModule>);
 type OidcContext = { oidc: { result?: { login?: unknown } }; req: IncomingMessage; type: string; body: string; state: Record<string, unknown> };
 
 /** The provider's own endpoints, under /oidc; discovery stays where clients look for it. */
@@ -68,14 +74,14 @@ export class OpenIdProvider {
   async provider(): Promise<{ provider: Provider; handler: ReturnType<Provider["callback"]> }> {
     const keys = await this.keys.current();
     if (this.built?.fingerprint !== keys.fingerprint) {
-      const provider = buildProvider(this.deps, keys.jwks);
+      const provider = buildProvider(await loadOidcProvider(), this.deps, keys.jwks);
       this.built = { fingerprint: keys.fingerprint, provider, handler: provider.callback() };
     }
     return this.built;
   }
 }
 
-function buildProvider(deps: ProviderDeps, jwks: JsonWebKey[]): Provider {
+function buildProvider({ Provider: ProviderClass, interactionPolicy }: OidcProviderModule, deps: ProviderDeps, jwks: JsonWebKey[]): Provider {
   const { Check } = interactionPolicy;
   const policy = interactionPolicy.base();
   // Every authorization request comes to Rollcall's interaction, which decides the organization and whether the
