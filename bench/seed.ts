@@ -6,12 +6,13 @@
  * rows). Going through createUser would cost one transaction and a read-back per user: minutes, not seconds, and
  * not a figure of anything the benchmark measures.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { EntityManager } from "typeorm";
 import { Database } from "../src/db/database.js";
 import { createOrganization } from "../src/identity/organizations.js";
 import { createScimToken } from "../src/identity/scim-tokens.js";
 import { recountResources } from "../src/identity/resource-counts.js";
+import { newRowId } from "../src/identity/ids.js";
 import { foldCase, foldedPrefix } from "../src/identity/text.js";
 
 export interface SeedOptions {
@@ -107,7 +108,7 @@ export async function seed(db: Database, options: SeedOptions): Promise<Seeded> 
     for (let i = start; i < end; i++) {
       const { given, family } = personName(i);
       const userName = `${given}.${family}.${i}@example.com`.toLowerCase();
-      const id = randomUUID();
+      const id = newRowId();
       const now = at(i);
       const externalId = oktaId();
       users.push({ id, userName, externalId });
@@ -135,7 +136,7 @@ export async function seed(db: Database, options: SeedOptions): Promise<Seeded> 
   const groupAudit: unknown[][] = [];
   const now = new Date().toISOString();
   const addGroup = (displayName: string, members: SeededUser[]) => {
-    const id = randomUUID();
+    const id = newRowId();
     groupRows.push([id, organizationId, displayName, foldCase(displayName), oktaId().replace(/^00u/, "00g"), 1, now, now]);
     for (const m of members) memberRows.push([id, m.id, organizationId, now]);
     groupAudit.push([organizationId, now, ...actor, "group.created", "group", id, JSON.stringify({ displayName, added: { count: members.length } })]);

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newRowId } from "./ids.js";
 import { EntityManager, In } from "typeorm";
 import { Group, GroupMember } from "../../entities/index.js";
 import { Database } from "../db/database.js";
@@ -201,7 +201,7 @@ export async function createGroup(
   db: Database, organizationId: string, input: { displayName: string; externalId?: string | null; memberIds?: string[] }, actor: Actor,
 ): Promise<{ group: GroupRecord; unknownMembers: string[] }> {
   checkGroupText(input.displayName, input.externalId);
-  const id = randomUUID();
+  const id = newRowId();
   const outcome = await uniquely(() => `a group named "${input.displayName}" already exists in this organization`, () => db.transaction(async (em) => {
     await assertDisplayNameFree(em, organizationId, input.displayName);
     const now = timestamp();

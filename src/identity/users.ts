@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newRowId } from "./ids.js";
 import { EntityManager } from "typeorm";
 import { User, UserValue } from "../../entities/index.js";
 import { Database } from "../db/database.js";
@@ -105,7 +105,7 @@ export async function insertUser(
   checkUserInput(given);
   await assertUserNameFree(em, organizationId, given.userName);
   const { input, unknownManager } = await withKnownManager(em, organizationId, given);
-  const id = randomUUID();
+  const id = newRowId();
   const now = timestamp();
   const row = { ...userColumnsOf(input), id, organizationId, source, passwordHash, version: 1, createdAt: now, updatedAt: now };
   await insertRow(em, User, row);

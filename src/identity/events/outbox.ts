@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newRowId } from "../ids.js";
 import { EntityManager } from "typeorm";
 import { Database } from "../../db/database.js";
 import { chunks, sql } from "../../db/sql.js";
@@ -76,7 +76,7 @@ export async function publishEvents(em: EntityManager, drafts: EventDraft[]): Pr
     const params: Record<string, unknown> = { at, requestId };
     const tuples = chunk.map((d, i) => {
       Object.assign(params, {
-        [`id${i}`]: randomUUID(), [`org${i}`]: d.organizationId, [`type${i}`]: d.type, [`subject${i}`]: d.subjectId,
+        [`id${i}`]: newRowId(), [`org${i}`]: d.organizationId, [`type${i}`]: d.type, [`subject${i}`]: d.subjectId,
         [`actorType${i}`]: d.actor.type, [`actorId${i}`]: d.actor.id, [`data${i}`]: JSON.stringify(d.data),
       });
       return `(:id${i}, ${txId}, :org${i}, :type${i}, :subject${i}, :actorType${i}, :actorId${i}, :requestId, :at, :data${i})`;
