@@ -54,6 +54,8 @@ export interface ResourceColumns {
   alias: string;
   /** Its count in resource_counts (the total of an unfiltered list). */
   counted: CountedResource;
+  /** The index in the default page order, (organization_id, created_at, id). */
+  creationIndex: string;
   attributes: Record<string, StoredAttribute>;
 }
 
@@ -105,6 +107,7 @@ export const userColumns: ResourceColumns = {
   from: "users u",
   alias: "u",
   counted: "users",
+  creationIndex: "idx_users_org_created",
   attributes: {
     id: string("u.id", true),
     externalid: string("u.external_id", true),
@@ -153,6 +156,7 @@ export const groupColumns: ResourceColumns = {
   from: "groups g",
   alias: "g",
   counted: "groups",
+  creationIndex: "idx_groups_org_created",
   attributes: {
     id: string("g.id", true),
     externalid: string("g.external_id", true),

@@ -95,7 +95,7 @@ const positionOf = (r: Row): Position => ({ key: r.sort_key ?? null, createdAt: 
  */
 export async function pageOfIds(
   db: Database,
-  table: { from: string; alias: string; counted: CountedResource },
+  table: { from: string; alias: string; counted: CountedResource; creationIndex: string },
   organizationId: string,
   query: ListQuery,
 ): Promise<PageOfIds> {
@@ -112,18 +112,25 @@ export async function pageOfIds(
   // A first page that is not full holds every match, so its length is the total (see below). Any other page counts
   // first, so that an offset beyond the end is answered without walking to it.
   const firstPage = "offset" in start ? offset === 0 : "after" in start && start.after === null;
-  let total = firstPage && query.limit > 0 ? undefined : await count();
+  const planned = db.dialect === "sqlite" && !query.sort && query.condition && !query.selective;
+  let total = firstPage && query.limit > 0 && !planned ? undefined : await count();
   if (total !== undefined && (query.limit === 0 || offset >= total)) return { total, ids: [] };
+  // SQLite has no statistics here (the app never runs ANALYZE), so for a filter on an indexed column it reads every
+  // match through that index and sorts them by creation: 41,667 row reads for a `name.familyName sw` matching 1/24
+  // of 1,000,000 users. Walking the creation-order index instead, filtering row by row, reads about
+  // (offset + limit) × rows ÷ matches rows; the count, needed for a full page anyway, says which is fewer.
+  const walk = planned && total! ** 2 > (offset + query.limit) * await resourceTotal(db.dataSource.manager, organizationId, table.counted);
+  const from = walk ? `${table.from} INDEXED BY ${table.creationIndex}` : table.from;
 
   const back = "before" in start;
   const forward = orderTerms(a, query.sort);
   const terms = back ? forward.map((t) => ({ ...t, descending: !t.descending })) : forward;
-  const from = "before" in start ? start.before : "after" in start ? start.after : null;
+  const position = "before" in start ? start.before : "after" in start ? start.after : null;
   const keyset = !("offset" in start);
-  const beyond = from ? afterCondition(terms, from) : undefined;
+  const beyond = position ? afterCondition(terms, position) : undefined;
   const rows = await read<Row>(
     `SELECT ${a}.id AS id, ${a}.created_at AS created_at${query.sort ? `, ${query.sort.sql} AS sort_key` : ""}
-     FROM ${table.from} WHERE ${where}${beyond ? ` AND ${beyond.sql}` : ""}
+     FROM ${from} WHERE ${where}${beyond ? ` AND ${beyond.sql}` : ""}
      ORDER BY ${terms.map((t) => `${t.expr} ${t.descending ? "DESC" : "ASC"}`).join(", ")}
      LIMIT :limit OFFSET :offset`,
     { ...params, ...beyond?.params, limit: keyset ? query.limit + 1 : query.limit, offset });
@@ -133,7 +140,7 @@ export async function pageOfIds(
   total ??= page.length < query.limit || (keyset && !more) ? page.length : await count();
   const [first, last] = [page[0], page.at(-1)];
   // Going forward, rows lie before the page whenever it did not start at the top; going back, after it always.
-  const hasPrevious = back ? more : keyset && from !== null;
+  const hasPrevious = back ? more : keyset && position !== null;
   const hasNext = back ? true : more;
   return {
     total,

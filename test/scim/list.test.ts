@@ -74,6 +74,29 @@ for (const target of await databaseTargets()) {
       assert.deepEqual([lowercase.startIndex, lowercase.itemsPerPage, lowercase.Resources[0].id], [2, 1, ids[1]]);
     });
 
+    it("a filter most users match pages in creation order whichever index the page is read through", async () => {
+      // 4 of the 5 users have a title: small pages of it make SQLite walk the creation-order index (listing.ts),
+      // one page of 100 reads the matches and sorts them; both must give the same order, totals and cursors.
+      const matching = ids.filter((_, i) => i !== 1);
+      const all = (await h.as().get(`${q("title pr")}&count=100`).expect(200)).body;
+      assert.deepEqual(all.Resources.map((r: { id: string }) => r.id), matching);
+      const byIndex: string[] = [];
+      for (let start = 1; start <= 4; start++) {
+        const page = (await h.as().get(`${q("title pr")}&startIndex=${start}&count=1`).expect(200)).body;
+        assert.equal(page.totalResults, 4);
+        byIndex.push(page.Resources[0].id);
+      }
+      assert.deepEqual(byIndex, matching);
+      const byCursor: string[] = [];
+      for (let cursor = ""; cursor !== undefined;) {
+        const page = (await h.as().get(`${q("title pr")}&count=1&cursor=${cursor}`).expect(200)).body;
+        assert.equal(page.totalResults, 4);
+        byCursor.push(...page.Resources.map((r: { id: string }) => r.id));
+        cursor = page.nextCursor;
+      }
+      assert.deepEqual(byCursor, matching);
+    });
+
     it("sortBy/sortOrder: case-insensitive values, missing values last ascending and first descending", async () => {
       const asc = (await h.as().get("/scim/v2/Users?sortBy=name.familyName").expect(200)).body;
       assert.deepEqual(names(asc), ["erin@y.test", "Carol@X.test", "bob@x.test", "alice@x.test", "dave@y.test"]);
