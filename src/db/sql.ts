@@ -108,6 +108,16 @@ export function jsonRows(em: EntityManager, columns: string[], from: string, ord
     : `(SELECT json_group_array(json_array(${columns.join(", ")})${order}) FROM ${from})`;
 }
 
+/**
+ * `column` for a condition SQLite is to check on the rows it reads rather than seek with an index (a unary plus;
+ * PostgreSQL, which keeps statistics, gets the column as is). For `organization_id = ? AND id IN (…100 ids)`:
+ * without statistics (the app never runs ANALYZE) SQLite guesses an equality on an index's first column finds about
+ * ten rows, takes the organization's index over 100 primary-key lookups, and reads every row of the organization:
+ * 21 ms a statement at 100,000 users, twice in each member PATCH of an initial sync.
+ */
+export const checkedOnRows = (em: EntityManager, column: string): string =>
+  (em.connection.driver.options.type === "postgres" ? column : `+${column}`);
+
 /** A jsonRows column as read: SQLite returns its text, pg parses json itself. */
 export const parsedRows = (value: unknown): unknown[][] => (typeof value === "string" ? JSON.parse(value) : (value as unknown[][]) ?? []);
 

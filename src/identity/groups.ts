@@ -2,7 +2,7 @@ import { newRowId } from "./ids.js";
 import { EntityManager, In } from "typeorm";
 import { Group, GroupMember } from "../../entities/index.js";
 import { Database } from "../db/database.js";
-import { chunks, insertRow, insertRows, selectColumns, sql } from "../db/sql.js";
+import { checkedOnRows, chunks, insertRow, insertRows, selectColumns, sql } from "../db/sql.js";
 import { groupColumns } from "./attribute-columns.js";
 import { recordAudit } from "./audit.js";
 import { publishEvents } from "./events/outbox.js";
@@ -86,7 +86,7 @@ async function knownUserIds(em: EntityManager, organizationId: string, groupId: 
     const members = await sql<{ id: string }>(em,
       "SELECT m.user_id AS id FROM group_members m WHERE m.group_id = :groupId AND m.user_id IN (:...ids)", params);
     const newcomers = await sql<{ id: string }>(em,
-      `SELECT u.id FROM users u WHERE u.organization_id = :organizationId AND u.id IN (:...ids)
+      `SELECT u.id FROM users u WHERE ${checkedOnRows(em, "u.organization_id")} = :organizationId AND u.id IN (:...ids)
        AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = :groupId AND m.user_id = u.id)${lock}`, params);
     for (const r of [...members, ...newcomers]) known.add(r.id);
     for (const r of newcomers) joining.add(r.id);
@@ -177,7 +177,7 @@ async function publishMembership(
   const userNames = new Map<string, string>();
   for (const ids of chunks([...new Set(changes.map((c) => c.userId))])) {
     const rows = await sql<{ id: string; user_name: string }>(em,
-      "SELECT id, user_name FROM users WHERE organization_id = :organizationId AND id IN (:...ids)", { organizationId, ids });
+      `SELECT id, user_name FROM users WHERE ${checkedOnRows(em, "organization_id")} = :organizationId AND id IN (:...ids)`, { organizationId, ids });
     for (const r of rows) userNames.set(r.id, r.user_name);
   }
   await publishEvents(em, changes.map(({ userId, joined }) => ({

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EntityManager } from "typeorm";
 import { Connection, Organization, Team, TeamMapping, TeamMembership, User } from "../../entities/index.js";
 import { Database } from "../db/database.js";
-import { chunks, insertRows, selectColumns, sql } from "../db/sql.js";
+import { checkedOnRows, chunks, insertRows, selectColumns, sql } from "../db/sql.js";
 import { AuditEntry, recordAudit, recordAudits } from "./audit.js";
 import { conflict, invalid, notFound, uniquely } from "./errors.js";
 import { Actor } from "./records.js";
@@ -194,7 +194,7 @@ export async function idpGroupsOf(em: EntityManager, organizationId: string, gro
       for (const r of rows) out.get(r.user_id)!.push(r.display_name, r.id, ...(r.external_id ? [r.external_id] : []));
     } else {
       const rows = await sql<{ id: string; login_groups: string | null }>(em,
-        "SELECT id, login_groups FROM users WHERE organization_id = :organizationId AND id IN (:...ids)", { organizationId, ids });
+        `SELECT id, login_groups FROM users WHERE ${checkedOnRows(em, "organization_id")} = :organizationId AND id IN (:...ids)`, { organizationId, ids });
       for (const r of rows) out.set(r.id, r.login_groups ? JSON.parse(r.login_groups) : []);
     }
   }
@@ -206,7 +206,7 @@ async function loginConnectionsOf(em: EntityManager, organizationId: string, use
   const out = new Map<string, string>();
   for (const ids of chunks(userIds)) {
     const rows = await sql<{ id: string; login_connection_id: string | null }>(em,
-      "SELECT id, login_connection_id FROM users WHERE organization_id = :organizationId AND id IN (:...ids)", { organizationId, ids });
+      `SELECT id, login_connection_id FROM users WHERE ${checkedOnRows(em, "organization_id")} = :organizationId AND id IN (:...ids)`, { organizationId, ids });
     for (const r of rows) if (r.login_connection_id) out.set(r.id, r.login_connection_id);
   }
   return out;
@@ -239,7 +239,7 @@ export async function recomputeDerivedTeams(
   const names = (teamIds: Iterable<string>) => [...new Set([...teamIds].map((t) => teamNames.get(t)!))].sort();
   for (const chunk of chunks(ids)) {
     const current = groupBy(await sql<{ user_id: string; team_id: string; source: string }>(em,
-      `SELECT user_id, team_id, source FROM team_memberships WHERE organization_id = :organizationId AND user_id IN (:...chunk)`,
+      `SELECT user_id, team_id, source FROM team_memberships WHERE ${checkedOnRows(em, "organization_id")} = :organizationId AND user_id IN (:...chunk)`,
       { organizationId, chunk }), (r) => r.user_id);
     const joins: [string, string][] = [];
     const leaves = new Map<string, string[]>();

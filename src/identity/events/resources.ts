@@ -1,5 +1,5 @@
 import { EntityManager } from "typeorm";
-import { sql } from "../../db/sql.js";
+import { checkedOnRows, sql } from "../../db/sql.js";
 import { loadGroups } from "../groups.js";
 import { groupBy } from "../text.js";
 import { primaryEmail } from "../user-rows.js";
@@ -24,7 +24,7 @@ export async function userResources(em: EntityManager, organizationId: string, r
   const ids = records.map((u) => u.id);
   const teams = groupBy(await sql<{ user_id: string; id: string; name: string; roles: string; source: string }>(em,
     `SELECT m.user_id, t.id, t.name, t.roles, m.source FROM team_memberships m JOIN teams t ON t.id = m.team_id
-     WHERE m.organization_id = :organizationId AND m.user_id IN (:...ids) ORDER BY t.name_norm, m.source`, { organizationId, ids }), (r) => r.user_id);
+     WHERE ${checkedOnRows(em, "m.organization_id")} = :organizationId AND m.user_id IN (:...ids) ORDER BY t.name_norm, m.source`, { organizationId, ids }), (r) => r.user_id);
   return byId(records.map((u) => ({
     id: u.id, userName: u.userName, displayName: u.displayName ?? null, email: primaryEmail(u), active: u.active, source: u.source,
     externalId: u.externalId, name: u.name, emails: u.emails, title: u.title ?? null, groups: u.groups,
