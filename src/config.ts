@@ -12,9 +12,9 @@ export type TrustProxy = false | number | string;
 const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
 const isProxyAddress = (s: string) => PROXY_NAMES.has(s) || isIP(s.replace(/\/\d+$/, "")) !== 0;
 const perMinute = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
-/** Generous for an IdP's sync (20 requests a second per token), tight for guessing passwords. */
 /** How long one SQL statement may run (DATABASE_STATEMENT_TIMEOUT_MS), when nothing says otherwise. */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
+/** Generous for an IdP's sync (20 requests a second per token), tight for guessing passwords. */
 const DEFAULT_RATE_LIMITS: RateLimits = { scimPerMinute: 1200, loginPerMinute: 30 };
 
 /**

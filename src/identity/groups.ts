@@ -1,4 +1,3 @@
-import { newRowId } from "./ids.js";
 import { EntityManager, In } from "typeorm";
 import { Group, GroupMember } from "../../entities/index.js";
 import { Database } from "../db/database.js";
@@ -13,6 +12,7 @@ import { lockForWrite, WriteOptions } from "./locking.js";
 import { Actor, GroupChange, GroupRecord, MembershipChange } from "./records.js";
 import { recomputeDerivedTeams, switchGroupSource } from "./teams.js";
 import { foldCase, MAX_KEY_LENGTH, timestamp, unstorableText } from "./text.js";
+import { newRowId } from "./ids.js";
 
 /** How many member ids an audit event lists before it only counts them. */
 const AUDIT_ID_LIMIT = 100;

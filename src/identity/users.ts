@@ -1,4 +1,3 @@
-import { newRowId } from "./ids.js";
 import { EntityManager } from "typeorm";
 import { User, UserValue } from "../../entities/index.js";
 import { Database } from "../db/database.js";
@@ -14,6 +13,7 @@ import { endSessionsOfUser } from "./sessions.js";
 import { Actor, UserInput, UserRecord } from "./records.js";
 import { foldCase, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, timestamp, unstorableText } from "./text.js";
 import { userColumnsOf, userRecordOf, userValuesOf } from "./user-rows.js";
+import { newRowId } from "./ids.js";
 
 /** Every string of a user must be storable; userName is required and, like externalId, kept short. */
 function checkUserInput(input: UserInput) {

@@ -1,4 +1,3 @@
-import { newRowId } from "../ids.js";
 import { EntityManager } from "typeorm";
 import { Database } from "../../db/database.js";
 import { chunks, sql } from "../../db/sql.js";
@@ -9,6 +8,7 @@ import { Actor } from "../records.js";
 import { timestamp } from "../text.js";
 import { EventType, publicationOf } from "./catalog.js";
 import { loadResources, userResources } from "./resources.js";
+import { newRowId } from "../ids.js";
 
 /**
  * The lifecycle-event outbox. Every change of the identity core writes its events into `events` in its own
