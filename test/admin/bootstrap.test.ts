@@ -38,19 +38,22 @@ describe("admin password check", () => {
     const db = await openDatabase({ url });
     try {
       await bootstrapOperator(db);
+      // The work done, as this process's CPU time (scrypt runs on libuv's threads, which count in it), not the wall
+      // clock, which a busy machine stretches for one call and not the other.
       const median = async (email: string) => {
-        const times: number[] = [];
+        const cpu: number[] = [];
         for (let i = 0; i < 3; i++) {
-          const started = performance.now();
+          const started = process.cpuUsage();
           assert.equal(await verifyAdminPassword(db, email, "a wrong password"), null);
-          times.push(performance.now() - started);
+          const used = process.cpuUsage(started);
+          cpu.push((used.user + used.system) / 1000);
         }
-        return times.sort((a, b) => a - b)[1];
+        return cpu.sort((a, b) => a - b)[1];
       };
       const unknown = await median("nobody@example.test");
       const known = await median(BOOTSTRAP_OPERATOR_EMAIL);
-      // Without the decoy an unknown email answers in about a millisecond, against tens for scrypt.
-      assert.ok(unknown > known / 3 && known > unknown / 3, `unknown ${unknown.toFixed(1)} ms, known ${known.toFixed(1)} ms`);
+      // Without the decoy an unknown email costs about a millisecond of CPU, against tens for scrypt.
+      assert.ok(unknown > known / 3 && known > unknown / 3, `unknown ${unknown.toFixed(1)} ms, known ${known.toFixed(1)} ms of CPU`);
     } finally {
       await db.close();
     }
