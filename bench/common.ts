@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { programArgs } from "../test/support/server-process.js";
 import { PATCH_OP_URN as PATCH_OP, USER_URN, GROUP_URN } from "../src/scim/schemas.js";
 export { PATCH_OP, USER_URN, GROUP_URN };
 
@@ -26,8 +27,6 @@ export const ROOT = (() => {
   while (!existsSync(join(dir, "package-lock.json"))) dir = dirname(dir);
   return dir;
 })();
-/** This program's own bench/server: compiled beside it, or its source through tsx when a bench is run from source. */
-const SERVER = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./server.ts" : "./server.js", import.meta.url));
 export const SCIM_JSON = "application/scim+json";
 
 export const log = (line: string) => console.log(`[bench] ${line}`);
@@ -113,7 +112,8 @@ export interface Child {
 }
 
 export function startServer(mode: "hello" | "rollcall", env: Record<string, string>, nodeFlags: string[] = []): Promise<Child> {
-  const child = spawn(process.execPath, [...nodeFlags, ...(SERVER.endsWith(".ts") ? ["--import", "tsx"] : []), SERVER], {
+  // bench/server compiled beside this file, or its source through tsx when a bench is run from source.
+  const child = spawn(process.execPath, [...nodeFlags, ...programArgs("bench/server")], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "silent", BENCH_MODE: mode, ...env },
     stdio: ["pipe", "pipe", "inherit"],

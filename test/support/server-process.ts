@@ -3,9 +3,9 @@ import { fileURLToPath } from "node:url";
 
 /**
  * Node's arguments for running one of the project's programs (`entry` without its extension, e.g. "src/server") in a
- * child process the way this suite itself runs: `npm test` runs the test build's JavaScript (build-test/, compiled
- * from the same sources), so the child runs build-test/<entry>.js with plain node; a test file run from its .ts
- * source through tsx starts <entry>.ts through tsx.
+ * child process the way its caller itself runs: `npm test` runs the test build's JavaScript (build-test/, compiled
+ * from the same sources; the benches likewise run from build-bench/), so the child runs <build>/<entry>.js with plain
+ * node; a test file run from its .ts source through tsx starts <entry>.ts through tsx (from the checkout's root).
  */
 export function programArgs(entry: string): string[] {
   return import.meta.url.endsWith(".ts") ? ["--import", "tsx", `${entry}.ts`] : [fileURLToPath(new URL(`../../${entry}.js`, import.meta.url))];
